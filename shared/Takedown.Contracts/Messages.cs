@@ -1,0 +1,109 @@
+namespace Takedown.Contracts;
+
+// Integration messages. MassTransit routes by full type name, so this namespace is part of the contract:
+// version by adding optional fields, never by changing a field's meaning; a breaking change is a new type.
+
+/// <summary>A report about a piece of online content was accepted and durably stored by Ingest.</summary>
+public sealed record ContentSubmitted
+{
+    /// <summary>Deterministic id of the content item, derived from its canonical URL.</summary>
+    public required Guid ContentId { get; init; }
+    public required Guid ReportId { get; init; }
+    /// <summary>1 for the first report of this content, 2 for the next, and so on.</summary>
+    public required int ReportNumber { get; init; }
+    public required string Url { get; init; }
+    public required string CanonicalUrl { get; init; }
+    public required string Platform { get; init; }
+    public string? Text { get; init; }
+    /// <summary>ISO 3166-1 alpha-2 country or "EU"; decides the legal regime.</summary>
+    public string? Jurisdiction { get; init; }
+    public DateTimeOffset? ObservedAt { get; init; }
+    public long? Views { get; init; }
+    public required string ReporterOrganisation { get; init; }
+    public required DateTimeOffset ReportedAt { get; init; }
+    /// <summary>Evidence media stored by Ingest, by hash; the bytes stay in Ingest.</summary>
+    public IReadOnlyList<MediaEvidence> Media { get; init; } = [];
+}
+
+public sealed record MediaEvidence
+{
+    public required string Sha256 { get; init; }
+    public required string Md5 { get; init; }
+    public required string ContentType { get; init; }
+    public required long Length { get; init; }
+}
+
+/// <summary>Classification decided a category and severity for the content.</summary>
+public sealed record ContentClassified
+{
+    public required Guid ContentId { get; init; }
+    /// <summary>One of <see cref="ContentCategories"/>.</summary>
+    public required string Category { get; init; }
+    /// <summary>P0 (imminent threat to life) to P3.</summary>
+    public required string Severity { get; init; }
+    public required double Confidence { get; init; }
+    public required string Language { get; init; }
+    /// <summary>The terms and rules that drove the decision, for analysts.</summary>
+    public required IReadOnlyList<string> Explanation { get; init; }
+    public required string ModelVersion { get; init; }
+    public required DateTimeOffset ClassifiedAt { get; init; }
+}
+
+public static class ContentCategories
+{
+    public const string IncitementThreatToLife = "incitement-threat-to-life";
+    public const string TargetingOfIndividuals = "targeting-of-individuals";
+    public const string TerroristPropaganda = "terrorist-propaganda";
+    public const string HateSpeech = "hate-speech";
+    public const string Abusive = "abusive";
+    public const string NotViolating = "not-violating";
+}
+
+/// <summary>ReuploadDetection computed the content's fingerprints.</summary>
+public sealed record ContentFingerprinted
+{
+    public required Guid ContentId { get; init; }
+    public required IReadOnlyList<Fingerprint> Fingerprints { get; init; }
+    public required DateTimeOffset FingerprintedAt { get; init; }
+}
+
+public sealed record Fingerprint
+{
+    /// <summary>Signal type, e.g. "text-sha256", "media-sha256", "url".</summary>
+    public required string Signal { get; init; }
+    /// <summary>Lower-case hex.</summary>
+    public required string Value { get; init; }
+}
+
+/// <summary>New content matches content whose removal was already confirmed.</summary>
+public sealed record ReuploadDetected
+{
+    public required Guid ContentId { get; init; }
+    public required Guid MatchedContentId { get; init; }
+    public required string Signal { get; init; }
+    public required string Value { get; init; }
+    public required int Distance { get; init; }
+    public required DateTimeOffset DetectedAt { get; init; }
+}
+
+/// <summary>The platform removed the content (confirmed by the platform, a liveness check or an analyst).</summary>
+public sealed record TakedownConfirmed
+{
+    public required Guid ContentId { get; init; }
+    public required string Platform { get; init; }
+    public required string CanonicalUrl { get; init; }
+    /// <summary>"platform", "liveness-check" or "analyst".</summary>
+    public required string Source { get; init; }
+    public required DateTimeOffset RemovedAt { get; init; }
+}
+
+/// <summary>The platform refused to remove the content.</summary>
+public sealed record TakedownRejected
+{
+    public required Guid ContentId { get; init; }
+    public required string Platform { get; init; }
+    public required string CanonicalUrl { get; init; }
+    /// <summary>The platform's reason, verbatim.</summary>
+    public required string Reason { get; init; }
+    public required DateTimeOffset RejectedAt { get; init; }
+}

@@ -1,0 +1,85 @@
+using System.Text.Json;
+using Npgsql;
+
+namespace Takedown.EventStore;
+
+/// <summary>
+/// The service's event store: one PostgreSQL schema with streams, events, outbox and inbox.
+/// Reads go straight to the database; writes go through an <see cref="EventSession"/> (one transaction).
+/// </summary>
+public sealed class EventStore(NpgsqlDataSource dataSource, EventStoreOptions options, TimeProvider time, OutboxSignal outboxSignal)
+{
+    public string Schema => options.Schema;
+
+    public NpgsqlDataSource DataSource => dataSource;
+
+    internal EventStoreOptions Options => options;
+
+    public Task MigrateAsync(CancellationToken ct) =>
+        SchemaMigrator.MigrateAsync(dataSource, options.Schema, EventStoreSchema.Migrations, ct);
+
+    /// <summary>Opens a write transaction; nothing it appends or stages is visible or sent until <see cref="EventSession.CommitAsync"/>.</summary>
+    public async Task<EventSession> BeginAsync(EventContext context, CancellationToken ct)
+    {
+        var connection = await dataSource.OpenConnectionAsync(ct);
+        try
+        {
+            var tx = await connection.BeginTransactionAsync(ct);
+            return new EventSession(this, connection, tx, context, time, outboxSignal);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(string streamId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await ReadStreamAsync(connection, null, streamId, ct);
+    }
+
+    /// <summary>Folds a stream into state with the service's Evolve.</summary>
+    public async Task<StreamState<TState>> AggregateAsync<TState, TEvent>(
+        string streamId, TState initial, Func<TState, TEvent, TState> evolve, CancellationToken ct)
+    {
+        var events = await ReadStreamAsync(streamId, ct);
+        return Fold(events, initial, evolve);
+    }
+
+    internal static StreamState<TState> Fold<TState, TEvent>(IReadOnlyList<StoredEvent> events, TState initial, Func<TState, TEvent, TState> evolve)
+    {
+        var state = initial;
+        foreach (var e in events)
+        {
+            if (e.Data is TEvent typed)
+                state = evolve(state, typed);
+        }
+        return new StreamState<TState>(state, events.Count == 0 ? 0 : events[^1].Version, events);
+    }
+
+    internal async Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string streamId, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            $"""
+            SELECT seq, id, version, type, data, occurred_at, metadata
+            FROM {options.Schema}.events WHERE stream_id = @stream ORDER BY version
+            """, connection, tx);
+        command.Parameters.AddWithValue("stream", streamId);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var events = new List<StoredEvent>();
+        while (await reader.ReadAsync(ct))
+        {
+            var type = reader.GetString(3);
+            var data = JsonSerializer.Deserialize(reader.GetString(4), options.Events.TypeOf(type), options.Json)!;
+            var metadata = JsonSerializer.Deserialize<StoredMetadata>(reader.GetString(6), options.Json)!;
+            events.Add(new StoredEvent(
+                reader.GetInt64(0), reader.GetGuid(1), streamId, reader.GetInt64(2), type, data,
+                reader.GetFieldValue<DateTimeOffset>(5), metadata.CorrelationId, metadata.CausationId, metadata.Actor));
+        }
+        return events;
+    }
+
+    internal sealed record StoredMetadata(Guid CorrelationId, Guid CausationId, string Actor, string? TraceParent);
+}

@@ -1,0 +1,28 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Takedown.EventStore;
+
+public sealed partial class EventStoreOptions
+{
+    /// <summary>The PostgreSQL schema this service owns (one per service).</summary>
+    public string Schema
+    {
+        get;
+        set => field = SchemaName().IsMatch(value)
+            ? value
+            : throw new ArgumentException($"'{value}' is not a plain lower-case PostgreSQL identifier.", nameof(value));
+    } = "public";
+
+    public EventTypes Events { get; } = new();
+
+    /// <summary>How often the outbox relay looks for unsent messages when nothing signalled it.</summary>
+    public TimeSpan OutboxPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    public int OutboxBatchSize { get; set; } = 100;
+
+    public JsonSerializerOptions Json { get; set; } = new(JsonSerializerDefaults.Web);
+
+    [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$")]
+    private static partial Regex SchemaName();
+}

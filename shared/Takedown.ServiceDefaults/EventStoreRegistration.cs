@@ -1,0 +1,14 @@
+using Microsoft.AspNetCore.Builder;
+using Takedown.EventStore;
+
+namespace Takedown.ServiceDefaults;
+
+public static class EventStoreRegistration
+{
+    /// <summary>This service's event store in its own schema, named after the service.</summary>
+    public static WebApplicationBuilder AddTakedownEventStore(this WebApplicationBuilder builder, string schema, Action<EventTypes> mapEvents)
+    {
+        builder.Services.AddEventStore(schema, mapEvents);
+        return builder;
+    }
+}

@@ -1,0 +1,37 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Takedown.EventStore;
+
+namespace Takedown.ServiceDefaults.Http;
+
+/// <summary>Turns the exceptions callers can cause into RFC 7807 answers instead of a bare 500.</summary>
+public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        ProblemDetails? problem = exception switch
+        {
+            StreamConcurrencyException conflict => new ProblemDetails
+            {
+                Status = StatusCodes.Status409Conflict,
+                Title = "The resource was changed by someone else.",
+                Detail = $"Expected version {conflict.Expected}, but it is at {conflict.Actual?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no version"}. Read it again and retry.",
+                Extensions = { ["currentVersion"] = conflict.Actual },
+            },
+            BadHttpRequestException bad => new ProblemDetails
+            {
+                Status = bad.StatusCode,
+                Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is too large." : "The request could not be read.",
+                Detail = bad.InnerException is JsonException json ? $"Invalid JSON at {json.Path ?? "$"}: {json.Message}" : bad.Message,
+            },
+            _ => null,
+        };
+        if (problem is null)
+            return false;
+
+        httpContext.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
+    }
+}

@@ -1,0 +1,50 @@
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Takedown.ServiceDefaults.Messaging;
+
+public static class MessagingExtensions
+{
+    /// <summary>
+    /// MassTransit on RabbitMQ: one bus per service, queues named "{service}-{consumer}", quorum queues,
+    /// publisher confirms, and each consumer's retry policy in its ConsumerDefinition (then the "_error" queue).
+    /// </summary>
+    public static WebApplicationBuilder AddTakedownBus(this WebApplicationBuilder builder, Action<IBusRegistrationConfigurator>? addConsumers = null)
+    {
+        var serviceName = builder.Services.BuildTakedownServiceName();
+        builder.Services.AddOptions<RabbitMqOptions>().Bind(builder.Configuration.GetSection("RabbitMq"));
+        builder.Services.AddMassTransit(bus =>
+        {
+            bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(serviceName, includeNamespace: false));
+            addConsumers?.Invoke(bus);
+            bus.AddConfigureEndpointsCallback((_, _, endpoint) =>
+            {
+                // Quorum queues survive a broker node's loss and are RabbitMQ's recommended durable queue type.
+                if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+                    rabbit.SetQuorumQueue();
+            });
+            bus.UsingRabbitMq((context, rabbit) =>
+            {
+                var options = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value;
+                rabbit.Host(options.Host, options.Port, options.VirtualHost, host =>
+                {
+                    host.Username(options.Username);
+                    host.Password(options.Password);
+                    host.PublisherConfirmation = true;
+                });
+                rabbit.ConfigureEndpoints(context);
+            });
+        });
+        return builder;
+    }
+
+    /// <summary>The retry policy every consumer uses before a message goes to its "_error" queue.</summary>
+    public static void UseTakedownRetry(this IReceiveEndpointConfigurator endpoint) =>
+        endpoint.UseMessageRetry(retry =>
+        {
+            // Concurrency conflicts resolve on an immediate re-read; anything else gets a short back-off.
+            retry.Intervals(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(5));
+        });
+}

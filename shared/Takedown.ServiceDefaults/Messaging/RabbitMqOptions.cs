@@ -1,0 +1,11 @@
+namespace Takedown.ServiceDefaults.Messaging;
+
+/// <summary>Bound from the "RabbitMq" configuration section (RabbitMq__Host etc. in the environment).</summary>
+public sealed class RabbitMqOptions
+{
+    public string Host { get; set; } = "localhost";
+    public ushort Port { get; set; } = 5672;
+    public string VirtualHost { get; set; } = "/";
+    public string Username { get; set; } = "guest";
+    public string Password { get; set; } = "guest";
+}

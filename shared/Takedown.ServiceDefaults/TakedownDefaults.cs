@@ -1,0 +1,99 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+using Takedown.ServiceDefaults.Auth;
+using Takedown.ServiceDefaults.Health;
+using Takedown.ServiceDefaults.Http;
+using Takedown.ServiceDefaults.Telemetry;
+
+namespace Takedown.ServiceDefaults;
+
+public static class TakedownDefaults
+{
+    private const string ReadyTag = "ready";
+
+    /// <summary>Telemetry, PostgreSQL, API-key auth, health, problem details and limits shared by every service.</summary>
+    public static WebApplicationBuilder AddTakedownDefaults(this WebApplicationBuilder builder, string serviceName)
+    {
+        builder.Services.AddSingleton(new TakedownServiceName(serviceName));
+        builder.AddTakedownTelemetry(serviceName);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+
+        var connectionString = builder.Configuration.GetConnectionString("Postgres")
+            ?? "Host=localhost;Port=5432;Database=takedown;Username=takedown;Password=takedown";
+        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { Name = serviceName }.Build());
+
+        builder.Services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection("Auth"));
+        builder.Services.AddSingleton<ApiKeys>();
+        builder.Services.AddSingleton<AuthSchemaMigration>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AuthSchemaMigration>());
+        builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        builder.Services.AddAuthorization(options =>
+        {
+            foreach (var (policy, roles) in Policies.RolesByPolicy)
+                options.AddPolicy(policy, p => p.RequireAuthenticatedUser().RequireRole(roles));
+        });
+
+        builder.Services.AddHealthChecks()
+            .AddCheck<PostgresHealthCheck>("postgres", tags: [ReadyTag])
+            .AddCheck<SchemaMigratedHealthCheck>("schema", tags: [ReadyTag]);
+
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+            context.ProblemDetails.Extensions.TryAdd("traceId", System.Diagnostics.Activity.Current?.TraceId.ToString() ?? context.HttpContext.TraceIdentifier));
+        builder.Services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
+        // Malformed bodies become exceptions the handler above can describe, in every environment.
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        builder.Services.Configure<JsonOptions>(options => options.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+
+        var maxBody = builder.Configuration.GetValue<long?>("Takedown:MaxRequestBodyBytes") ?? 1024 * 1024;
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = maxBody);
+        builder.Services.AddOpenApi();
+        return builder;
+    }
+
+    /// <summary>Health endpoints, OpenAPI document, key management, and the auth/problem-details middleware.</summary>
+    public static WebApplication MapTakedownDefaults(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag) });
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapApiKeys();
+        return app;
+    }
+
+    internal static string BuildTakedownServiceName(this IServiceCollection services) =>
+        services.LastOrDefault(d => d.ServiceType == typeof(TakedownServiceName))?.ImplementationInstance is TakedownServiceName name
+            ? name.Value
+            : throw new InvalidOperationException("Call AddTakedownDefaults before adding the bus or event store.");
+}
+
+public sealed record TakedownServiceName(string Value);
+
+/// <summary>Creates the shared auth schema at start-up (idempotent, under the migrator's advisory lock).</summary>
+public sealed class AuthSchemaMigration(ApiKeys keys) : IHostedService
+{
+    public bool Completed { get; private set; }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await keys.MigrateAsync(cancellationToken);
+        Completed = true;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
