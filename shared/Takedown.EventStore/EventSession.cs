@@ -30,7 +30,8 @@ public sealed class EventSession : IAsyncDisposable
     public NpgsqlConnection Connection { get; }
     public NpgsqlTransaction Transaction { get; }
     public EventContext Context => _context;
-    private string Schema => _store.Schema;
+    /// <summary>The service's schema, for inline read-model SQL.</summary>
+    public string Schema => _store.Schema;
     private EventStoreOptions Options => _store.Options;
 
     /// <summary>

@@ -15,8 +15,13 @@ public sealed class EventStore(NpgsqlDataSource dataSource, EventStoreOptions op
 
     internal EventStoreOptions Options => options;
 
-    public Task MigrateAsync(CancellationToken ct) =>
-        SchemaMigrator.MigrateAsync(dataSource, options.Schema, EventStoreSchema.Migrations, ct);
+    /// <summary>Creates or upgrades the store's tables, then the service's own read-model tables.</summary>
+    public async Task MigrateAsync(CancellationToken ct)
+    {
+        await SchemaMigrator.MigrateAsync(dataSource, options.Schema, "event-store", EventStoreSchema.Migrations, ct);
+        if (options.ReadModelMigrations.Count > 0)
+            await SchemaMigrator.MigrateAsync(dataSource, options.Schema, "read-models", options.ReadModelMigrations, ct);
+    }
 
     /// <summary>Opens a write transaction; nothing it appends or stages is visible or sent until <see cref="EventSession.CommitAsync"/>.</summary>
     public async Task<EventSession> BeginAsync(EventContext context, CancellationToken ct)

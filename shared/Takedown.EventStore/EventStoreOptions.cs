@@ -16,6 +16,9 @@ public sealed partial class EventStoreOptions
 
     public EventTypes Events { get; } = new();
 
+    /// <summary>The service's own tables (inline read models), numbered separately from the store's; "{schema}" is replaced.</summary>
+    public List<string> ReadModelMigrations { get; } = [];
+
     /// <summary>How often the outbox relay looks for unsent messages when nothing signalled it.</summary>
     public TimeSpan OutboxPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 

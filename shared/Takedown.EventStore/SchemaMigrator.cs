@@ -4,11 +4,12 @@ namespace Takedown.EventStore;
 
 /// <summary>
 /// Applies numbered SQL scripts to one schema, once each, under a transaction-scoped advisory lock so that
-/// replicas starting at the same moment apply them one after another instead of racing.
+/// replicas starting at the same moment apply them one after another instead of racing. Each track (the event
+/// store's tables, a service's read models) numbers its scripts on its own, so either can grow independently.
 /// </summary>
 public static class SchemaMigrator
 {
-    public static async Task MigrateAsync(NpgsqlDataSource dataSource, string schema, IReadOnlyList<string> scripts, CancellationToken ct)
+    public static async Task MigrateAsync(NpgsqlDataSource dataSource, string schema, string track, IReadOnlyList<string> scripts, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -23,22 +24,28 @@ public static class SchemaMigrator
             $"""
             CREATE SCHEMA IF NOT EXISTS {schema};
             CREATE TABLE IF NOT EXISTS {schema}.schema_migrations (
-                version int PRIMARY KEY,
-                applied_at timestamptz NOT NULL DEFAULT now());
+                track text NOT NULL,
+                version int NOT NULL,
+                applied_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (track, version));
             """, connection, tx))
         {
             await create.ExecuteNonQueryAsync(ct);
         }
 
         int applied;
-        await using (var current = new NpgsqlCommand($"SELECT coalesce(max(version), 0) FROM {schema}.schema_migrations", connection, tx))
+        await using (var current = new NpgsqlCommand($"SELECT coalesce(max(version), 0) FROM {schema}.schema_migrations WHERE track = @track", connection, tx))
+        {
+            current.Parameters.AddWithValue("track", track);
             applied = (int)(await current.ExecuteScalarAsync(ct))!;
+        }
 
         for (var version = applied + 1; version <= scripts.Count; version++)
         {
             await using var step = new NpgsqlCommand(scripts[version - 1].Replace("{schema}", schema, StringComparison.Ordinal), connection, tx);
             await step.ExecuteNonQueryAsync(ct);
-            await using var record = new NpgsqlCommand($"INSERT INTO {schema}.schema_migrations(version) VALUES (@v)", connection, tx);
+            await using var record = new NpgsqlCommand($"INSERT INTO {schema}.schema_migrations(track, version) VALUES (@track, @v)", connection, tx);
+            record.Parameters.AddWithValue("track", track);
             record.Parameters.AddWithValue("v", version);
             await record.ExecuteNonQueryAsync(ct);
         }

@@ -11,10 +11,10 @@ public static class ServiceCollectionExtensions
     /// Register before the message bus so the schema exists before any consumer runs.
     /// Needs an NpgsqlDataSource and MassTransit's IBus in the container.
     /// </summary>
-    public static IServiceCollection AddEventStore(this IServiceCollection services, string schema, Action<EventTypes> mapEvents)
+    public static IServiceCollection AddEventStore(this IServiceCollection services, string schema, Action<EventStoreOptions> configure)
     {
         var options = new EventStoreOptions { Schema = schema };
-        mapEvents(options.Events);
+        configure(options);
         services.AddSingleton(options);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<OutboxSignal>();

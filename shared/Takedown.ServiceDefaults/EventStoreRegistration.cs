@@ -6,9 +6,9 @@ namespace Takedown.ServiceDefaults;
 public static class EventStoreRegistration
 {
     /// <summary>This service's event store in its own schema, named after the service.</summary>
-    public static WebApplicationBuilder AddTakedownEventStore(this WebApplicationBuilder builder, string schema, Action<EventTypes> mapEvents)
+    public static WebApplicationBuilder AddTakedownEventStore(this WebApplicationBuilder builder, string schema, Action<EventStoreOptions> configure)
     {
-        builder.Services.AddEventStore(schema, mapEvents);
+        builder.Services.AddEventStore(schema, configure);
         return builder;
     }
 }

@@ -42,7 +42,7 @@ public sealed class ApiKeys(NpgsqlDataSource dataSource, IOptions<AuthOptions> o
         """,
     ];
 
-    public Task MigrateAsync(CancellationToken ct) => SchemaMigrator.MigrateAsync(dataSource, Schema, Migrations, ct);
+    public Task MigrateAsync(CancellationToken ct) => SchemaMigrator.MigrateAsync(dataSource, Schema, "auth", Migrations, ct);
 
     public async Task<IssuedApiKey> IssueAsync(string name, string organisation, IReadOnlyList<string> roles, CancellationToken ct)
     {

@@ -1,0 +1,121 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+using Takedown.Contracts;
+using Takedown.EventStore;
+using Takedown.ServiceDefaults.Auth;
+using Takedown.ServiceDefaults.Http;
+using Takedown.ServiceDefaults.Telemetry;
+
+namespace Takedown.Ingest.Reports;
+
+public sealed record ReportRequest(
+    string? Url,
+    string? Platform,
+    string? Text,
+    string? ReporterReference,
+    DateTimeOffset? ObservedAt,
+    string? Jurisdiction,
+    long? Views);
+
+public sealed record ReportAccepted(Guid ContentId, Guid ReportId, int ReportNumber, string CaseUrl);
+
+public static partial class ReportEndpoints
+{
+    private const int MaxTextLength = 20_000;
+    private const int MaxAttempts = 3;
+
+    public static IEndpointRouteBuilder MapReports(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/v1/reports", SubmitAsync)
+            .RequireAuthorization(Policies.SubmitReports)
+            .WithTags("Reports")
+            .WithSummary("Report a piece of online content; answers 202 once the report is durably stored.")
+            .Produces<ReportAccepted>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem();
+        return app;
+    }
+
+    private static async Task<IResult> SubmitAsync(
+        ReportRequest request, HttpContext http, EventStore.EventStore store, TimeProvider time, IOptions<IngestOptions> options, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var errors = Validate(request, now, out var canonicalUrl);
+        if (errors.Count > 0)
+            return Results.ValidationProblem(errors);
+
+        var contentId = ContentIds.FromCanonicalUrl(canonicalUrl);
+        var command = new SubmitReport(
+            contentId, Guid.CreateVersion7(now), request.Url!.Trim(), canonicalUrl, request.Platform!.Trim().ToLowerInvariant(),
+            string.IsNullOrWhiteSpace(request.Text) ? null : request.Text, request.ReporterReference!.Trim(),
+            http.User.Organisation(), http.User.Actor(), request.ObservedAt, request.Jurisdiction?.Trim().ToUpperInvariant(), request.Views, now);
+
+        var received = await AppendWithRetryAsync(store, http.ToEventContext(), command, ct);
+        TakedownTelemetry.ReportsAccepted.Add(1, new KeyValuePair<string, object?>("platform", command.Platform));
+
+        var caseUrl = $"{options.Value.CaseBaseUrl?.TrimEnd('/')}/api/v1/cases/{contentId}";
+        return Results.Accepted(caseUrl, new ReportAccepted(contentId, received.ReportId, received.ReportNumber, caseUrl));
+    }
+
+    // Two reports of the same URL at the same moment race for the same stream; the loser re-reads and appends after.
+    private static async Task<ReportReceived> AppendWithRetryAsync(EventStore.EventStore store, EventContext context, SubmitReport command, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var session = await store.BeginAsync(context, ct);
+                var stream = Submission.StreamId(command.ContentId);
+                var current = await session.AggregateAsync<Submission, ReportReceived>(stream, Submission.Initial, Submission.Evolve, ct);
+                var events = Submission.Decide(command, current.State);
+                await session.AppendAsync(stream, current.Exists ? ExpectedVersion.Exactly(current.Version) : ExpectedVersion.NoStream, events, ct);
+                var received = events[0];
+                await session.StageAsync(new ContentSubmitted
+                {
+                    ContentId = received.ContentId,
+                    ReportId = received.ReportId,
+                    ReportNumber = received.ReportNumber,
+                    Url = received.Url,
+                    CanonicalUrl = received.CanonicalUrl,
+                    Platform = received.Platform,
+                    Text = received.Text,
+                    Jurisdiction = received.Jurisdiction,
+                    ObservedAt = received.ObservedAt,
+                    Views = received.Views,
+                    ReporterOrganisation = received.ReporterOrganisation,
+                    ReportedAt = received.ReceivedAt,
+                }, ct);
+                await session.CommitAsync(ct);
+                return received;
+            }
+            catch (StreamConcurrencyException) when (attempt < MaxAttempts)
+            {
+            }
+        }
+    }
+
+    private static Dictionary<string, string[]> Validate(ReportRequest request, DateTimeOffset now, out string canonicalUrl)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (!CanonicalUrl.TryCreate(request.Url, out canonicalUrl, out var urlError))
+            errors["url"] = [urlError!];
+        if (string.IsNullOrWhiteSpace(request.Platform) || !PlatformName().IsMatch(request.Platform.Trim()))
+            errors["platform"] = ["A platform name is required: letters, digits, '.', '-' or '_', at most 64 characters."];
+        if (string.IsNullOrWhiteSpace(request.ReporterReference) || request.ReporterReference.Length > 200)
+            errors["reporterReference"] = ["The reporter's own reference for this report is required (at most 200 characters)."];
+        if (request.Text is { Length: > MaxTextLength })
+            errors["text"] = [$"At most {MaxTextLength} characters."];
+        if (request.ObservedAt is { } observed && observed > now.AddMinutes(5))
+            errors["observedAt"] = ["Cannot be in the future."];
+        if (request.Jurisdiction is { } jurisdiction && !Jurisdiction().IsMatch(jurisdiction.Trim()))
+            errors["jurisdiction"] = ["An ISO 3166-1 alpha-2 country code, or EU."];
+        if (request.Views is < 0)
+            errors["views"] = ["Cannot be negative."];
+        return errors;
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    private static partial Regex PlatformName();
+
+    [GeneratedRegex("^[A-Za-z]{2}$")]
+    private static partial Regex Jurisdiction();
+}

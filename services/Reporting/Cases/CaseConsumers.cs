@@ -1,0 +1,63 @@
+using MassTransit;
+using Takedown.ServiceDefaults.Messaging;
+using Contracts = Takedown.Contracts;
+
+namespace Takedown.Reporting.Cases;
+
+/// <summary>Reporting assembles the case from every service's messages, each consumed exactly once (inbox).</summary>
+public static class CaseConsumers
+{
+    public sealed class ContentSubmittedConsumer(EventStore.EventStore store, TimeProvider time) : IConsumer<Contracts.ContentSubmitted>
+    {
+        public Task Consume(ConsumeContext<Contracts.ContentSubmitted> context) =>
+            store.ConsumeOnceAsync(context, "reporting-content-submitted", session =>
+            {
+                var m = context.Message;
+                var report = new ContentReported(m.ContentId, m.ReportId, m.ReportNumber, m.Url, m.CanonicalUrl, m.Platform,
+                    m.ReporterOrganisation, m.Jurisdiction, m.Views, m.ReportedAt);
+                return CaseCommands.HandleAsync(session, new RecordReport(report, time.GetUtcNow()), null, context.CancellationToken);
+            });
+    }
+
+    public sealed class ContentClassifiedConsumer(EventStore.EventStore store, TimeProvider time) : IConsumer<Contracts.ContentClassified>
+    {
+        public Task Consume(ConsumeContext<Contracts.ContentClassified> context) =>
+            store.ConsumeOnceAsync(context, "reporting-content-classified", session =>
+            {
+                var m = context.Message;
+                var classification = new ContentClassified(m.ContentId, m.Category, m.Severity, m.Confidence, m.Explanation, m.ModelVersion, m.ClassifiedAt);
+                return CaseCommands.HandleAsync(session, new RecordClassification(classification, time.GetUtcNow()), null, context.CancellationToken);
+            });
+    }
+
+    public sealed class ContentFingerprintedConsumer(EventStore.EventStore store, TimeProvider time) : IConsumer<Contracts.ContentFingerprinted>
+    {
+        public Task Consume(ConsumeContext<Contracts.ContentFingerprinted> context) =>
+            store.ConsumeOnceAsync(context, "reporting-content-fingerprinted", session =>
+            {
+                var m = context.Message;
+                var fingerprints = m.Fingerprints.Select(f => $"{f.Signal}:{f.Value}").ToArray();
+                return CaseCommands.HandleAsync(session, new RecordFingerprints(m.ContentId, fingerprints, m.FingerprintedAt, time.GetUtcNow()), null, context.CancellationToken);
+            });
+    }
+
+    public sealed class ReuploadDetectedConsumer(EventStore.EventStore store, TimeProvider time) : IConsumer<Contracts.ReuploadDetected>
+    {
+        public Task Consume(ConsumeContext<Contracts.ReuploadDetected> context) =>
+            store.ConsumeOnceAsync(context, "reporting-reupload-detected", session =>
+            {
+                var m = context.Message;
+                return CaseCommands.HandleAsync(session, new LinkReupload(m.ContentId, m.MatchedContentId, m.Signal, m.DetectedAt, time.GetUtcNow()), null, context.CancellationToken);
+            });
+    }
+}
+
+/// <summary>Retry (then the "_error" queue) for every case consumer; concurrent messages for one case conflict and retry.</summary>
+public sealed class CaseConsumerDefinition<TConsumer> : ConsumerDefinition<TConsumer> where TConsumer : class, IConsumer
+{
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<TConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        endpointConfigurator.UseTakedownRetry();
+        endpointConfigurator.ConcurrentMessageLimit = 8;
+    }
+}

@@ -1,0 +1,28 @@
+using MassTransit;
+using Takedown.Reporting.Cases;
+using Takedown.ServiceDefaults;
+using Takedown.ServiceDefaults.Messaging;
+
+namespace Takedown.Reporting;
+
+public static class ReportingModule
+{
+    public static WebApplicationBuilder AddReporting(this WebApplicationBuilder builder)
+    {
+        builder.AddTakedownEventStore("reporting", store => store.Events
+            .Map<ContentReported>("content-reported")
+            .Map<ContentClassified>("content-classified")
+            .Map<FingerprintsRecorded>("fingerprints-recorded")
+            .Map<ReuploadLinked>("reupload-linked")
+            .Map<RemovalConfirmed>("removal-confirmed")
+            .Map<RemovalRejected>("removal-rejected"));
+        builder.AddTakedownBus(bus =>
+        {
+            bus.AddConsumer<CaseConsumers.ContentSubmittedConsumer, CaseConsumerDefinition<CaseConsumers.ContentSubmittedConsumer>>();
+            bus.AddConsumer<CaseConsumers.ContentClassifiedConsumer, CaseConsumerDefinition<CaseConsumers.ContentClassifiedConsumer>>();
+            bus.AddConsumer<CaseConsumers.ContentFingerprintedConsumer, CaseConsumerDefinition<CaseConsumers.ContentFingerprintedConsumer>>();
+            bus.AddConsumer<CaseConsumers.ReuploadDetectedConsumer, CaseConsumerDefinition<CaseConsumers.ReuploadDetectedConsumer>>();
+        });
+        return builder;
+    }
+}
