@@ -24,6 +24,9 @@ public sealed partial class EventStoreOptions
 
     public int OutboxBatchSize { get; set; } = 100;
 
+    /// <summary>How long one publish may wait for the broker's confirm before the relay backs off and retries.</summary>
+    public TimeSpan OutboxPublishTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     public JsonSerializerOptions Json { get; set; } = new(JsonSerializerDefaults.Web);
 
     [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$")]

@@ -24,7 +24,6 @@ public sealed partial class OutboxRelay(
     public static readonly ActivitySource ActivitySource = new("Takedown.EventStore");
     private static readonly ConcurrentDictionary<string, Type> MessageTypes = new();
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(30);
 
     internal static string TypeName(Type type) => $"{type.FullName}, {type.Assembly.GetName().Name}";
 
@@ -126,7 +125,7 @@ public sealed partial class OutboxRelay(
         activity?.SetTag("messaging.message.id", message.MessageId);
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(PublishTimeout);
+        timeout.CancelAfter(store.Options.OutboxPublishTimeout);
         await bus.Publish(body, type, context =>
         {
             context.MessageId = message.MessageId;

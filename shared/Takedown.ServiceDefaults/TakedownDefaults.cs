@@ -20,6 +20,7 @@ namespace Takedown.ServiceDefaults;
 public static class TakedownDefaults
 {
     private const string ReadyTag = "ready";
+    private const string DefaultPostgres = "Host=localhost;Port=5432;Database=takedown;Username=takedown;Password=takedown";
 
     /// <summary>Telemetry, PostgreSQL, API-key auth, health, problem details and limits shared by every service.</summary>
     public static WebApplicationBuilder AddTakedownDefaults(this WebApplicationBuilder builder, string serviceName)
@@ -28,9 +29,12 @@ public static class TakedownDefaults
         builder.AddTakedownTelemetry(serviceName);
         builder.Services.TryAddSingleton(TimeProvider.System);
 
-        var connectionString = builder.Configuration.GetConnectionString("Postgres")
-            ?? "Host=localhost;Port=5432;Database=takedown;Username=takedown;Password=takedown";
-        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { Name = serviceName }.Build());
+        // Configuration is read when services resolve, not here, so hosts built by tests can override it.
+        builder.Services.AddSingleton(services =>
+        {
+            var connectionString = services.GetRequiredService<IConfiguration>().GetConnectionString("Postgres") ?? DefaultPostgres;
+            return new NpgsqlDataSourceBuilder(connectionString) { Name = serviceName }.Build();
+        });
 
         builder.Services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection("Auth"));
         builder.Services.AddSingleton<ApiKeys>();
@@ -55,8 +59,8 @@ public static class TakedownDefaults
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.Configure<JsonOptions>(options => options.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
 
-        var maxBody = builder.Configuration.GetValue<long?>("Takedown:MaxRequestBodyBytes") ?? 1024 * 1024;
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = maxBody);
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+            kestrel.Limits.MaxRequestBodySize = context.Configuration.GetValue<long?>("Takedown:MaxRequestBodyBytes") ?? 1024 * 1024);
         builder.Services.AddOpenApi();
         return builder;
     }

@@ -1,0 +1,145 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+
+namespace Takedown.Cli;
+
+/// <summary>Calls the Takedown HTTP APIs: JSON in and out, the key header, problem details as exceptions.</summary>
+public sealed class ApiClient(HttpMessageHandler handler, string? apiKey) : IDisposable
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    private readonly HttpClient http = new(handler, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(30) };
+
+    public async Task<ApiResponse<T>> SendAsync<T>(
+        HttpMethod method, ServiceEndpoint endpoint, string path, object? body, CancellationToken cancellationToken)
+    {
+        var url = endpoint.Resolve(path);
+        using var request = new HttpRequestMessage(method, url);
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        if (apiKey is not null)
+        {
+            request.Headers.Add("X-Api-Key", apiKey);
+        }
+        if (body is not null)
+        {
+            request.Content = new StringContent(JsonSerializer.Serialize(body, Json), Encoding.UTF8, "application/json");
+        }
+
+        string text;
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, cancellationToken);
+            text = await response.Content.ReadAsStringAsync(cancellationToken);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new ServiceUnavailableException(
+                $"cannot reach {url}: {e.Message}. Is the service running? The URL comes from {endpoint.Setting}.");
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ServiceUnavailableException($"{url} did not answer within {http.Timeout.TotalSeconds:0} s.");
+        }
+
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                throw ApiProblemException.From((int)response.StatusCode, response.ReasonPhrase, text);
+            }
+            try
+            {
+                var value = JsonSerializer.Deserialize<T>(text, Json);
+                return value is null
+                    ? throw new ServiceUnavailableException($"{url} answered {(int)response.StatusCode} with an empty body.")
+                    : new ApiResponse<T>(value, text);
+            }
+            catch (JsonException e)
+            {
+                throw new ServiceUnavailableException(
+                    $"{url} answered {(int)response.StatusCode} with a body that is not the expected JSON: {e.Message}");
+            }
+        }
+    }
+
+    public void Dispose() => http.Dispose();
+}
+
+/// <param name="Json">The body exactly as received, for <c>--json</c>.</param>
+public sealed record ApiResponse<T>(T Value, string Json);
+
+public sealed record FieldError(string Field, string Message);
+
+/// <summary>An RFC 7807 problem details answer (or any other non-success answer, read as well as it can be).</summary>
+public sealed class ApiProblemException(int status, string title, string? detail, IReadOnlyList<FieldError> fieldErrors)
+    : Exception(detail is null ? $"{status} {title}" : $"{status} {title}: {detail}")
+{
+    private const int MaxUnstructuredDetail = 200;
+
+    public int Status { get; } = status;
+    public string Title { get; } = title;
+    public string? Detail { get; } = detail;
+    public IReadOnlyList<FieldError> FieldErrors { get; } = fieldErrors;
+
+    public static ApiProblemException From(int status, string? reasonPhrase, string body)
+    {
+        var title = string.IsNullOrWhiteSpace(reasonPhrase) ? "Error" : reasonPhrase;
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            var root = document.RootElement;
+            if (root.ValueKind == JsonValueKind.Object)
+            {
+                return new ApiProblemException(
+                    status,
+                    StringProperty(root, "title") ?? title,
+                    StringProperty(root, "detail"),
+                    ReadFieldErrors(root));
+            }
+        }
+        catch (JsonException)
+        {
+            // Not problem details (a proxy's HTML page, plain text): show the start of it as the detail.
+        }
+        var detail = Regex.Replace(body, @"\s+", " ").Trim();
+        return new ApiProblemException(
+            status,
+            title,
+            detail.Length == 0 ? null : detail.Length <= MaxUnstructuredDetail ? detail : detail[..MaxUnstructuredDetail] + "…",
+            []);
+    }
+
+    private static string? StringProperty(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static List<FieldError> ReadFieldErrors(JsonElement root)
+    {
+        var errors = new List<FieldError>();
+        if (!root.TryGetProperty("errors", out var fields) || fields.ValueKind != JsonValueKind.Object)
+        {
+            return errors;
+        }
+        foreach (var field in fields.EnumerateObject())
+        {
+            if (field.Value.ValueKind == JsonValueKind.Array)
+            {
+                errors.AddRange(field.Value.EnumerateArray().Select(message => new FieldError(field.Name, message.ToString())));
+            }
+            else
+            {
+                errors.Add(new FieldError(field.Name, field.Value.ToString()));
+            }
+        }
+        return errors;
+    }
+}
+
+/// <summary>No usable answer: connection refused, timeout, or a success body that cannot be read.</summary>
+public sealed class ServiceUnavailableException(string message) : Exception(message);

@@ -1,0 +1,69 @@
+using Spectre.Console;
+
+namespace Takedown.Cli;
+
+/// <summary>What the commands need from the outside world, so tests can run them in process.</summary>
+/// <param name="Console">Renders tables; writes to the same stream as <paramref name="Out"/>.</param>
+/// <param name="Out">Plain lines and raw JSON, never wrapped, so scripts can parse them.</param>
+public sealed record CliHost(
+    HttpMessageHandler Http,
+    IAnsiConsole Console,
+    TextWriter Out,
+    TextWriter Error,
+    Func<string, string?> Environment,
+    TimeProvider Time)
+{
+    public static CliHost ForProcess() => new(
+        new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10) },
+        AnsiConsole.Console,
+        System.Console.Out,
+        System.Console.Error,
+        System.Environment.GetEnvironmentVariable,
+        TimeProvider.System);
+
+    /// <summary>Runs a command body, turning the failures a user can act on into a message and an exit code.</summary>
+    public async Task<int> RunAsync(Func<Task<int>> command)
+    {
+        try
+        {
+            return await command();
+        }
+        catch (UsageException e)
+        {
+            Error.WriteLine($"error: {e.Message}");
+            return ExitCodes.CallerError;
+        }
+        catch (ApiProblemException e)
+        {
+            Error.WriteLine($"error: {e.Message}");
+            foreach (var fieldError in e.FieldErrors)
+            {
+                Error.WriteLine($"  {fieldError.Field}: {fieldError.Message}");
+            }
+            if (e.Status is 401 or 403)
+            {
+                Error.WriteLine($"  check the key given by --api-key or {CliOptions.ApiKeyVariable}");
+            }
+            return e.Status is >= 400 and < 500 ? ExitCodes.CallerError : ExitCodes.ServiceError;
+        }
+        catch (ServiceUnavailableException e)
+        {
+            Error.WriteLine($"error: {e.Message}");
+            return ExitCodes.ServiceError;
+        }
+    }
+}
+
+public static class ExitCodes
+{
+    public const int Ok = 0;
+
+    /// <summary>The request was wrong: bad input, missing key, unknown case (HTTP 4xx).</summary>
+    public const int CallerError = 2;
+
+    /// <summary>The service failed or could not be reached (HTTP 5xx, connection refused, timeout).</summary>
+    public const int ServiceError = 3;
+}
+
+/// <summary>The user must change the command line or environment; nothing was sent.</summary>
+public sealed class UsageException(string message) : Exception(message);

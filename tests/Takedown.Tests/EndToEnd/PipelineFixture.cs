@@ -1,0 +1,93 @@
+extern alias ingest;
+extern alias classification;
+extern alias reupload;
+extern alias reporting;
+
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Takedown.Tests.Infrastructure;
+
+namespace Takedown.Tests.EndToEnd;
+
+/// <summary>
+/// The four real service hosts in this process, on one fresh database and one fresh RabbitMQ virtual host,
+/// talking to each other only through RabbitMQ.
+/// </summary>
+public sealed class PipelineFixture : IAsyncLifetime
+{
+    public const string AdminKey = "test-bootstrap-admin-key";
+
+    private TestDatabase _db = null!;
+    private TestVirtualHost _vhost = null!;
+    private readonly List<IDisposable> _factories = [];
+
+    public HttpClient Ingest { get; private set; } = null!;
+    public HttpClient Classification { get; private set; } = null!;
+    public HttpClient Reupload { get; private set; } = null!;
+    public HttpClient Reporting { get; private set; } = null!;
+    public TestDatabase Database => _db;
+    public TestVirtualHost VirtualHost => _vhost;
+
+    public async Task InitializeAsync()
+    {
+        _db = await TestDatabase.CreateAsync();
+        _vhost = await TestVirtualHost.CreateAsync();
+        Ingest = Start<ingest::Program>();
+        Classification = Start<classification::Program>();
+        Reupload = Start<reupload::Program>();
+        Reporting = Start<reporting::Program>();
+
+        // Ready means schema migrated and both servers reachable; consumers are bound once the bus is up.
+        foreach (var client in new[] { Ingest, Classification, Reupload, Reporting })
+            await Eventually.UntilAsync(async () => (await client.GetAsync("/health/ready")).StatusCode, s => s == System.Net.HttpStatusCode.OK, what: "readiness");
+    }
+
+    private HttpClient Start<TProgram>() where TProgram : class
+    {
+        var factory = new WebApplicationFactory<TProgram>().WithWebHostBuilder(host =>
+        {
+            host.UseEnvironment("Testing");
+            host.UseSetting("ConnectionStrings:Postgres", _db.ConnectionString);
+            host.UseSetting("RabbitMq:VirtualHost", _vhost.Name);
+            host.UseSetting("Auth:BootstrapAdminKey", AdminKey);
+        });
+        _factories.Add(factory);
+        return factory.CreateClient();
+    }
+
+    /// <summary>Issues a real API key through the admin endpoint, as an operator would.</summary>
+    public async Task<string> IssueKeyAsync(string organisation, params string[] roles)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/admin/api-keys")
+        {
+            Content = JsonContent.Create(new { name = $"{organisation}-{string.Join('-', roles)}", organisation, roles }),
+        };
+        request.Headers.Add("X-Api-Key", AdminKey);
+        using var response = await Ingest.SendAsync(request);
+        Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+        var issued = await response.Content.ReadFromJsonAsync<IssuedKey>();
+        return issued!.Key;
+    }
+
+    public static HttpRequestMessage Request(HttpMethod method, string path, string? key, object? body = null)
+    {
+        var request = new HttpRequestMessage(method, path);
+        if (key is not null)
+            request.Headers.Add("X-Api-Key", key);
+        if (body is not null)
+            request.Content = JsonContent.Create(body);
+        return request;
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var factory in _factories)
+            factory.Dispose();
+        await _vhost.DisposeAsync();
+        await _db.DisposeAsync();
+    }
+
+    private sealed record IssuedKey(string Key);
+}

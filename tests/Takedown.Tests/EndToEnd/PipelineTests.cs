@@ -1,0 +1,250 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Takedown.Tests.Infrastructure;
+
+namespace Takedown.Tests.EndToEnd;
+
+public sealed record TimelineEntryView(long Version, string Type, DateTimeOffset OccurredAt, string Summary);
+
+public sealed record CaseResponse(
+    Guid ContentId, long Version, string Status, string? Platform, string? Url, string? CanonicalUrl, string? Category, string? Severity,
+    int ReportCount, IReadOnlyList<string> ReporterOrganisations, IReadOnlyList<Guid> ReuploadOf, DateTimeOffset? RemovedAt,
+    IReadOnlyList<TimelineEntryView> Timeline);
+
+public sealed record ReportAcceptedResponse(Guid ContentId, Guid ReportId, int ReportNumber, string CaseUrl);
+
+public sealed class PipelineTests(PipelineFixture pipeline) : IClassFixture<PipelineFixture>
+{
+    private const string Organisation = "tech-for-peace";
+
+    private static string UniqueUrl(string path) => $"https://www.facebook.com/{path}/{Guid.NewGuid():N}";
+
+    private async Task<ReportAcceptedResponse> ReportAsync(string key, string url, string text, string platform = "facebook")
+    {
+        using var response = await pipeline.Ingest.SendAsync(PipelineFixture.Request(HttpMethod.Post, "/api/v1/reports", key,
+            new { url, platform, text, reporterReference = "TFP-" + Guid.NewGuid().ToString("N")[..6], jurisdiction = "IQ", views = 13000 }));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var accepted = (await response.Content.ReadFromJsonAsync<ReportAcceptedResponse>())!;
+        Assert.Equal($"/api/v1/cases/{accepted.ContentId}", response.Headers.Location?.OriginalString);
+        return accepted;
+    }
+
+    private async Task<CaseResponse?> GetCaseAsync(string key, Guid contentId)
+    {
+        using var response = await pipeline.Reporting.SendAsync(PipelineFixture.Request(HttpMethod.Get, $"/api/v1/cases/{contentId}", key));
+        return response.StatusCode == HttpStatusCode.NotFound ? null : await response.Content.ReadFromJsonAsync<CaseResponse>();
+    }
+
+    private Task<CaseResponse?> CaseWhenAsync(string key, Guid contentId, Func<CaseResponse, bool> done, string what) =>
+        Eventually.UntilAsync(() => GetCaseAsync(key, contentId), c => c is not null && done(c), what: what);
+
+    private static bool Complete(CaseResponse c) => c.Category is not null && c.Timeline.Any(t => t.Type == "FingerprintsRecorded");
+
+    [Fact]
+    public async Task A_report_is_carried_through_all_four_services_into_a_readable_case()
+    {
+        var reporter = await pipeline.IssueKeyAsync(Organisation, "reporter");
+        var analyst = await pipeline.IssueKeyAsync("takedown-analysts", "analyst");
+        var id = Guid.NewGuid().ToString("N");
+        var accepted = await ReportAsync(reporter, $"https://WWW.Facebook.com/posts/{id}?utm_source=share&fbclid=abc#comments", "فلان عميل السفارة");
+
+        var found = (await CaseWhenAsync(analyst, accepted.ContentId, Complete, "classification and fingerprints"))!;
+
+        Assert.Equal("open", found.Status);
+        Assert.Equal($"https://www.facebook.com/posts/{id}", found.CanonicalUrl);
+        Assert.Equal("facebook", found.Platform);
+        Assert.Equal("targeting-of-individuals", found.Category);
+        Assert.Equal("P1", found.Severity);
+        Assert.Equal(1, found.ReportCount);
+        Assert.Equal([Organisation], found.ReporterOrganisations);
+        Assert.Equal(["ContentClassified", "ContentReported", "FingerprintsRecorded"], found.Timeline.Select(t => t.Type).Order());
+        Assert.Equal([1L, 2L, 3L], found.Timeline.Select(t => t.Version));
+        Assert.All(found.Timeline, t => Assert.True(t.OccurredAt > DateTimeOffset.UtcNow.AddMinutes(-5)));
+        Assert.Contains(found.Timeline, t => t.Summary == $"Report #1 by {Organisation} of https://www.facebook.com/posts/{id} on facebook");
+    }
+
+    [Fact]
+    public async Task The_same_url_reported_twice_is_one_case_with_two_reports()
+    {
+        var reporter = await pipeline.IssueKeyAsync(Organisation, "reporter");
+        var url = UniqueUrl("videos");
+        var first = await ReportAsync(reporter, url, "they will kill him");
+        var second = await ReportAsync(reporter, url + "?utm_campaign=again", "they will kill him");
+
+        Assert.Equal(first.ContentId, second.ContentId);
+        Assert.Equal(1, first.ReportNumber);
+        Assert.Equal(2, second.ReportNumber);
+        var found = (await CaseWhenAsync(reporter, first.ContentId, c => c.ReportCount == 2 && Complete(c), "two reports"))!;
+        Assert.Equal(2, found.Timeline.Count(t => t.Type == "ContentReported"));
+    }
+
+    [Fact]
+    public async Task Text_of_removed_content_reported_at_another_url_is_detected_as_a_reupload()
+    {
+        var reporter = await pipeline.IssueKeyAsync(Organisation, "reporter");
+        var liaison = await pipeline.IssueKeyAsync(Organisation, "liaison");
+        const string text = "بيان صادر عن المكتب الإعلامي رقم " + "٤٢";
+        var original = await ReportAsync(reporter, UniqueUrl("posts"), text + " " + Guid.NewGuid());
+        var originalCase = (await CaseWhenAsync(liaison, original.ContentId, Complete, "the original case"))!;
+
+        using (var response = await pipeline.Reporting.SendAsync(PipelineFixture.Request(HttpMethod.Post, $"/api/v1/cases/{original.ContentId}/platform-response", liaison,
+                   new { outcome = "removed" })))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var removed = (await response.Content.ReadFromJsonAsync<CaseResponse>())!;
+            Assert.Equal("removed", removed.Status);
+            Assert.Equal(originalCase.Version + 1, removed.Version);
+        }
+        await Eventually.UntilAsync(() => BankedHashesAsync(original.ContentId), n => n > 0, what: "the removed content's hashes in the bank");
+
+        // The same text with diacritics added and different spacing, at a new URL.
+        var originalText = await OriginalTextAsync(original.ContentId);
+        var reupload = await ReportAsync(reporter, UniqueUrl("reposts"), "  " + originalText.Replace("بيان", "بَيَان") + "  ");
+        var reuploadCase = (await CaseWhenAsync(liaison, reupload.ContentId, c => c.ReuploadOf.Count > 0, "the re-upload link"))!;
+
+        Assert.Equal([original.ContentId], reuploadCase.ReuploadOf);
+        Assert.Contains(reuploadCase.Timeline, t => t.Type == "ReuploadLinked" && t.Summary == $"Re-upload of removed content {original.ContentId} (text-sha256)");
+    }
+
+    [Fact]
+    public async Task Requests_without_a_key_are_401_and_with_the_wrong_role_403_as_problem_details()
+    {
+        var reporter = await pipeline.IssueKeyAsync(Organisation, "reporter");
+        var analyst = await pipeline.IssueKeyAsync("takedown-analysts", "analyst");
+
+        using var anonymous = await pipeline.Ingest.SendAsync(PipelineFixture.Request(HttpMethod.Post, "/api/v1/reports", null, new { url = "https://x.com/a/status/1" }));
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal("application/problem+json", anonymous.Content.Headers.ContentType?.MediaType);
+
+        using var unknown = await pipeline.Reporting.SendAsync(PipelineFixture.Request(HttpMethod.Get, $"/api/v1/cases/{Guid.NewGuid()}", "tdk_not-a-real-key"));
+        Assert.Equal(HttpStatusCode.Unauthorized, unknown.StatusCode);
+
+        using var analystReports = await pipeline.Ingest.SendAsync(PipelineFixture.Request(HttpMethod.Post, "/api/v1/reports", analyst,
+            new { url = "https://x.com/a/status/1", platform = "x", reporterReference = "r" }));
+        Assert.Equal(HttpStatusCode.Forbidden, analystReports.StatusCode);
+        Assert.Equal("application/problem+json", analystReports.Content.Headers.ContentType?.MediaType);
+
+        using var reporterResponds = await pipeline.Reporting.SendAsync(PipelineFixture.Request(HttpMethod.Post, $"/api/v1/cases/{Guid.NewGuid()}/platform-response", reporter,
+            new { outcome = "removed" }));
+        Assert.Equal(HttpStatusCode.Forbidden, reporterResponds.StatusCode);
+
+        using var reporterIssuesKeys = await pipeline.Ingest.SendAsync(PipelineFixture.Request(HttpMethod.Post, "/api/v1/admin/api-keys", reporter,
+            new { name = "x", organisation = "y", roles = new[] { "admin" } }));
+        Assert.Equal(HttpStatusCode.Forbidden, reporterIssuesKeys.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_report_with_bad_fields_is_400_naming_each_field()
+    {
+        var reporter = await pipeline.IssueKeyAsync(Organisation, "reporter");
+        using var response = await pipeline.Ingest.SendAsync(PipelineFixture.Request(HttpMethod.Post, "/api/v1/reports", reporter,
+            new { url = "ftp://example.org/file", platform = "", reporterReference = "r1", views = -3, jurisdiction = "Iraq" }));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var fields = problem.GetProperty("errors").EnumerateObject().Select(p => p.Name).Order();
+        Assert.Equal(["jurisdiction", "platform", "url", "views"], fields);
+    }
+
+    [Fact]
+    public async Task A_malformed_json_body_is_400_problem_details()
+    {
+        var reporter = await pipeline.IssueKeyAsync(Organisation, "reporter");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/reports") { Content = new StringContent("{\"url\": ", System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Add("X-Api-Key", reporter);
+        using var response = await pipeline.Ingest.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task A_reporter_sees_only_its_own_organisations_cases()
+    {
+        var reporter = await pipeline.IssueKeyAsync(Organisation, "reporter");
+        var otherReporter = await pipeline.IssueKeyAsync("another-ngo", "reporter");
+        var accepted = await ReportAsync(reporter, UniqueUrl("posts"), "hello world");
+        await CaseWhenAsync(reporter, accepted.ContentId, c => c.ReportCount == 1, "the case");
+
+        Assert.Null(await GetCaseAsync(otherReporter, accepted.ContentId));
+    }
+
+    [Fact]
+    public async Task A_platform_response_with_a_stale_if_match_is_409_and_a_rejection_is_recorded_verbatim()
+    {
+        var reporter = await pipeline.IssueKeyAsync(Organisation, "reporter");
+        var liaison = await pipeline.IssueKeyAsync(Organisation, "liaison");
+        var accepted = await ReportAsync(reporter, UniqueUrl("posts"), "agent of the embassy");
+        var current = (await CaseWhenAsync(liaison, accepted.ContentId, Complete, "the case"))!;
+
+        var stale = PipelineFixture.Request(HttpMethod.Post, $"/api/v1/cases/{accepted.ContentId}/platform-response", liaison,
+            new { outcome = "rejected", reason = "Does not violate our Community Standards." });
+        stale.Headers.TryAddWithoutValidation("If-Match", $"\"{current.Version - 1}\"");
+        using (var conflict = await pipeline.Reporting.SendAsync(stale))
+            Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
+
+        var fresh = PipelineFixture.Request(HttpMethod.Post, $"/api/v1/cases/{accepted.ContentId}/platform-response", liaison,
+            new { outcome = "rejected", reason = "Does not violate our Community Standards." });
+        fresh.Headers.TryAddWithoutValidation("If-Match", $"\"{current.Version}\"");
+        using var response = await pipeline.Reporting.SendAsync(fresh);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var rejected = (await response.Content.ReadFromJsonAsync<CaseResponse>())!;
+        Assert.Equal("rejected", rejected.Status);
+        Assert.Equal("Platform refused removal: Does not violate our Community Standards.", rejected.Timeline[^1].Summary);
+        Assert.Equal($"\"{current.Version + 1}\"", response.Headers.ETag?.Tag);
+    }
+
+    [Fact]
+    public async Task One_report_is_one_trace_across_the_four_services()
+    {
+        var reporter = await pipeline.IssueKeyAsync(Organisation, "reporter");
+        var traceId = ActivityTraceId.CreateRandom();
+        var consumed = new System.Collections.Concurrent.ConcurrentBag<(ActivityTraceId Trace, string Name)>();
+        using var listener = new ActivityListener
+        {
+            // The same sources the services' tracer provider subscribes to when OTLP export is on.
+            ShouldListenTo = source => source.Name is "MassTransit" or "Microsoft.AspNetCore" || source.Name.StartsWith("Takedown", StringComparison.Ordinal),
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity => { if (activity.Kind == ActivityKind.Consumer) consumed.Add((activity.TraceId, activity.DisplayName)); },
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        var request = PipelineFixture.Request(HttpMethod.Post, "/api/v1/reports", reporter,
+            new { url = UniqueUrl("traced"), platform = "facebook", text = "traced report", reporterReference = "trace-1" });
+        request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01");
+        using var response = await pipeline.Ingest.SendAsync(request);
+        var accepted = (await response.Content.ReadFromJsonAsync<ReportAcceptedResponse>())!;
+        await CaseWhenAsync(reporter, accepted.ContentId, Complete, "the traced case");
+
+        // ContentSubmitted in Classification, ReuploadDetection and Reporting; ContentClassified and ContentFingerprinted in Reporting.
+        var inTrace = await Eventually.UntilAsync(() => Task.FromResult(consumed.Count(c => c.Trace == traceId)), n => n >= 5, what: "five consumer spans in the report's trace");
+        Assert.True(inTrace >= 5);
+    }
+
+    [Fact]
+    public async Task Every_service_reports_live_and_ready()
+    {
+        foreach (var client in new[] { pipeline.Ingest, pipeline.Classification, pipeline.Reupload, pipeline.Reporting })
+        {
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
+        }
+    }
+
+    private async Task<long> BankedHashesAsync(Guid contentId)
+    {
+        await using var command = pipeline.Database.DataSource.CreateCommand("SELECT count(*) FROM reupload.bank_hashes WHERE content_id = @id");
+        command.Parameters.AddWithValue("id", contentId);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    private async Task<string> OriginalTextAsync(Guid contentId)
+    {
+        await using var command = pipeline.Database.DataSource.CreateCommand("SELECT data->>'text' FROM ingest.events WHERE stream_id = @s ORDER BY version LIMIT 1");
+        command.Parameters.AddWithValue("s", $"submission-{contentId}");
+        return (string)(await command.ExecuteScalarAsync())!;
+    }
+}

@@ -1,0 +1,185 @@
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+using Takedown.EventStore;
+using Takedown.ServiceDefaults.Messaging;
+using Takedown.Tests.Infrastructure;
+using Store = Takedown.EventStore.EventStore;
+
+namespace Takedown.Tests.EventStore;
+
+public sealed record ParcelShipped
+{
+    public required Guid ParcelId { get; init; }
+}
+
+/// <summary>Appends one event per message it handles; its inbox must make redeliveries harmless.</summary>
+public sealed class ParcelShippedConsumer(Store store) : IConsumer<ParcelShipped>
+{
+    public Task Consume(ConsumeContext<ParcelShipped> context) =>
+        store.ConsumeOnceAsync(context, "test-parcels", session =>
+            session.AppendAsync($"parcel-{context.Message.ParcelId}", ExpectedVersion.Any, [new ItemAdded("shipped", 1)], context.CancellationToken));
+}
+
+public sealed class OutboxInboxTests : IAsyncLifetime
+{
+    private const string Schema = "outbox_test";
+    private TestDatabase _db = null!;
+    private TestVirtualHost _vhost = null!;
+
+    public async Task InitializeAsync()
+    {
+        _db = await TestDatabase.CreateAsync();
+        _vhost = await TestVirtualHost.CreateAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _vhost.DisposeAsync();
+        await _db.DisposeAsync();
+    }
+
+    private IHost BuildHost()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddSingleton(_db.DataSource);
+        builder.Services.AddEventStore(Schema, options =>
+        {
+            options.Events.Map<ItemAdded>("item-added");
+            options.OutboxPollInterval = TimeSpan.FromMilliseconds(200);
+        });
+        // StartAsync returns once the bus is connected and its queues and bindings exist.
+        builder.Services.Configure<MassTransitHostOptions>(options => options.WaitUntilStarted = true);
+        builder.Services.AddMassTransit(bus =>
+        {
+            bus.AddConsumer<ParcelShippedConsumer>();
+            bus.UsingRabbitMq((context, rabbit) =>
+            {
+                rabbit.Host("localhost", _vhost.Name, host =>
+                {
+                    host.Username(TestServers.RabbitUser);
+                    host.Password(TestServers.RabbitPassword);
+                });
+                rabbit.ReceiveEndpoint("test-parcels", endpoint =>
+                {
+                    endpoint.SetQuorumQueue();
+                    // One at a time, in order: a later message's effect proves the earlier copy was handled.
+                    endpoint.PrefetchCount = 1;
+                    endpoint.ConcurrentMessageLimit = 1;
+                    endpoint.ConfigureConsumer<ParcelShippedConsumer>(context);
+                });
+            });
+        });
+        return builder.Build();
+    }
+
+    private async Task<long> ShipmentsAsync(Guid parcel)
+    {
+        await using var command = _db.DataSource.CreateCommand($"SELECT count(*) FROM {Schema}.events WHERE stream_id = @s");
+        command.Parameters.AddWithValue("s", $"parcel-{parcel}");
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    private async Task StageAndCommitAsync(Store store, Guid parcel)
+    {
+        await using var session = await store.BeginAsync(EventContext.ForSystem("test"), CancellationToken.None);
+        await session.AppendAsync($"order-{parcel}", ExpectedVersion.NoStream, [new ItemAdded("parcel", 1)], CancellationToken.None);
+        await session.StageAsync(new ParcelShipped { ParcelId = parcel }, CancellationToken.None);
+        await session.CommitAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task A_message_committed_before_a_crash_is_delivered_after_restart_and_handled_once()
+    {
+        var parcel = Guid.NewGuid();
+        using (var crashed = BuildHost())
+        {
+            // A first run declares the queue and its bindings, as a deployed service's earlier runs have.
+            await crashed.StartAsync();
+            await crashed.StopAsync();
+            // Then the process commits the events and the outbox row, and dies before its relay runs.
+            await StageAndCommitAsync(crashed.Services.GetRequiredService<Store>(), parcel);
+        }
+
+        using var restarted = BuildHost();
+        await restarted.StartAsync();
+        try
+        {
+            await Eventually.UntilAsync(() => ShipmentsAsync(parcel), n => n == 1, what: "the consumer's effect");
+
+            // Crash after publish but before the row was marked sent: the relay publishes the same message again.
+            await using (var unmark = _db.DataSource.CreateCommand($"UPDATE {Schema}.outbox SET sent_at = NULL"))
+                await unmark.ExecuteNonQueryAsync();
+            await Eventually.UntilAsync(UnsentAsync, n => n == 0, what: "the republish");
+
+            // A later message through the same single-file queue proves the duplicate was consumed before it.
+            var marker = Guid.NewGuid();
+            await StageAndCommitAsync(restarted.Services.GetRequiredService<Store>(), marker);
+            await Eventually.UntilAsync(() => ShipmentsAsync(marker), n => n == 1, what: "the marker message");
+
+            Assert.Equal(1, await ShipmentsAsync(parcel));
+        }
+        finally
+        {
+            await restarted.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_redelivered_message_is_acknowledged_and_changes_nothing()
+    {
+        using var host = BuildHost();
+        await host.StartAsync();
+        try
+        {
+            var bus = host.Services.GetRequiredService<IBus>();
+            var parcel = Guid.NewGuid();
+            var messageId = Guid.NewGuid();
+            for (var copy = 0; copy < 3; copy++)
+                await bus.Publish(new ParcelShipped { ParcelId = parcel }, context => context.MessageId = messageId);
+            var marker = Guid.NewGuid();
+            await bus.Publish(new ParcelShipped { ParcelId = marker });
+
+            await Eventually.UntilAsync(() => ShipmentsAsync(marker), n => n == 1, what: "the marker message");
+            Assert.Equal(1, await ShipmentsAsync(parcel));
+            Assert.Equal(0, await _vhost.MessagesInQueueAsync("test-parcels_error"));
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task The_outbox_keeps_messages_while_the_broker_is_unreachable()
+    {
+        // A bus pointed at a port where nothing listens: publishing fails, and the message must stay unsent.
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddSingleton(_db.DataSource);
+        builder.Services.AddEventStore(Schema, options =>
+        {
+            options.Events.Map<ItemAdded>("item-added");
+            options.OutboxPublishTimeout = TimeSpan.FromSeconds(2);
+        });
+        builder.Services.AddMassTransit(bus => bus.UsingRabbitMq((_, rabbit) => rabbit.Host("localhost", 1, _vhost.Name, h => { h.Username("guest"); h.Password("guest"); })));
+        using var host = builder.Build();
+        var store = host.Services.GetRequiredService<Store>();
+        await store.MigrateAsync(CancellationToken.None);
+        await StageAndCommitAsync(store, Guid.NewGuid());
+
+        var relay = host.Services.GetServices<IHostedService>().OfType<OutboxRelay>().Single();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await Assert.ThrowsAnyAsync<Exception>(() => relay.PublishPendingAsync(timeout.Token));
+
+        Assert.Equal(1, await UnsentAsync());
+        await using var attempts = _db.DataSource.CreateCommand($"SELECT attempts FROM {Schema}.outbox");
+        Assert.Equal(1, await attempts.ExecuteScalarAsync());
+    }
+
+    private async Task<long> UnsentAsync()
+    {
+        await using var command = _db.DataSource.CreateCommand($"SELECT count(*) FROM {Schema}.outbox WHERE sent_at IS NULL");
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+}

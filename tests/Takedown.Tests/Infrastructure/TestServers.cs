@@ -1,0 +1,94 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using Npgsql;
+
+namespace Takedown.Tests.Infrastructure;
+
+/// <summary>
+/// The real PostgreSQL and RabbitMQ the suite runs against (started by the README's test command).
+/// Override with TAKEDOWN_TEST_POSTGRES (an admin connection string) and TAKEDOWN_TEST_RABBITMQ_API.
+/// </summary>
+public static class TestServers
+{
+    public static string PostgresAdmin =>
+        Environment.GetEnvironmentVariable("TAKEDOWN_TEST_POSTGRES") ?? "Host=localhost;Port=5432;Username=takedown;Password=takedown;Database=postgres";
+
+    public static Uri RabbitApi => new(Environment.GetEnvironmentVariable("TAKEDOWN_TEST_RABBITMQ_API") ?? "http://localhost:15672/");
+
+    public const string RabbitUser = "guest";
+    public const string RabbitPassword = "guest";
+
+    public static string UniqueName(string prefix) => $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 63)];
+}
+
+/// <summary>A database of its own for one test class: created fresh, dropped afterwards.</summary>
+public sealed class TestDatabase : IAsyncDisposable
+{
+    private TestDatabase(string name, string connectionString)
+    {
+        Name = name;
+        ConnectionString = connectionString;
+        DataSource = NpgsqlDataSource.Create(connectionString);
+    }
+
+    public string Name { get; }
+    public string ConnectionString { get; }
+    public NpgsqlDataSource DataSource { get; }
+
+    public static async Task<TestDatabase> CreateAsync()
+    {
+        var name = TestServers.UniqueName("takedown_test");
+        await using (var admin = NpgsqlDataSource.Create(TestServers.PostgresAdmin))
+        await using (var create = admin.CreateCommand($"CREATE DATABASE {name}"))
+            await create.ExecuteNonQueryAsync();
+        var connection = new NpgsqlConnectionStringBuilder(TestServers.PostgresAdmin) { Database = name }.ConnectionString;
+        return new TestDatabase(name, connection);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await DataSource.DisposeAsync();
+        NpgsqlConnection.ClearAllPools();
+        await using var admin = NpgsqlDataSource.Create(TestServers.PostgresAdmin);
+        await using var drop = admin.CreateCommand($"DROP DATABASE IF EXISTS {Name} WITH (FORCE)");
+        await drop.ExecuteNonQueryAsync();
+    }
+}
+
+/// <summary>A RabbitMQ virtual host of its own for one test class, so exchanges and queues never cross tests.</summary>
+public sealed class TestVirtualHost : IAsyncDisposable
+{
+    private static readonly HttpClient Api = CreateApiClient();
+
+    private TestVirtualHost(string name) => Name = name;
+
+    public string Name { get; }
+
+    public static async Task<TestVirtualHost> CreateAsync()
+    {
+        var name = TestServers.UniqueName("takedown_test");
+        (await Api.PutAsync($"api/vhosts/{name}", JsonContent.Create(new { }))).EnsureSuccessStatusCode();
+        (await Api.PutAsync($"api/permissions/{name}/{TestServers.RabbitUser}", JsonContent.Create(new { configure = ".*", write = ".*", read = ".*" }))).EnsureSuccessStatusCode();
+        return new TestVirtualHost(name);
+    }
+
+    public async Task<long> MessagesInQueueAsync(string queue)
+    {
+        using var response = await Api.GetAsync($"api/queues/{Name}/{queue}");
+        if (!response.IsSuccessStatusCode)
+            return 0;
+        var body = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        return body.TryGetProperty("messages", out var messages) ? messages.GetInt64() : 0;
+    }
+
+    public async ValueTask DisposeAsync() => await Api.DeleteAsync($"api/vhosts/{Name}");
+
+    private static HttpClient CreateApiClient()
+    {
+        var client = new HttpClient { BaseAddress = TestServers.RabbitApi };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
+            "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{TestServers.RabbitUser}:{TestServers.RabbitPassword}")));
+        return client;
+    }
+}
