@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The README's run command, for a machine without Docker: starts PostgreSQL and RabbitMQ from the OS
+# packages (installing them if needed), builds and starts the four services as processes, submits a sample
+# report with the `takedown` CLI and prints its case. The services keep running until Ctrl+C;
+# with --once they are stopped after the sample. Elasticsearch is not started here: nothing in the pipeline
+# needs it yet, and analysts' Kibana dashboards come with `docker compose up`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+once=0; [ "${1:-}" = "--once" ] && once=1
+
+source deploy/infra.sh
+
+state=.run
+mkdir -p "$state/logs"
+if [ -z "${TAKEDOWN_ADMIN_KEY:-}" ]; then
+  [ -s "$state/admin-key" ] || head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$state/admin-key"
+  TAKEDOWN_ADMIN_KEY=$(cat "$state/admin-key")
+fi
+
+echo "build: dotnet build -c Release"
+dotnet build Takedown.sln -c Release -v quiet -nologo >"$state/logs/build.log" 2>&1 || { tail -n 30 "$state/logs/build.log"; exit 1; }
+
+pids=()
+stop_services() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap stop_services EXIT
+
+start_service() { # name, project folder, port
+  local name=$1 project=$2 port=$3
+  ( cd "services/$project" && \
+    ASPNETCORE_URLS="http://127.0.0.1:$port" \
+    ConnectionStrings__Postgres="${ConnectionStrings__Postgres:-Host=localhost;Port=5432;Database=takedown;Username=takedown;Password=takedown}" \
+    Auth__BootstrapAdminKey="$TAKEDOWN_ADMIN_KEY" \
+    exec dotnet "bin/Release/net10.0/Takedown.$project.dll" ) >"$state/logs/$name.log" 2>&1 &
+  pids+=($!)
+  echo "start: $name on http://127.0.0.1:$port (log: $state/logs/$name.log)"
+}
+
+start_service ingest Ingest 5101
+start_service classification Classification 5102
+start_service reupload-detection ReuploadDetection 5103
+start_service reporting Reporting 5104
+
+for port in 5101 5102 5103 5104; do
+  for attempt in $(seq 1 60); do
+    curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null && break
+    [ "$attempt" -eq 60 ] && { echo "service on port $port did not become ready; see $state/logs"; exit 1; }
+    sleep 1
+  done
+done
+echo "ready: all four services answer /health/ready"
+
+takedown() { dotnet services/Cli/bin/Release/net10.0/takedown.dll "$@"; }
+export TAKEDOWN_API_KEY="$TAKEDOWN_ADMIN_KEY"
+echo
+echo "\$ takedown report --url https://www.facebook.com/posts/… --platform facebook --text 'هذا الناشط عميل السفارة'"
+content=$(takedown report --json --url "https://www.facebook.com/posts/sample-$(date +%s)?utm_source=share" --platform facebook \
+  --text "هذا الناشط عميل السفارة" --reporter-reference sample-1 --jurisdiction IQ | sed -nE 's/.*"contentId" *: *"([^"]+)".*/\1/p')
+echo "content id: $content"
+echo
+echo "\$ takedown case $content --wait 30"
+takedown case "$content" --wait 30
+
+if [ "$once" -eq 1 ]; then exit 0; fi
+echo
+echo "Services are running (admin key in $state/admin-key). Press Ctrl+C to stop them."
+wait
