@@ -90,14 +90,20 @@ public sealed class CaseCommand : Command
         return ExitCodes.Ok;
     }
 
-    /// <summary>Classified and fingerprinted: the report has been carried through every service.</summary>
-    public static bool IsComplete(CaseView view) => view.Category is not null && IsFingerprinted(view);
+    /// <summary>
+    /// Reported, classified and fingerprinted: the report has been carried through every service. The three
+    /// arrive in any order (the services run in parallel), so a case can be classified before it is reported.
+    /// </summary>
+    public static bool IsComplete(CaseView view) => IsReported(view) && view.Category is not null && IsFingerprinted(view);
+
+    private static bool IsReported(CaseView view) => (view.Timeline ?? []).Any(entry => entry.Type == "ContentReported");
 
     private static bool IsFingerprinted(CaseView view) =>
         (view.Timeline ?? []).Any(entry => entry.Type == FingerprintsRecorded);
 
     private static string Missing(CaseView view) => (view.Category is null, IsFingerprinted(view)) switch
     {
+        _ when !IsReported(view) => "the report itself has not reached Reporting yet",
         (true, false) => $"not yet classified and no {FingerprintsRecorded} event",
         (true, true) => "not yet classified",
         _ => $"no {FingerprintsRecorded} event yet",

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Takedown.Contracts;
 using Takedown.EventStore;
@@ -15,7 +16,8 @@ public sealed record ReportRequest(
     string? ReporterReference,
     DateTimeOffset? ObservedAt,
     string? Jurisdiction,
-    long? Views);
+    long? Views,
+    IReadOnlyList<MediaUpload>? Media);
 
 public sealed record ReportAccepted(Guid ContentId, Guid ReportId, int ReportNumber, string CaseUrl);
 
@@ -23,11 +25,15 @@ public static partial class ReportEndpoints
 {
     private const int MaxTextLength = 20_000;
     private const int MaxAttempts = 3;
+    // Room for MaxItems media of up to IngestOptions.MaxMediaBytes each is not the goal: large video comes
+    // through its own upload later; a report carries screenshots and short clips.
+    private const long MaxReportBytes = 32 * 1024 * 1024;
 
     public static IEndpointRouteBuilder MapReports(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/v1/reports", SubmitAsync)
             .RequireAuthorization(Policies.SubmitReports)
+            .WithMetadata(new RequestSizeLimitAttribute(MaxReportBytes))
             .WithTags("Reports")
             .WithSummary("Report a piece of online content; answers 202 once the report is durably stored.")
             .Produces<ReportAccepted>(StatusCodes.Status202Accepted)
@@ -40,6 +46,7 @@ public static partial class ReportEndpoints
     {
         var now = time.GetUtcNow();
         var errors = Validate(request, now, out var canonicalUrl);
+        var media = Evidence.Decode(request.Media, options.Value.MaxMediaBytes, errors);
         if (errors.Count > 0)
             return Results.ValidationProblem(errors);
 
@@ -47,9 +54,10 @@ public static partial class ReportEndpoints
         var command = new SubmitReport(
             contentId, Guid.CreateVersion7(now), request.Url!.Trim(), canonicalUrl, request.Platform!.Trim().ToLowerInvariant(),
             string.IsNullOrWhiteSpace(request.Text) ? null : request.Text, request.ReporterReference!.Trim(),
-            http.User.Organisation(), http.User.Actor(), request.ObservedAt, request.Jurisdiction?.Trim().ToUpperInvariant(), request.Views, now);
+            http.User.Organisation(), http.User.Actor(), request.ObservedAt, request.Jurisdiction?.Trim().ToUpperInvariant(), request.Views,
+            [.. media.Select(m => m.Reference)], now);
 
-        var received = await AppendWithRetryAsync(store, http.ToEventContext(), command, ct);
+        var received = await AppendWithRetryAsync(store, http.ToEventContext(), command, media, ct);
         TakedownTelemetry.ReportsAccepted.Add(1, new KeyValuePair<string, object?>("platform", command.Platform));
 
         var caseUrl = $"{options.Value.CaseBaseUrl?.TrimEnd('/')}/api/v1/cases/{contentId}";
@@ -57,7 +65,7 @@ public static partial class ReportEndpoints
     }
 
     // Two reports of the same URL at the same moment race for the same stream; the loser re-reads and appends after.
-    private static async Task<ReportReceived> AppendWithRetryAsync(EventStore.EventStore store, EventContext context, SubmitReport command, CancellationToken ct)
+    private static async Task<ReportReceived> AppendWithRetryAsync(EventStore.EventStore store, EventContext context, SubmitReport command, IReadOnlyList<Evidence.Decoded> media, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -69,6 +77,7 @@ public static partial class ReportEndpoints
                 var events = Submission.Decide(command, current.State);
                 await session.AppendAsync(stream, current.Exists ? ExpectedVersion.Exactly(current.Version) : ExpectedVersion.NoStream, events, ct);
                 var received = events[0];
+                await Evidence.StoreAsync(session, media, command.Now, ct);
                 await session.StageAsync(new ContentSubmitted
                 {
                     ContentId = received.ContentId,
@@ -83,6 +92,7 @@ public static partial class ReportEndpoints
                     Views = received.Views,
                     ReporterOrganisation = received.ReporterOrganisation,
                     ReportedAt = received.ReceivedAt,
+                    Media = [.. received.Media.Select(m => new MediaEvidence { Sha256 = m.Sha256, Md5 = m.Md5, ContentType = m.ContentType, Length = m.Length })],
                 }, ct);
                 await session.CommitAsync(ct);
                 return received;

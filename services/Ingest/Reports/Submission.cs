@@ -15,6 +15,7 @@ public sealed record ReportReceived(
     DateTimeOffset? ObservedAt,
     string? Jurisdiction,
     long? Views,
+    IReadOnlyList<EvidenceReference> Media,
     DateTimeOffset ReceivedAt);
 
 public sealed record SubmitReport(
@@ -30,6 +31,7 @@ public sealed record SubmitReport(
     DateTimeOffset? ObservedAt,
     string? Jurisdiction,
     long? Views,
+    IReadOnlyList<EvidenceReference> Media,
     DateTimeOffset Now);
 
 /// <summary>The submission stream of one content item: every report of its URL, in order.</summary>
@@ -43,7 +45,7 @@ public sealed record Submission(int Reports)
     [
         new(command.ContentId, command.ReportId, state.Reports + 1, command.Url, command.CanonicalUrl, command.Platform,
             command.Text, command.ReporterReference, command.ReporterOrganisation, command.SubmittedBy,
-            command.ObservedAt, command.Jurisdiction, command.Views, command.Now),
+            command.ObservedAt, command.Jurisdiction, command.Views, command.Media, command.Now),
     ];
 
     public static Submission Evolve(Submission state, ReportReceived e) => state with { Reports = e.ReportNumber };

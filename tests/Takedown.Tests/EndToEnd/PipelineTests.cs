@@ -21,10 +21,10 @@ public sealed class PipelineTests(PipelineFixture pipeline) : IClassFixture<Pipe
 
     private static string UniqueUrl(string path) => $"https://www.facebook.com/{path}/{Guid.NewGuid():N}";
 
-    private async Task<ReportAcceptedResponse> ReportAsync(string key, string url, string text, string platform = "facebook")
+    private async Task<ReportAcceptedResponse> ReportAsync(string key, string url, string text, string platform = "facebook", object[]? media = null)
     {
         using var response = await pipeline.Ingest.SendAsync(PipelineFixture.Request(HttpMethod.Post, "/api/v1/reports", key,
-            new { url, platform, text, reporterReference = "TFP-" + Guid.NewGuid().ToString("N")[..6], jurisdiction = "IQ", views = 13000 }));
+            new { url, platform, text, reporterReference = "TFP-" + Guid.NewGuid().ToString("N")[..6], jurisdiction = "IQ", views = 13000, media }));
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var accepted = (await response.Content.ReadFromJsonAsync<ReportAcceptedResponse>())!;
         Assert.Equal($"/api/v1/cases/{accepted.ContentId}", response.Headers.Location?.OriginalString);
@@ -40,7 +40,9 @@ public sealed class PipelineTests(PipelineFixture pipeline) : IClassFixture<Pipe
     private Task<CaseResponse?> CaseWhenAsync(string key, Guid contentId, Func<CaseResponse, bool> done, string what) =>
         Eventually.UntilAsync(() => GetCaseAsync(key, contentId), c => c is not null && done(c), what: what);
 
-    private static bool Complete(CaseResponse c) => c.Category is not null && c.Timeline.Any(t => t.Type == "FingerprintsRecorded");
+    // Classification, fingerprints and the report itself reach Reporting in any order.
+    private static bool Complete(CaseResponse c) =>
+        c.ReportCount > 0 && c.Category is not null && c.Timeline.Any(t => t.Type == "FingerprintsRecorded");
 
     [Fact]
     public async Task A_report_is_carried_through_all_four_services_into_a_readable_case()
@@ -109,6 +111,37 @@ public sealed class PipelineTests(PipelineFixture pipeline) : IClassFixture<Pipe
     }
 
     [Fact]
+    public async Task Media_of_removed_content_reported_at_another_url_is_detected_as_a_reupload()
+    {
+        var reporter = await pipeline.IssueKeyAsync(Organisation, "reporter");
+        var liaison = await pipeline.IssueKeyAsync(Organisation, "liaison");
+        var video = Convert.ToBase64String(Guid.NewGuid().ToByteArray().Concat(new byte[4096]).ToArray());
+
+        var original = await ReportAsync(reporter, UniqueUrl("videos"), "original caption", media: [new { contentType = "video/mp4", data = video }]);
+        var originalCase = (await CaseWhenAsync(liaison, original.ContentId, Complete, "the original case"))!;
+        Assert.Contains(originalCase.Timeline, t => t.Summary == "Fingerprinted: text-sha256, media-sha256, media-md5");
+        using (var removed = await pipeline.Reporting.SendAsync(PipelineFixture.Request(HttpMethod.Post, $"/api/v1/cases/{original.ContentId}/platform-response", liaison, new { outcome = "removed" })))
+            Assert.Equal(HttpStatusCode.OK, removed.StatusCode);
+        await Eventually.UntilAsync(() => BankedHashesAsync(original.ContentId), n => n == 3, what: "the removed content's hashes in the bank");
+
+        var reupload = await ReportAsync(reporter, UniqueUrl("videos"), "a different caption", media: [new { contentType = "video/mp4", data = video }]);
+        var reuploadCase = (await CaseWhenAsync(liaison, reupload.ContentId, c => c.ReuploadOf.Count > 0, "the re-upload link"))!;
+
+        Assert.Equal([original.ContentId], reuploadCase.ReuploadOf);
+        Assert.Contains(reuploadCase.Timeline, t => t.Summary == $"Re-upload of removed content {original.ContentId} (media-sha256)");
+    }
+
+    [Fact]
+    public async Task A_message_that_cannot_be_read_goes_to_the_error_queue()
+    {
+        const string queue = "classification-classify-content";
+        await pipeline.VirtualHost.PublishRawAsync(queue, "{ this is not a message");
+
+        var dead = await Eventually.UntilAsync(() => pipeline.VirtualHost.MessagesInQueueAsync(queue + "_error"), n => n == 1, what: "the poison message in the error queue");
+        Assert.Equal(1, dead);
+    }
+
+    [Fact]
     public async Task Requests_without_a_key_are_401_and_with_the_wrong_role_403_as_problem_details()
     {
         var reporter = await pipeline.IssueKeyAsync(Organisation, "reporter");
@@ -140,13 +173,14 @@ public sealed class PipelineTests(PipelineFixture pipeline) : IClassFixture<Pipe
     {
         var reporter = await pipeline.IssueKeyAsync(Organisation, "reporter");
         using var response = await pipeline.Ingest.SendAsync(PipelineFixture.Request(HttpMethod.Post, "/api/v1/reports", reporter,
-            new { url = "ftp://example.org/file", platform = "", reporterReference = "r1", views = -3, jurisdiction = "Iraq" }));
+            new { url = "ftp://example.org/file", platform = "", reporterReference = "r1", views = -3, jurisdiction = "Iraq",
+                  media = new[] { new { contentType = "image/png", data = "%%% not base64" } } }));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         var fields = problem.GetProperty("errors").EnumerateObject().Select(p => p.Name).Order();
-        Assert.Equal(["jurisdiction", "platform", "url", "views"], fields);
+        Assert.Equal(["jurisdiction", "media[0].data", "platform", "url", "views"], fields);
     }
 
     [Fact]

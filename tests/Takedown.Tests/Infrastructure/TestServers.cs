@@ -82,6 +82,17 @@ public sealed class TestVirtualHost : IAsyncDisposable
         return body.TryGetProperty("messages", out var messages) ? messages.GetInt64() : 0;
     }
 
+    /// <summary>Puts a raw body on a queue, bypassing MassTransit, as a broken or hostile publisher would.</summary>
+    public async Task PublishRawAsync(string queue, string body)
+    {
+        var message = new { properties = new { content_type = "application/vnd.masstransit+json", message_id = Guid.NewGuid().ToString() }, routing_key = queue, payload = body, payload_encoding = "string" };
+        using var response = await Api.PostAsync($"api/exchanges/{Name}/amq.default/publish", JsonContent.Create(message));
+        response.EnsureSuccessStatusCode();
+        var routed = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        if (!routed.GetProperty("routed").GetBoolean())
+            throw new InvalidOperationException($"Queue {queue} does not exist in {Name}.");
+    }
+
     public async ValueTask DisposeAsync() => await Api.DeleteAsync($"api/vhosts/{Name}");
 
     private static HttpClient CreateApiClient()

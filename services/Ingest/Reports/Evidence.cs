@@ -1,0 +1,94 @@
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using Takedown.EventStore;
+
+namespace Takedown.Ingest.Reports;
+
+/// <summary>Media attached to a report, as the flagger captured it (base64 in the JSON body).</summary>
+public sealed record MediaUpload(string? ContentType, string? Data);
+
+/// <summary>Evidence is content-addressed: identified by its SHA-256, with MD5 for shared industry hash lists.</summary>
+public sealed record EvidenceReference(string Sha256, string Md5, string ContentType, long Length);
+
+/// <summary>
+/// The evidence store: the bytes stay in Ingest's schema, written in the same transaction as the report
+/// that brought them, so an accepted report never points at missing evidence.
+/// </summary>
+public static partial class Evidence
+{
+    public const int MaxItems = 10;
+
+    public static readonly IReadOnlyList<string> Migrations =
+    [
+        """
+        CREATE TABLE {schema}.evidence (
+            sha256 text PRIMARY KEY,
+            md5 text NOT NULL,
+            content_type text NOT NULL,
+            length bigint NOT NULL,
+            bytes bytea NOT NULL,
+            first_received_at timestamptz NOT NULL);
+        """,
+    ];
+
+    public sealed record Decoded(EvidenceReference Reference, byte[] Bytes);
+
+    /// <summary>Decodes and hashes the uploads; errors are keyed by field path (media[0].data).</summary>
+    public static IReadOnlyList<Decoded> Decode(IReadOnlyList<MediaUpload>? uploads, long maxBytes, Dictionary<string, string[]> errors)
+    {
+        if (uploads is null || uploads.Count == 0)
+            return [];
+        if (uploads.Count > MaxItems)
+        {
+            errors["media"] = [$"At most {MaxItems} media items per report."];
+            return [];
+        }
+
+        var decoded = new List<Decoded>();
+        for (var i = 0; i < uploads.Count; i++)
+        {
+            var upload = uploads[i];
+            if (upload.ContentType is null || !MediaType().IsMatch(upload.ContentType))
+                errors[$"media[{i}].contentType"] = ["A media type such as image/jpeg or video/mp4 is required."];
+            byte[]? bytes = null;
+            try
+            {
+                bytes = string.IsNullOrEmpty(upload.Data) ? null : Convert.FromBase64String(upload.Data);
+            }
+            catch (FormatException)
+            {
+            }
+            if (bytes is null || bytes.Length == 0)
+                errors[$"media[{i}].data"] = ["The media bytes, base64-encoded, are required."];
+            else if (bytes.Length > maxBytes)
+                errors[$"media[{i}].data"] = [$"At most {maxBytes} bytes per item."];
+            else if (upload.ContentType is not null)
+                decoded.Add(new Decoded(new EvidenceReference(
+                    Convert.ToHexStringLower(SHA256.HashData(bytes)), Convert.ToHexStringLower(MD5.HashData(bytes)),
+                    upload.ContentType.ToLowerInvariant(), bytes.Length), bytes));
+        }
+        return decoded;
+    }
+
+    public static async Task StoreAsync(EventSession session, IEnumerable<Decoded> items, DateTimeOffset now, CancellationToken ct)
+    {
+        foreach (var item in items)
+        {
+            await using var command = session.CreateCommand(
+                $"""
+                INSERT INTO {session.Schema}.evidence (sha256, md5, content_type, length, bytes, first_received_at)
+                VALUES (@sha256, @md5, @type, @length, @bytes, @now) ON CONFLICT (sha256) DO NOTHING
+                """);
+            command.Parameters.AddWithValue("sha256", item.Reference.Sha256);
+            command.Parameters.AddWithValue("md5", item.Reference.Md5);
+            command.Parameters.AddWithValue("type", item.Reference.ContentType);
+            command.Parameters.AddWithValue("length", item.Reference.Length);
+            command.Parameters.AddWithValue("bytes", item.Bytes);
+            command.Parameters.AddWithValue("now", now);
+            await command.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9!#$&^_.+-]{0,126}/[a-zA-Z0-9][a-zA-Z0-9!#$&^_.+-]{0,126}$")]
+    private static partial Regex MediaType();
+}
