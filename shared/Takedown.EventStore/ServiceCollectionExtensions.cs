@@ -11,6 +11,9 @@ public static class ServiceCollectionExtensions
     /// Register before the message bus so the schema exists before any consumer runs.
     /// Needs an NpgsqlDataSource and MassTransit's IBus in the container.
     /// </summary>
+    public static IServiceCollection AddStartupMigration(this IServiceCollection services, string name, Func<IServiceProvider, CancellationToken, Task> migrate) =>
+        services.AddSingleton<IHostedService>(sp => new StartupMigration(name, ct => migrate(sp, ct)));
+
     public static IServiceCollection AddEventStore(this IServiceCollection services, string schema, Action<EventStoreOptions> configure)
     {
         var options = new EventStoreOptions { Schema = schema };
@@ -19,21 +22,25 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<EventStore>();
-        services.AddSingleton<EventStoreMigration>();
-        services.AddHostedService(sp => sp.GetRequiredService<EventStoreMigration>());
+        services.AddStartupMigration($"event store ({schema})", (sp, ct) => sp.GetRequiredService<EventStore>().MigrateAsync(ct));
         services.AddHostedService<OutboxRelay>();
         return services;
     }
 }
 
-/// <summary>Migrates the schema at start-up, before consumers and the relay run; readiness reports it.</summary>
-public sealed class EventStoreMigration(EventStore store) : IHostedService
+/// <summary>
+/// Migrates one schema at start-up, before consumers and the relay run (hosted services start in
+/// registration order); readiness waits until every one has completed.
+/// </summary>
+public sealed class StartupMigration(string name, Func<CancellationToken, Task> migrate) : IHostedService
 {
+    public string Name { get; } = name;
+
     public bool Completed { get; private set; }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await store.MigrateAsync(cancellationToken);
+        await migrate(cancellationToken);
         Completed = true;
     }
 

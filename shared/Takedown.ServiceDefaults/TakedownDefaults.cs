@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
+using Takedown.EventStore;
 using Takedown.ServiceDefaults.Auth;
 using Takedown.ServiceDefaults.Health;
 using Takedown.ServiceDefaults.Http;
@@ -38,8 +39,7 @@ public static class TakedownDefaults
 
         builder.Services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection("Auth"));
         builder.Services.AddSingleton<ApiKeys>();
-        builder.Services.AddSingleton<AuthSchemaMigration>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<AuthSchemaMigration>());
+        builder.Services.AddStartupMigration("auth", (sp, ct) => sp.GetRequiredService<ApiKeys>().MigrateAsync(ct));
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorization(options =>
@@ -87,17 +87,3 @@ public static class TakedownDefaults
 }
 
 public sealed record TakedownServiceName(string Value);
-
-/// <summary>Creates the shared auth schema at start-up (idempotent, under the migrator's advisory lock).</summary>
-public sealed class AuthSchemaMigration(ApiKeys keys) : IHostedService
-{
-    public bool Completed { get; private set; }
-
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        await keys.MigrateAsync(cancellationToken);
-        Completed = true;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-}

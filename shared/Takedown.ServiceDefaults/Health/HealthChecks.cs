@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Takedown.EventStore;
 
@@ -22,13 +22,14 @@ public sealed class PostgresHealthCheck(NpgsqlDataSource dataSource) : IHealthCh
     }
 }
 
-/// <summary>Ready only once this service's schema (and the shared auth schema) have been migrated.</summary>
-public sealed class SchemaMigratedHealthCheck(IServiceProvider services, AuthSchemaMigration auth) : IHealthCheck
+/// <summary>Ready only once this service's schema and the shared auth schema have been migrated.</summary>
+public sealed class SchemaMigratedHealthCheck(IEnumerable<IHostedService> hostedServices) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var eventStore = services.GetService<EventStoreMigration>();
-        var migrated = auth.Completed && (eventStore is null || eventStore.Completed);
-        return Task.FromResult(migrated ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("Schema migration has not finished."));
+        var pending = hostedServices.OfType<StartupMigration>().Where(m => !m.Completed).Select(m => m.Name).ToArray();
+        return Task.FromResult(pending.Length == 0
+            ? HealthCheckResult.Healthy()
+            : HealthCheckResult.Unhealthy($"Schema migration has not finished: {string.Join(", ", pending)}."));
     }
 }
