@@ -69,7 +69,7 @@ public sealed record ContentFingerprinted
 
 public sealed record Fingerprint
 {
-    /// <summary>Signal type, e.g. "text-sha256", "media-sha256", "url".</summary>
+    /// <summary>Signal type: "text-sha256", "media-sha256" or "media-md5"; more signals are added, never renamed.</summary>
     public required string Signal { get; init; }
     /// <summary>Lower-case hex.</summary>
     public required string Value { get; init; }

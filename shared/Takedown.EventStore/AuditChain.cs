@@ -17,9 +17,12 @@ public static class AuditChain
 {
     public static async Task<AuditResult> VerifyStreamAsync(NpgsqlDataSource dataSource, string schema, string streamId, CancellationToken ct)
     {
+        EventStoreOptions.CheckSchemaName(schema);
         await using var connection = await dataSource.OpenConnectionAsync(ct);
+        // One snapshot for the stream head and its events, so an append between the two reads is not a "break".
+        await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
         long? streamVersion;
-        await using (var head = new NpgsqlCommand($"SELECT version FROM {schema}.streams WHERE id = @id", connection))
+        await using (var head = new NpgsqlCommand($"SELECT version FROM {schema}.streams WHERE id = @id", connection, tx))
         {
             head.Parameters.AddWithValue("id", streamId);
             streamVersion = await head.ExecuteScalarAsync(ct) as long?;
@@ -29,7 +32,7 @@ public static class AuditChain
             $"""
             SELECT version, type, data::text, (extract(epoch FROM occurred_at) * 1000000)::bigint, hash
             FROM {schema}.events WHERE stream_id = @id ORDER BY version
-            """, connection);
+            """, connection, tx);
         command.Parameters.AddWithValue("id", streamId);
         await using var reader = await command.ExecuteReaderAsync(ct);
 

@@ -9,10 +9,13 @@ public sealed partial class EventStoreOptions
     public string Schema
     {
         get;
-        set => field = SchemaName().IsMatch(value)
-            ? value
-            : throw new ArgumentException($"'{value}' is not a plain lower-case PostgreSQL identifier.", nameof(value));
+        set => field = CheckSchemaName(value);
     } = "public";
+
+    /// <summary>Schema names go into SQL text, so only plain lower-case identifiers are accepted.</summary>
+    public static string CheckSchemaName(string schema) => SchemaName().IsMatch(schema)
+        ? schema
+        : throw new ArgumentException($"'{schema}' is not a plain lower-case PostgreSQL identifier.", nameof(schema));
 
     public EventTypes Events { get; } = new();
 

@@ -61,5 +61,11 @@ internal static class EventStoreSchema
             processed_at timestamptz NOT NULL,
             PRIMARY KEY (consumer, message_id));
         """,
+        // Relays lease rows instead of holding a transaction open while the broker confirms; unreadable rows are parked.
+        """
+        ALTER TABLE {schema}.outbox ADD COLUMN claimed_until timestamptz, ADD COLUMN failed_at timestamptz;
+        DROP INDEX {schema}.outbox_unsent;
+        CREATE INDEX outbox_unsent ON {schema}.outbox (id) WHERE sent_at IS NULL AND failed_at IS NULL;
+        """,
     ];
 }

@@ -4,7 +4,6 @@ using System.Text.Json;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 
 namespace Takedown.EventStore;
 
@@ -56,68 +55,126 @@ public sealed partial class OutboxRelay(
     /// <summary>Publishes one batch of unsent messages in order; returns how many were published.</summary>
     public async Task<int> PublishPendingAsync(CancellationToken ct)
     {
-        var schema = store.Schema;
-        await using var connection = await store.DataSource.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
+        var pending = await ClaimAsync(ct);
+        if (pending.Count == 0)
+            return 0;
 
-        var pending = new List<PendingMessage>();
-        await using (var select = new NpgsqlCommand(
-            $"""
-            SELECT id, message_id, message_type, body, correlation_id, causation_id, trace_parent
-            FROM {schema}.outbox WHERE sent_at IS NULL ORDER BY id LIMIT @limit FOR UPDATE SKIP LOCKED
-            """, connection, tx))
+        var sent = new List<long>(pending.Count);
+        try
         {
-            select.Parameters.AddWithValue("limit", store.Options.OutboxBatchSize);
-            await using var reader = await select.ExecuteReaderAsync(ct);
+            foreach (var message in pending)
+            {
+                if (!TryDecode(message, out var type, out var body, out var unreadable))
+                {
+                    // Retrying cannot help a row whose type or body this build cannot read: park it, keep the rest flowing.
+                    await UpdateAsync("failed_at = @now, last_error = @error", message.Id, unreadable, ct);
+                    LogParked(store.Schema, message.MessageId, unreadable);
+                    continue;
+                }
+                try
+                {
+                    await PublishAsync(message, type, body, ct);
+                    sent.Add(message.Id);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    // The broker is the problem: release the batch so this or another replica retries it in order.
+                    await UpdateAsync("attempts = attempts + 1, last_error = @error", message.Id, ex.Message, ct);
+                    await ReleaseAsync(pending.Select(m => m.Id).Except(sent), ct);
+                    throw new OutboxPublishException($"Publishing outbox message failed after {sent.Count} were sent.", ex);
+                }
+            }
+        }
+        finally
+        {
+            if (sent.Count > 0)
+                await MarkSentAsync(sent, CancellationToken.None);
+        }
+        return sent.Count;
+    }
+
+    /// <summary>
+    /// Leases a batch in a short transaction, so no transaction stays open while the broker confirms: an open
+    /// transaction would hold back every projection's xmin horizon. A lease that expires (its relay died) is
+    /// claimed again; the inboxes drop whatever that publishes twice.
+    /// </summary>
+    private async Task<List<PendingMessage>> ClaimAsync(CancellationToken ct)
+    {
+        var schema = store.Schema;
+        await using var claim = store.DataSource.CreateCommand(
+            $"""
+            UPDATE {schema}.outbox SET claimed_until = @until
+            WHERE id IN (
+                SELECT id FROM {schema}.outbox
+                WHERE sent_at IS NULL AND failed_at IS NULL AND (claimed_until IS NULL OR claimed_until < @now)
+                ORDER BY id LIMIT @limit FOR UPDATE SKIP LOCKED)
+            RETURNING id, message_id, message_type, body, correlation_id, causation_id, trace_parent
+            """);
+        var now = time.GetUtcNow();
+        claim.Parameters.AddWithValue("now", now);
+        claim.Parameters.AddWithValue("until", now + LeaseFor(store.Options));
+        claim.Parameters.AddWithValue("limit", store.Options.OutboxBatchSize);
+        var pending = new List<PendingMessage>();
+        await using (var reader = await claim.ExecuteReaderAsync(ct))
+        {
             while (await reader.ReadAsync(ct))
             {
                 pending.Add(new PendingMessage(reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3),
                     reader.GetGuid(4), reader.GetGuid(5), reader.IsDBNull(6) ? null : reader.GetString(6)));
             }
         }
-        if (pending.Count == 0)
-            return 0;
-
-        var sent = new List<long>(pending.Count);
-        Exception? failure = null;
-        foreach (var message in pending)
-        {
-            try
-            {
-                await PublishAsync(message, ct);
-                sent.Add(message.Id);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
-            {
-                failure = ex;
-                await using var record = new NpgsqlCommand(
-                    $"UPDATE {schema}.outbox SET attempts = attempts + 1, last_error = @error WHERE id = @id", connection, tx);
-                record.Parameters.AddWithValue("error", ex.Message);
-                record.Parameters.AddWithValue("id", message.Id);
-                await record.ExecuteNonQueryAsync(ct);
-                break; // keep order: later messages wait for this one
-            }
-        }
-
-        if (sent.Count > 0)
-        {
-            await using var mark = new NpgsqlCommand($"UPDATE {schema}.outbox SET sent_at = @now WHERE id = ANY(@ids)", connection, tx);
-            mark.Parameters.AddWithValue("now", time.GetUtcNow());
-            mark.Parameters.AddWithValue("ids", sent.ToArray());
-            await mark.ExecuteNonQueryAsync(ct);
-        }
-        await tx.CommitAsync(ct);
-
-        if (failure is not null)
-            throw new OutboxPublishException($"Publishing outbox message failed after {sent.Count} were sent.", failure);
-        return sent.Count;
+        pending.Sort((a, b) => a.Id.CompareTo(b.Id));
+        return pending;
     }
 
-    private async Task PublishAsync(PendingMessage message, CancellationToken ct)
+    private static TimeSpan LeaseFor(EventStoreOptions options) =>
+        TimeSpan.FromTicks(Math.Max(TimeSpan.FromMinutes(1).Ticks, options.OutboxPublishTimeout.Ticks * 2));
+
+    private async Task UpdateAsync(string assignments, long id, string error, CancellationToken ct)
     {
-        var type = MessageTypes.GetOrAdd(message.Type, static name =>
-            Type.GetType(name, throwOnError: false) ?? throw new InvalidOperationException($"Outbox message type '{name}' cannot be loaded."));
-        var body = JsonSerializer.Deserialize(message.Body, type, store.Options.Json)!;
+        await using var command = store.DataSource.CreateCommand($"UPDATE {store.Schema}.outbox SET {assignments} WHERE id = @id");
+        command.Parameters.AddWithValue("id", id);
+        command.Parameters.AddWithValue("error", error);
+        command.Parameters.AddWithValue("now", time.GetUtcNow());
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private async Task ReleaseAsync(IEnumerable<long> ids, CancellationToken ct)
+    {
+        await using var command = store.DataSource.CreateCommand($"UPDATE {store.Schema}.outbox SET claimed_until = NULL WHERE id = ANY(@ids)");
+        command.Parameters.AddWithValue("ids", ids.ToArray());
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private async Task MarkSentAsync(IReadOnlyList<long> ids, CancellationToken ct)
+    {
+        await using var command = store.DataSource.CreateCommand($"UPDATE {store.Schema}.outbox SET sent_at = @now, claimed_until = NULL WHERE id = ANY(@ids)");
+        command.Parameters.AddWithValue("now", time.GetUtcNow());
+        command.Parameters.AddWithValue("ids", ids.ToArray());
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private bool TryDecode(PendingMessage message, out Type type, out object body, out string error)
+    {
+        type = typeof(object);
+        body = null!;
+        error = "";
+        try
+        {
+            type = MessageTypes.GetOrAdd(message.Type, static name =>
+                Type.GetType(name, throwOnError: false) ?? throw new TypeLoadException($"Outbox message type '{name}' cannot be loaded."));
+            body = JsonSerializer.Deserialize(message.Body, type, store.Options.Json) ?? throw new JsonException("The body is null.");
+            return true;
+        }
+        catch (Exception ex) when (ex is TypeLoadException or JsonException or NotSupportedException)
+        {
+            error = ex.Message;
+            return false;
+        }
+    }
+
+    private async Task PublishAsync(PendingMessage message, Type type, object body, CancellationToken ct)
+    {
 
         // Resume the trace of the request that staged the message, so one report stays one trace.
         ActivityContext.TryParse(message.TraceParent, null, out var parent);
@@ -135,6 +192,9 @@ public sealed partial class OutboxRelay(
     }
 
     private sealed record PendingMessage(long Id, Guid MessageId, string Type, string Body, Guid CorrelationId, Guid CausationId, string? TraceParent);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Outbox message {MessageId} in schema {Schema} cannot be read and was parked (failed_at set): {Error}")]
+    private partial void LogParked(string schema, Guid messageId, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox relay for schema {Schema} failed; retrying in {Backoff}")]
     private partial void LogRelayFailed(Exception ex, string schema, TimeSpan backoff);

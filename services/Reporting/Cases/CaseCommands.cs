@@ -15,7 +15,7 @@ public static class CaseCommands
         var stream = TakedownCase.StreamId(command.ContentId);
         var current = await session.AggregateAsync<TakedownCase, ICaseEvent>(stream, TakedownCase.Initial(command.ContentId), TakedownCase.Evolve, ct);
         if (ifMatch is { } seen && seen != current.Version)
-            throw new StreamConcurrencyException(stream, ExpectedVersion.Exactly(Math.Max(seen, 1)), current.Version);
+            throw new StreamConcurrencyException(stream, seen < 1 ? ExpectedVersion.NoStream : ExpectedVersion.Exactly(seen), current.Version);
 
         var events = TakedownCase.Decide(command, current.State);
         if (events.Length == 0)

@@ -152,6 +152,29 @@ public sealed class OutboxInboxTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_unreadable_outbox_row_is_parked_and_later_messages_still_flow()
+    {
+        using var host = BuildHost();
+        await host.StartAsync();
+        try
+        {
+            await using (var bogus = _db.DataSource.CreateCommand(
+                $"INSERT INTO {Schema}.outbox (message_id, message_type, body, correlation_id, causation_id, created_at) VALUES (gen_random_uuid(), 'No.Such.Type, NoSuchAssembly', '{{}}', gen_random_uuid(), gen_random_uuid(), now())"))
+                await bogus.ExecuteNonQueryAsync();
+            var parcel = Guid.NewGuid();
+            await StageAndCommitAsync(host.Services.GetRequiredService<Store>(), parcel);
+
+            await Eventually.UntilAsync(() => ShipmentsAsync(parcel), n => n == 1, what: "the message behind the unreadable one");
+            await using var parked = _db.DataSource.CreateCommand($"SELECT last_error FROM {Schema}.outbox WHERE failed_at IS NOT NULL");
+            Assert.Equal("Outbox message type 'No.Such.Type, NoSuchAssembly' cannot be loaded.", await parked.ExecuteScalarAsync());
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
     public async Task The_outbox_keeps_messages_while_the_broker_is_unreachable()
     {
         // A bus pointed at a port where nothing listens: publishing fails, and the message must stay unsent.
