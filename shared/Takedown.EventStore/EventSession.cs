@@ -70,6 +70,7 @@ public sealed class EventSession : IAsyncDisposable
             new EventStore.StoredMetadata(_context.CorrelationId, _context.CausationId, _context.Actor, _context.TraceParent), Options.Json);
         await using var batch = new NpgsqlBatch(Connection, Transaction);
         var version = current;
+        var ids = new List<Guid>(events.Count);
         foreach (var e in events)
         {
             version++;
@@ -78,8 +79,11 @@ public sealed class EventSession : IAsyncDisposable
                 INSERT INTO {Schema}.events (id, stream_id, version, type, data, metadata, occurred_at, hash)
                 VALUES ($1, $2, $3, $4, $5, $6, $7,
                         {Schema}.event_hash((SELECT hash FROM {Schema}.events WHERE stream_id = $2 AND version = $3 - 1), $2, $3, $4, $5, $7))
+                RETURNING seq
                 """);
-            command.Parameters.Add(new NpgsqlParameter { Value = Guid.CreateVersion7(now) });
+            var id = Guid.CreateVersion7(now);
+            ids.Add(id);
+            command.Parameters.Add(new NpgsqlParameter { Value = id });
             command.Parameters.Add(new NpgsqlParameter { Value = streamId });
             command.Parameters.Add(new NpgsqlParameter { Value = version });
             command.Parameters.Add(new NpgsqlParameter { Value = Options.Events.NameOf(e.GetType()) });
@@ -95,14 +99,29 @@ public sealed class EventSession : IAsyncDisposable
         update.Parameters.Add(new NpgsqlParameter { Value = streamId });
         batch.BatchCommands.Add(update);
 
+        var sequences = new List<long>(events.Count);
         try
         {
-            await batch.ExecuteNonQueryAsync(ct);
+            await using var reader = await batch.ExecuteReaderAsync(ct);
+            do
+            {
+                while (await reader.ReadAsync(ct))
+                    sequences.Add(reader.GetInt64(0));
+            } while (await reader.NextResultAsync(ct));
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             // Unreachable while the row lock holds; kept so a bypass of the lock still cannot fork a stream.
             throw new StreamConcurrencyException(streamId, expected, null);
+        }
+
+        var inline = Options.Projections.Inline.ToArray();
+        if (inline.Length > 0)
+        {
+            var stored = events.Select((e, i) => new StoredEvent(sequences[i], ids[i], streamId, current + i + 1, Options.Events.NameOf(e.GetType()), e,
+                now, _context.CorrelationId, _context.CausationId, _context.Actor)).ToArray();
+            foreach (var projection in inline)
+                await projection.ApplyAsync(Connection, Transaction, stored, ct);
         }
         return version;
     }

@@ -75,15 +75,15 @@ public sealed class EventStore(NpgsqlDataSource dataSource, EventStoreOptions op
         await using var reader = await command.ExecuteReaderAsync(ct);
         var events = new List<StoredEvent>();
         while (await reader.ReadAsync(ct))
-        {
-            var type = reader.GetString(3);
-            var data = JsonSerializer.Deserialize(reader.GetString(4), options.Events.TypeOf(type), options.Json)!;
-            var metadata = JsonSerializer.Deserialize<StoredMetadata>(reader.GetString(6), options.Json)!;
-            events.Add(new StoredEvent(
-                reader.GetInt64(0), reader.GetGuid(1), streamId, reader.GetInt64(2), type, data,
-                reader.GetFieldValue<DateTimeOffset>(5), metadata.CorrelationId, metadata.CausationId, metadata.Actor));
-        }
+            events.Add(ToStoredEvent(reader.GetInt64(0), reader.GetGuid(1), streamId, reader.GetInt64(2), reader.GetString(3), reader.GetString(4), reader.GetFieldValue<DateTimeOffset>(5), reader.GetString(6)));
         return events;
+    }
+
+    internal StoredEvent ToStoredEvent(long seq, Guid id, string streamId, long version, string type, string data, DateTimeOffset occurredAt, string metadataJson)
+    {
+        var metadata = JsonSerializer.Deserialize<StoredMetadata>(metadataJson, options.Json)!;
+        return new StoredEvent(seq, id, streamId, version, type, JsonSerializer.Deserialize(data, options.Events.TypeOf(type), options.Json)!,
+            occurredAt, metadata.CorrelationId, metadata.CausationId, metadata.Actor);
     }
 
     internal sealed record StoredMetadata(Guid CorrelationId, Guid CausationId, string Actor, string? TraceParent);

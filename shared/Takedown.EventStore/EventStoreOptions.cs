@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 
 namespace Takedown.EventStore;
@@ -30,7 +31,11 @@ public sealed partial class EventStoreOptions
     /// <summary>How long one publish may wait for the broker's confirm before the relay backs off and retries.</summary>
     public TimeSpan OutboxPublishTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    public JsonSerializerOptions Json { get; set; } = new(JsonSerializerDefaults.Web);
+    /// <summary>Async projections run by the daemon, and inline ones applied in the appending transaction.</summary>
+    public Projections.ProjectionRegistry Projections { get; } = new();
+
+    // Enums are stored by name: stored events and read models stay readable in SQL and survive reordering.
+    public JsonSerializerOptions Json { get; set; } = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
     [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$")]
     private static partial Regex SchemaName();

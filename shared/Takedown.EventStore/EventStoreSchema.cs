@@ -67,5 +67,15 @@ internal static class EventStoreSchema
         DROP INDEX {schema}.outbox_unsent;
         CREATE INDEX outbox_unsent ON {schema}.outbox (id) WHERE sent_at IS NULL AND failed_at IS NULL;
         """,
+        // Async projections: a (tx_id, seq) checkpoint each, moved with a compare-and-swap in the read model's transaction.
+        """
+        CREATE TABLE {schema}.projection_checkpoints (
+            name text PRIMARY KEY,
+            tx_id xid8 NOT NULL DEFAULT '0',
+            seq bigint NOT NULL DEFAULT 0,
+            rebuild_requested_at timestamptz,
+            rebuilt_at timestamptz,
+            updated_at timestamptz NOT NULL);
+        """,
     ];
 }

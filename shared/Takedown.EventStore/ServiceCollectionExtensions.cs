@@ -24,6 +24,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<EventStore>();
         services.AddStartupMigration($"event store ({schema})", (sp, ct) => sp.GetRequiredService<EventStore>().MigrateAsync(ct));
         services.AddHostedService<OutboxRelay>();
+        services.AddSingleton<Projections.ProjectionDaemon>();
+        services.AddHostedService(sp => sp.GetRequiredService<Projections.ProjectionDaemon>());
         return services;
     }
 }
