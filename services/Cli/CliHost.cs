@@ -61,8 +61,11 @@ public static class ExitCodes
     /// <summary>The request was wrong: bad input, missing key, unknown case (HTTP 4xx).</summary>
     public const int CallerError = 2;
 
-    /// <summary>The service failed or could not be reached (HTTP 5xx, connection refused, timeout).</summary>
+    /// <summary>The service or PostgreSQL failed or could not be reached (HTTP 5xx, connection refused, timeout).</summary>
     public const int ServiceError = 3;
+
+    /// <summary><c>audit verify</c> found at least one stream whose hash chain does not hold.</summary>
+    public const int ChainBroken = 4;
 }
 
 /// <summary>The user must change the command line or environment; nothing was sent.</summary>

@@ -11,6 +11,7 @@ public static class TakedownCli
         {
             new ReportCommand(options, host),
             new CaseCommand(options, host),
+            new AuditCommand(host),
         };
         options.AddTo(root);
         return root;

@@ -1,5 +1,6 @@
 using Takedown.Reporting;
 using Takedown.Reporting.Cases;
+using Takedown.Reporting.Statistics;
 using Takedown.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -9,6 +10,9 @@ builder.AddReporting();                    // case stream, consumers of every pi
 var app = builder.Build();
 app.MapTakedownDefaults();                 // /health/live, /health/ready, /openapi, key management
 app.MapCases();                            // GET a case, POST the platform's response
+app.MapCaseList();                         // GET /api/v1/cases with filters and paging
+app.MapCaseAudit();                        // GET /api/v1/cases/{id}/audit: the hash chain recomputed
+app.MapPlatformStatistics();               // GET /api/v1/statistics/platforms
 app.Run();
 
 public partial class Program;

@@ -1,4 +1,5 @@
 using MassTransit;
+using Takedown.EventStore.Projections;
 using Takedown.Reporting.Cases;
 using Takedown.ServiceDefaults;
 using Takedown.ServiceDefaults.Messaging;
@@ -7,15 +8,22 @@ namespace Takedown.Reporting;
 
 public static class ReportingModule
 {
+    private const string Schema = "reporting";
+
     public static WebApplicationBuilder AddReporting(this WebApplicationBuilder builder)
     {
-        builder.AddTakedownEventStore("reporting", store => store.Events
-            .Map<ContentReported>("content-reported")
-            .Map<ContentClassified>("content-classified")
-            .Map<FingerprintsRecorded>("fingerprints-recorded")
-            .Map<ReuploadLinked>("reupload-linked")
-            .Map<RemovalConfirmed>("removal-confirmed")
-            .Map<RemovalRejected>("removal-rejected"));
+        builder.AddTakedownEventStore(Schema, store =>
+        {
+            store.Events
+                .Map<ContentReported>("content-reported")
+                .Map<ContentClassified>("content-classified")
+                .Map<FingerprintsRecorded>("fingerprints-recorded")
+                .Map<ReuploadLinked>("reupload-linked")
+                .Map<RemovalConfirmed>("removal-confirmed")
+                .Map<RemovalRejected>("removal-rejected");
+            store.ReadModelMigrations.AddRange(CaseSummaryProjection.Migrations);
+            store.Projections.Add(new CaseSummaryProjection(Schema, store.Json), ProjectionLifecycle.Async);
+        });
         builder.AddTakedownBus(bus =>
         {
             bus.AddConsumer<CaseConsumers.ContentSubmittedConsumer, CaseConsumerDefinition<CaseConsumers.ContentSubmittedConsumer>>();

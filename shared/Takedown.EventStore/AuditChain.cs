@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using Npgsql;
@@ -15,48 +16,175 @@ public sealed record AuditResult(string StreamId, bool Intact, long EventsChecke
 /// </summary>
 public static class AuditChain
 {
+    public const int DefaultPageSize = 500;
+
+    private const string SelectLinks =
+        "SELECT stream_id, version, type, data::text, (extract(epoch FROM occurred_at) * 1000000)::bigint, hash";
+
     public static async Task<AuditResult> VerifyStreamAsync(NpgsqlDataSource dataSource, string schema, string streamId, CancellationToken ct)
     {
         EventStoreOptions.CheckSchemaName(schema);
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         // One snapshot for the stream head and its events, so an append between the two reads is not a "break".
         await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
-        long? streamVersion;
-        await using (var head = new NpgsqlCommand($"SELECT version FROM {schema}.streams WHERE id = @id", connection, tx))
+        long? head;
+        await using (var select = new NpgsqlCommand($"SELECT version FROM {schema}.streams WHERE id = @id", connection, tx))
         {
-            head.Parameters.AddWithValue("id", streamId);
-            streamVersion = await head.ExecuteScalarAsync(ct) as long?;
+            select.Parameters.AddWithValue("id", streamId);
+            head = await select.ExecuteScalarAsync(ct) as long?;
         }
 
-        await using var command = new NpgsqlCommand(
-            $"""
-            SELECT version, type, data::text, (extract(epoch FROM occurred_at) * 1000000)::bigint, hash
-            FROM {schema}.events WHERE stream_id = @id ORDER BY version
-            """, connection, tx);
+        await using var command = new NpgsqlCommand($"{SelectLinks} FROM {schema}.events WHERE stream_id = @id ORDER BY version", connection, tx);
         command.Parameters.AddWithValue("id", streamId);
         await using var reader = await command.ExecuteReaderAsync(ct);
-
-        var previous = Array.Empty<byte>();
-        long expectedVersion = 1, checkedCount = 0;
-        while (await reader.ReadAsync(ct))
+        var walk = new ChainWalk(streamId);
+        while (await reader.ReadAsync(ct) && walk.Accept(reader))
         {
-            var version = reader.GetInt64(0);
-            if (version != expectedVersion)
-                return new AuditResult(streamId, false, checkedCount, expectedVersion, $"event version {expectedVersion} is missing");
+        }
+        return walk.Finish(head);
+    }
 
-            var computed = Hash(previous, streamId, version, reader.GetString(1), reader.GetString(2), reader.GetInt64(3));
-            var stored = reader.GetFieldValue<byte[]>(4);
+    /// <summary>
+    /// Verifies every stream of the schema, in stream id order: each id that has a <c>streams</c> row, events, or both.
+    /// Reads <see cref="DefaultPageSize"/> streams per transaction, so memory stays flat and no snapshot is held for
+    /// the whole walk; a stream's head and its events always come from the same snapshot.
+    /// </summary>
+    public static async IAsyncEnumerable<AuditResult> VerifySchemaAsync(
+        NpgsqlDataSource dataSource, string schema, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var result in VerifySchemaAsync(dataSource, schema, DefaultPageSize, ct))
+            yield return result;
+    }
+
+    /// <param name="pageSize">Streams read per transaction.</param>
+    public static async IAsyncEnumerable<AuditResult> VerifySchemaAsync(
+        NpgsqlDataSource dataSource, string schema, int pageSize, [EnumeratorCancellation] CancellationToken ct)
+    {
+        EventStoreOptions.CheckSchemaName(schema);
+        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
+        string? after = null;
+        while (true)
+        {
+            List<AuditResult> page;
+            await using (var connection = await dataSource.OpenConnectionAsync(ct))
+            await using (var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct))
+            {
+                var heads = await ReadStreamHeadsAsync(connection, tx, schema, after, pageSize, ct);
+                if (heads.Count == 0)
+                    yield break;
+                page = await VerifyPageAsync(connection, tx, schema, after, heads, ct);
+                after = heads[^1].StreamId;
+            }
+
+            // Yielded after the page's transaction ends: a slow consumer holds no connection or snapshot.
+            foreach (var result in page)
+                yield return result;
+            if (page.Count < pageSize)
+                yield break;
+        }
+    }
+
+    /// <summary>The next page of stream ids after <paramref name="after"/>, from <c>streams</c> and <c>events</c> alike.</summary>
+    private static async Task<List<(string StreamId, long? Head)>> ReadStreamHeadsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction tx, string schema, string? after, int pageSize, CancellationToken ct)
+    {
+        var streamsAfter = after is null ? "" : "WHERE id > @after";
+        var eventsAfter = after is null ? "" : "WHERE stream_id > @after";
+        await using var command = new NpgsqlCommand(
+            $"""
+            SELECT ids.id, s.version
+            FROM ((SELECT id FROM {schema}.streams {streamsAfter} ORDER BY id LIMIT @limit)
+                  UNION
+                  (SELECT DISTINCT stream_id FROM {schema}.events {eventsAfter} ORDER BY stream_id LIMIT @limit)) AS ids (id)
+            LEFT JOIN {schema}.streams s ON s.id = ids.id
+            ORDER BY ids.id
+            LIMIT @limit
+            """, connection, tx);
+        if (after is not null)
+            command.Parameters.AddWithValue("after", after);
+        command.Parameters.AddWithValue("limit", pageSize);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var heads = new List<(string, long?)>();
+        while (await reader.ReadAsync(ct))
+            heads.Add((reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetInt64(1)));
+        return heads;
+    }
+
+    private static async Task<List<AuditResult>> VerifyPageAsync(
+        NpgsqlConnection connection, NpgsqlTransaction tx, string schema, string? after,
+        List<(string StreamId, long? Head)> heads, CancellationToken ct)
+    {
+        // Every id in (after, last] is on this page, so one range scan in (stream_id, version) order covers it.
+        var lower = after is null ? "" : "AND stream_id > @after";
+        await using var command = new NpgsqlCommand(
+            $"{SelectLinks} FROM {schema}.events WHERE stream_id <= @last {lower} ORDER BY stream_id, version", connection, tx);
+        command.Parameters.AddWithValue("last", heads[^1].StreamId);
+        if (after is not null)
+            command.Parameters.AddWithValue("after", after);
+
+        var walks = new Dictionary<string, ChainWalk>(StringComparer.Ordinal);
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            ChainWalk? walk = null;
+            while (await reader.ReadAsync(ct))
+            {
+                var streamId = reader.GetString(0);
+                if (walk?.StreamId != streamId)
+                    walks[streamId] = walk = new ChainWalk(streamId);
+                walk.Accept(reader);
+            }
+        }
+        return [.. heads.Select(h => (walks.GetValueOrDefault(h.StreamId) ?? new ChainWalk(h.StreamId)).Finish(h.Head))];
+    }
+
+    /// <summary>Checks one stream's rows in version order; reads columns as <see cref="SelectLinks"/> lists them.</summary>
+    private sealed class ChainWalk(string streamId)
+    {
+        private byte[] previous = [];
+        private long expectedVersion = 1, checkedCount;
+        private AuditResult? broken;
+
+        public string StreamId => streamId;
+
+        /// <returns>False once the chain is broken; later rows are ignored.</returns>
+        public bool Accept(NpgsqlDataReader row)
+        {
+            if (broken is not null)
+                return false;
+            var version = row.GetInt64(1);
+            if (version != expectedVersion)
+            {
+                broken = new AuditResult(streamId, false, checkedCount, expectedVersion, $"event version {expectedVersion} is missing");
+                return false;
+            }
+
+            var computed = Hash(previous, streamId, version, row.GetString(2), row.GetString(3), row.GetInt64(4));
+            var stored = row.GetFieldValue<byte[]>(5);
             if (!CryptographicOperations.FixedTimeEquals(computed, stored))
-                return new AuditResult(streamId, false, checkedCount, version, $"hash of version {version} does not match its contents or its predecessor");
+            {
+                broken = new AuditResult(streamId, false, checkedCount, version, $"hash of version {version} does not match its contents or its predecessor");
+                return false;
+            }
 
             previous = stored;
             expectedVersion++;
             checkedCount++;
+            return true;
         }
 
-        if (streamVersion is { } head2 && head2 != checkedCount)
-            return new AuditResult(streamId, false, checkedCount, checkedCount + 1, $"stream is at version {head2} but only {checkedCount} events remain");
-        return new AuditResult(streamId, true, checkedCount, null, null);
+        /// <param name="head">The <c>streams.version</c>; null when the stream has no <c>streams</c> row.</param>
+        public AuditResult Finish(long? head) => (broken, head) switch
+        {
+            ({ } result, _) => result,
+            // The foreign key forbids this, so the row was deleted with the key dropped or disabled.
+            (null, null) when checkedCount > 0 =>
+                new AuditResult(streamId, false, checkedCount, 1, $"{checkedCount} events exist but the stream has no row in streams"),
+            (null, { } version) when version > checkedCount =>
+                new AuditResult(streamId, false, checkedCount, checkedCount + 1, $"stream is at version {version} but only {checkedCount} events remain"),
+            (null, { } version) when version < checkedCount =>
+                new AuditResult(streamId, false, checkedCount, version + 1, $"stream is at version {version} but has {checkedCount} events"),
+            _ => new AuditResult(streamId, true, checkedCount, null, null),
+        };
     }
 
     public static byte[] Hash(ReadOnlySpan<byte> previous, string streamId, long version, string type, string dataText, long occurredAtMicros)

@@ -50,7 +50,8 @@ public static class TakedownDefaults
 
         builder.Services.AddHealthChecks()
             .AddCheck<PostgresHealthCheck>("postgres", tags: [ReadyTag])
-            .AddCheck<SchemaMigratedHealthCheck>("schema", tags: [ReadyTag]);
+            .AddCheck<SchemaMigratedHealthCheck>("schema", tags: [ReadyTag])
+            .AddCheck<ProjectionLagHealthCheck>("projection-lag", tags: [ReadyTag]);
 
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
             context.ProblemDetails.Extensions.TryAdd("traceId", System.Diagnostics.Activity.Current?.TraceId.ToString() ?? context.HttpContext.TraceIdentifier));
@@ -77,6 +78,8 @@ public static class TakedownDefaults
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag) });
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapApiKeys();
+        if (app.Services.GetService<Takedown.EventStore.Projections.ProjectionDaemon>() is not null)
+            app.MapProjectionAdministration();
         return app;
     }
 

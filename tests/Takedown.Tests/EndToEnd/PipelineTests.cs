@@ -13,6 +13,14 @@ public sealed record CaseResponse(
     int ReportCount, IReadOnlyList<string> ReporterOrganisations, IReadOnlyList<Guid> ReuploadOf, DateTimeOffset? RemovedAt,
     IReadOnlyList<TimelineEntryView> Timeline);
 
+public sealed record CaseListItemView(Guid ContentId, long Version, string Status, string? Category, string? Platform, int ReportCount, IReadOnlyList<string> ReporterOrganisations);
+
+public sealed record CasePageView(IReadOnlyList<CaseListItemView> Items, int Page, int PageSize, long Total);
+
+public sealed record PlatformFiguresView(string Platform, long Cases, long Reports, long Open, long Removed, long Rejected, double RemovalRate, double? TimeToRemovalP50Hours, double? TimeToRemovalP90Hours);
+
+public sealed record AuditView(string StreamId, bool Intact, long EventsChecked, long? FirstBrokenVersion, string? Problem);
+
 public sealed record ReportAcceptedResponse(Guid ContentId, Guid ReportId, int ReportNumber, string CaseUrl);
 
 public sealed class PipelineTests(PipelineFixture pipeline) : IClassFixture<PipelineFixture>
@@ -256,6 +264,92 @@ public sealed class PipelineTests(PipelineFixture pipeline) : IClassFixture<Pipe
         // ContentSubmitted in Classification, ReuploadDetection and Reporting; ContentClassified and ContentFingerprinted in Reporting.
         var inTrace = await Eventually.UntilAsync(() => Task.FromResult(consumed.Count(c => c.Trace == traceId)), n => n >= 5, what: "five consumer spans in the report's trace");
         Assert.True(inTrace >= 5);
+    }
+
+    [Fact]
+    public async Task The_case_list_filters_pages_and_feeds_platform_statistics()
+    {
+        var reporter = await pipeline.IssueKeyAsync(Organisation, "reporter");
+        var other = await pipeline.IssueKeyAsync("another-ngo", "reporter");
+        var liaison = await pipeline.IssueKeyAsync(Organisation, "liaison");
+        var analyst = await pipeline.IssueKeyAsync("takedown-analysts", "analyst");
+        var platform = "tg" + Guid.NewGuid().ToString("N")[..10];
+        var ids = new List<Guid>();
+        foreach (var text in new[] { "عميل السفارة", "hello", "spy of the embassy" })
+            ids.Add((await ReportAsync(reporter, UniqueUrl("list"), text, platform)).ContentId);
+        await CaseWhenAsync(liaison, ids[0], Complete, "the first case");
+        using (var removed = await pipeline.Reporting.SendAsync(PipelineFixture.Request(HttpMethod.Post, $"/api/v1/cases/{ids[0]}/platform-response", liaison, new { outcome = "removed" })))
+            Assert.Equal(HttpStatusCode.OK, removed.StatusCode);
+
+        async Task<CasePageView> ListAsync(string key, string query) =>
+            (await (await pipeline.Reporting.SendAsync(PipelineFixture.Request(HttpMethod.Get, $"/api/v1/cases?platform={platform}{query}", key))).Content.ReadFromJsonAsync<CasePageView>())!;
+
+        var removedOnly = await Eventually.UntilAsync(() => ListAsync(analyst, "&status=removed"), p => p.Total == 1, what: "the removal in the case list");
+        Assert.Equal(ids[0], removedOnly.Items.Single().ContentId);
+        var all = await Eventually.UntilAsync(() => ListAsync(analyst, ""), p => p.Total == 3, what: "three cases in the list");
+        Assert.Equal(ids.Order(), all.Items.Select(i => i.ContentId).Order());
+        var firstPage = await ListAsync(analyst, "&pageSize=2&page=1");
+        var secondPage = await ListAsync(analyst, "&pageSize=2&page=2");
+        Assert.Equal((2, 1, 3L), (firstPage.Items.Count, secondPage.Items.Count, secondPage.Total));
+        Assert.Empty(firstPage.Items.Select(i => i.ContentId).Intersect(secondPage.Items.Select(i => i.ContentId)));
+        Assert.Equal(3, (await ListAsync(reporter, "")).Total);
+        Assert.Equal(0, (await ListAsync(other, "")).Total);   // another organisation's reporter sees none of them
+        Assert.Equal(0, (await ListAsync(other, "&organisation=" + Organisation)).Total);
+
+        using var statsResponse = await pipeline.Reporting.SendAsync(PipelineFixture.Request(HttpMethod.Get, "/api/v1/statistics/platforms", analyst));
+        var figures = (await statsResponse.Content.ReadFromJsonAsync<List<PlatformFiguresView>>())!.Single(f => f.Platform == platform);
+        Assert.Equal((3L, 3L, 2L, 1L, 0L, 0.3333), (figures.Cases, figures.Reports, figures.Open, figures.Removed, figures.Rejected, figures.RemovalRate));
+        Assert.NotNull(figures.TimeToRemovalP50Hours);
+    }
+
+    [Fact]
+    public async Task A_case_audit_recomputes_its_hash_chain()
+    {
+        var reporter = await pipeline.IssueKeyAsync(Organisation, "reporter");
+        var accepted = await ReportAsync(reporter, UniqueUrl("audit"), "audit me");
+        var found = (await CaseWhenAsync(reporter, accepted.ContentId, Complete, "the case"))!;
+
+        using var response = await pipeline.Reporting.SendAsync(PipelineFixture.Request(HttpMethod.Get, $"/api/v1/cases/{accepted.ContentId}/audit", reporter));
+        var audit = (await response.Content.ReadFromJsonAsync<AuditView>())!;
+        Assert.Equal(new AuditView($"case-{accepted.ContentId}", true, found.Version, null, null), audit);
+    }
+
+    [Fact]
+    public async Task Rebuilding_the_case_summaries_gives_the_same_rows()
+    {
+        var reporter = await pipeline.IssueKeyAsync(Organisation, "reporter");
+        for (var i = 0; i < 3; i++)
+        {
+            var accepted = await ReportAsync(reporter, UniqueUrl("rebuild"), $"rebuild {i}");
+            await CaseWhenAsync(reporter, accepted.ContentId, Complete, "the case");
+        }
+        await Eventually.UntilAsync(SummariesAsync, p => p.GetProperty("eventsBehind").GetInt64() == 0, what: "the live projection to catch up");
+        var live = await CaseSummaryRowsAsync();
+
+        using (var rebuild = await pipeline.Reporting.SendAsync(PipelineFixture.Request(HttpMethod.Post, "/api/v1/admin/projections/case-summaries/rebuild", PipelineFixture.AdminKey)))
+            Assert.Equal(HttpStatusCode.Accepted, rebuild.StatusCode);
+        await Eventually.UntilAsync(SummariesAsync,
+            p => p.GetProperty("rebuiltAt").ValueKind != JsonValueKind.Null && p.GetProperty("eventsBehind").GetInt64() == 0, what: "the rebuild to replay everything");
+
+        Assert.True(live.Count >= 3);
+        Assert.Equal(live, await CaseSummaryRowsAsync());
+    }
+
+    private async Task<JsonElement> SummariesAsync()
+    {
+        using var status = await pipeline.Reporting.SendAsync(PipelineFixture.Request(HttpMethod.Get, "/api/v1/admin/projections", PipelineFixture.AdminKey));
+        return (await status.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().Single(p => p.GetProperty("name").GetString() == "case-summaries");
+    }
+
+    private async Task<List<string>> CaseSummaryRowsAsync()
+    {
+        await using var command = pipeline.Database.DataSource.CreateCommand(
+            "SELECT id, version, status, category, severity, platform, report_count, data::text FROM reporting.case_summaries ORDER BY id");
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<string>();
+        while (await reader.ReadAsync())
+            rows.Add(string.Join('|', Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? "" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture))));
+        return rows;
     }
 
     [Fact]
