@@ -55,15 +55,25 @@ public sealed class CliOptions(Func<string, string?> environment)
     public ServiceEndpoint Reporting(ParseResult parseResult) =>
         Resolve(parseResult, ReportingUrl, ReportingUrlVariable, DefaultReportingUrl);
 
+    /// <summary>
+    /// A command's own URL flag (e.g. <c>--service-url</c>) when given, else the Reporting URL: the service
+    /// administrative commands talk to unless told otherwise.
+    /// </summary>
+    public ServiceEndpoint OrReporting(ParseResult parseResult, Option<string?> serviceUrl) =>
+        NonBlank(parseResult.GetValue(serviceUrl)) is { } value
+            ? Parse(value, serviceUrl.Name)
+            : Reporting(parseResult);
+
     public string? ApiKeyFrom(ParseResult parseResult) =>
         NonBlank(parseResult.GetValue(ApiKey)) ?? NonBlank(environment(ApiKeyVariable));
 
     public bool WantsJson(ParseResult parseResult) => parseResult.GetValue(Json);
 
-    private ServiceEndpoint Resolve(ParseResult parseResult, Option<string?> option, string variable, string fallback)
+    private ServiceEndpoint Resolve(ParseResult parseResult, Option<string?> option, string variable, string fallback) =>
+        Parse(NonBlank(parseResult.GetValue(option)) ?? NonBlank(environment(variable)) ?? fallback, $"{option.Name} or {variable}");
+
+    private static ServiceEndpoint Parse(string value, string setting)
     {
-        var value = NonBlank(parseResult.GetValue(option)) ?? NonBlank(environment(variable)) ?? fallback;
-        var setting = $"{option.Name} or {variable}";
         if (!Uri.TryCreate(value, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
         {
             throw new UsageException($"'{value}' is not an absolute http(s) URL; set {setting}.");

@@ -12,6 +12,7 @@ public static class TakedownCli
             new ReportCommand(options, host),
             new CaseCommand(options, host),
             new AuditCommand(host),
+            new ProjectionCommand(options, host),
         };
         options.AddTo(root);
         return root;

@@ -1,3 +1,4 @@
+using Takedown.Testing;
 using Takedown.EventStore;
 
 namespace Takedown.Cli.Tests;

@@ -1,3 +1,4 @@
+using Takedown.Testing;
 namespace Takedown.Cli.Tests;
 
 public sealed class AuditCommandTests : IAsyncLifetime

@@ -1,3 +1,4 @@
+using Takedown.Testing;
 using Takedown.EventStore;
 using Store = Takedown.EventStore.EventStore;
 

@@ -7,7 +7,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Takedown.Tests.Infrastructure;
+using Takedown.Testing;
 
 namespace Takedown.Tests.EndToEnd;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Takedown.Tests.Infrastructure;
+using Takedown.Testing;
 
 namespace Takedown.Tests.EndToEnd;
 

@@ -1,5 +1,5 @@
 using Takedown.EventStore;
-using Takedown.Tests.Infrastructure;
+using Takedown.Testing;
 using Store = Takedown.EventStore.EventStore;
 
 namespace Takedown.Tests.EventStore;

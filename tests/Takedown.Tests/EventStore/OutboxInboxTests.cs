@@ -4,7 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Takedown.EventStore;
 using Takedown.ServiceDefaults.Messaging;
-using Takedown.Tests.Infrastructure;
+using Takedown.Testing;
 using Store = Takedown.EventStore.EventStore;
 
 namespace Takedown.Tests.EventStore;

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Takedown.EventStore;
 using Takedown.EventStore.Projections;
-using Takedown.Tests.Infrastructure;
+using Takedown.Testing;
 using Store = Takedown.EventStore.EventStore;
 
 namespace Takedown.Tests.EventStore;

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using Npgsql;
 
-namespace Takedown.Tests.Infrastructure;
+namespace Takedown.Testing;
 
 /// <summary>
 /// The real PostgreSQL and RabbitMQ the suite runs against (started by the README's test command).
@@ -35,6 +35,12 @@ public sealed class TestDatabase : IAsyncDisposable
     public string Name { get; }
     public string ConnectionString { get; }
     public NpgsqlDataSource DataSource { get; }
+
+    public async Task ExecuteAsync(string sql)
+    {
+        await using var command = DataSource.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync();
+    }
 
     public static async Task<TestDatabase> CreateAsync()
     {

@@ -1,4 +1,4 @@
-namespace Takedown.Tests.Infrastructure;
+namespace Takedown.Testing;
 
 public static class Eventually
 {
