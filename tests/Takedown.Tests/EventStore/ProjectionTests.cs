@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Takedown.EventStore;
@@ -317,6 +320,34 @@ public sealed class ProjectionTests : IAsyncLifetime
             var caughtUp = await Eventually.UntilAsync(() => daemon.StatusAsync(CancellationToken.None),
                 all => all.Single(s => s.Name == "applied-events").EventsBehind == 0, what: "lag to drop to zero");
             Assert.Equal(0, caughtUp.Single(s => s.Name == "applied-events").SecondsBehind);
+        }
+        finally
+        {
+            await daemon.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task Readiness_fails_while_a_projection_is_behind_its_bound()
+    {
+        await AppendAsync(_store, "basket-stuck", new ItemAdded("tea", 1));
+        await Task.Delay(50);
+        _applied.StallOnBatch = 1; // the runner leads, measures its lag, then never finishes a batch
+        var daemon = Daemon(_store);
+        await daemon.StartAsync(CancellationToken.None);
+        try
+        {
+            await _applied.Stalled.Task.WaitAsync(TimeSpan.FromSeconds(20));
+            var services = new ServiceCollection().AddSingleton(daemon).BuildServiceProvider();
+            HealthCheckResult Check(double bound) => new Takedown.ServiceDefaults.Health.ProjectionLagHealthCheck(services,
+                new ConfigurationBuilder().AddInMemoryCollection(
+                    new Dictionary<string, string?> { ["Takedown:Projections:MaxLagSeconds"] = bound.ToString(System.Globalization.CultureInfo.InvariantCulture) }).Build())
+                .CheckHealthAsync(new HealthCheckContext()).Result;
+
+            var behind = Check(0.01);
+            Assert.Equal(HealthStatus.Unhealthy, behind.Status);
+            Assert.Contains("applied-events is 1 events / ", behind.Description);
+            Assert.Equal(HealthStatus.Healthy, Check(3600).Status);
         }
         finally
         {
