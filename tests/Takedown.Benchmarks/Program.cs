@@ -1,0 +1,54 @@
+using Takedown.Benchmarks;
+using Takedown.Benchmarks.Append;
+using Takedown.Benchmarks.Catchup;
+
+// A harness rather than BenchmarkDotNet: concurrent writers, latency percentiles and a million-event catch-up
+// against a live database are not per-method micro-benchmarks. See docs/benchmarks.md.
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true; // finish through the finally blocks, so the throwaway database is still dropped
+    cancel.Cancel();
+};
+
+try
+{
+    return args.FirstOrDefault() switch
+    {
+        "append" => await AppendBenchmark.RunAsync(
+            AppendSettings.From(CommandLine.Parse(args.Skip(1), "seconds", "warmup", "rounds", "streams-per-writer", "explain")), cancel.Token),
+        "catchup" => await CatchupBenchmark.RunAsync(
+            CatchupSettings.From(CommandLine.Parse(args.Skip(1), "events", "streams", "batch-sizes", "lag-refresh", "explain")), cancel.Token),
+        _ => Usage(),
+    };
+}
+catch (Exception ex) when (ex is ArgumentException or FormatException)
+{
+    Console.Error.WriteLine(ex.Message);
+    return Usage();
+}
+catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+{
+    Console.Error.WriteLine("Cancelled.");
+    return 130;
+}
+
+static int Usage()
+{
+    Console.Error.WriteLine(
+        """
+        usage: dotnet run -c Release --project tests/Takedown.Benchmarks -- <benchmark> [options]
+
+          append   [--seconds 5] [--warmup 2] [--rounds 3] [--streams-per-writer 50] [--explain]
+                   event store vs. plain INSERT baseline; single events and 10-event batches, 1 and 16 writers;
+                   the variants take turns for --rounds rounds, each a warm-up then a measured window.
+                   --explain adds variants that separate the costs (hash, stream row lock, synchronous commit).
+          catchup  [--events 1000000] [--streams 10000] [--batch-sizes 1000,5000] [--lag-refresh 5] [--explain]
+                   seeds events with SQL, then times the projection daemon replaying them all.
+                   --explain prints the plan of the daemon's batch read.
+
+        PostgreSQL: TAKEDOWN_TEST_POSTGRES (an admin connection string with CREATEDB), default
+        Host=localhost;Port=5432;Username=takedown;Password=takedown;Database=postgres
+        """);
+    return 2;
+}
