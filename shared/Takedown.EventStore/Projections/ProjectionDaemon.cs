@@ -8,7 +8,11 @@ namespace Takedown.EventStore.Projections;
 
 /// <summary>Where a projection stands: its checkpoint and how far behind the log it is.</summary>
 public sealed record ProjectionStatus(
-    string Name, string Lifecycle, ulong CheckpointTransaction, long CheckpointSequence, long EventsBehind, double SecondsBehind,
+    string Name, string Lifecycle, ulong CheckpointTransaction, long CheckpointSequence,
+    /// <summary>Capped at 100,000: beyond that it is a floor.</summary>
+    long EventsBehind,
+    /// <summary>Age of the oldest event not yet applied.</summary>
+    double SecondsBehind,
     bool Leader, DateTimeOffset? RebuildRequestedAt, DateTimeOffset? RebuiltAt);
 
 /// <summary>
@@ -104,10 +108,10 @@ public sealed partial class ProjectionDaemon(EventStore store, TimeProvider time
         long lastSeq = checkpointSeq;
         await using (var read = new NpgsqlCommand(
             $"""
-            SELECT seq, tx_id::text, id, stream_id, version, type, data, occurred_at, metadata
-            FROM {schema}.events
-            WHERE (tx_id, seq) > (@tx::text::xid8, @seq) AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
-            ORDER BY tx_id, seq
+            SELECT e.seq, e.tx_id::text AS tx_text, e.id, e.stream_id, e.version, e.type, e.data, e.occurred_at, e.metadata
+            FROM {schema}.events e
+            WHERE (e.tx_id, e.seq) > (@tx::text::xid8, @seq) AND e.tx_id < pg_snapshot_xmin(pg_current_snapshot())
+            ORDER BY e.tx_id, e.seq -- the xid8 column, not its text: '100000' sorts before '99999'
             LIMIT @limit
             """, connection, tx))
         {
@@ -226,16 +230,19 @@ public sealed partial class ProjectionDaemon(EventStore store, TimeProvider time
         return (ulong.Parse(reader.GetString(0), System.Globalization.CultureInfo.InvariantCulture), reader.GetInt64(1));
     }
 
+    // Counting the whole backlog would cost a scan of it on every refresh; past this the count is a floor.
+    private const int LagCountCap = 100_000;
+
     private async Task<ProjectionStatus> ReadStatusAsync(string name, bool leader, CancellationToken ct)
     {
         await using var command = store.DataSource.CreateCommand(
             $"""
-            SELECT c.tx_id::text, c.seq, c.rebuild_requested_at, c.rebuilt_at,
-                   count(e.seq), extract(epoch FROM (@now - min(e.occurred_at)))::float8
+            SELECT c.tx_id::text AS tx_text, c.seq, c.rebuild_requested_at, c.rebuilt_at,
+                   (SELECT count(*) FROM (SELECT 1 FROM {store.Schema}.events e WHERE (e.tx_id, e.seq) > (c.tx_id, c.seq) LIMIT {LagCountCap}) behind),
+                   (SELECT extract(epoch FROM (@now - e.occurred_at))::float8 FROM {store.Schema}.events e
+                    WHERE (e.tx_id, e.seq) > (c.tx_id, c.seq) ORDER BY e.tx_id, e.seq LIMIT 1)
             FROM {store.Schema}.projection_checkpoints c
-            LEFT JOIN {store.Schema}.events e ON (e.tx_id, e.seq) > (c.tx_id, c.seq)
             WHERE c.name = @name
-            GROUP BY c.tx_id, c.seq, c.rebuild_requested_at, c.rebuilt_at
             """);
         command.Parameters.AddWithValue("name", name);
         command.Parameters.AddWithValue("now", time.GetUtcNow());

@@ -208,6 +208,34 @@ public sealed class ProjectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Transaction_ids_are_ordered_as_numbers_not_as_text()
+    {
+        // Transaction ids 99999 and 100000: as text, '100000' sorts first, and a reader ordered that way would
+        // move its checkpoint past 99999 and never read it.
+        const string metadata = "{\"correlationId\":\"0195a6f2-0000-7000-8000-000000000001\",\"causationId\":\"0195a6f2-0000-7000-8000-000000000002\",\"actor\":\"test\"}";
+        await _db.ExecuteAsync($$"""
+            INSERT INTO {{Schema}}.streams VALUES ('basket-digits', 'basket', 2, now(), now());
+            INSERT INTO {{Schema}}.events (id, stream_id, version, type, data, metadata, occurred_at, tx_id, hash) VALUES
+              (gen_random_uuid(), 'basket-digits', 1, 'item-added', '{"name":"first","quantity":1}', '{{metadata}}', now(), '99999', '\x00'),
+              (gen_random_uuid(), 'basket-digits', 2, 'item-added', '{"name":"second","quantity":1}', '{{metadata}}', now(), '100000', '\x00');
+            """);
+        var daemon = Daemon(_store);
+        daemon.BatchSize = 1;
+        await daemon.StatusAsync(CancellationToken.None); // creates the checkpoints
+        async Task<object?> AppliedNamesAsync()
+        {
+            await using var names = _db.DataSource.CreateCommand($"SELECT string_agg(e.data->>'name', ',' ORDER BY e.version) FROM {Schema}.applied a JOIN {Schema}.events e ON e.id = a.event_id");
+            return await names.ExecuteScalarAsync();
+        }
+
+        Assert.Equal(1, await daemon.ProcessBatchAsync(_applied, CancellationToken.None));
+        Assert.Equal("first", await AppliedNamesAsync());
+        Assert.Equal(1, await daemon.ProcessBatchAsync(_applied, CancellationToken.None));
+        Assert.Equal("first,second", await AppliedNamesAsync());
+        Assert.Equal(0, await daemon.ProcessBatchAsync(_applied, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_runner_killed_mid_batch_resumes_from_its_checkpoint_without_loss_or_double_count()
     {
         for (var i = 0; i < 120; i++)
