@@ -30,6 +30,7 @@ public sealed class BenchmarkDatabase : IAsyncDisposable
         {
             Database = Name,
             MaxPoolSize = maxPoolSize,
+            MaxAutoPrepare = 64, // as the services' data sources (Takedown.ServiceDefaults); baseline and store alike
             Options = synchronousCommit ? null : "-c synchronous_commit=off",
         };
         var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
