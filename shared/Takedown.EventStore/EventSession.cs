@@ -57,108 +57,56 @@ public sealed class EventSession : IAsyncDisposable
     }
 
     /// <summary>
-    /// Appends events to a stream named "{type}-{id}". The expected version is checked under a row lock on
-    /// the stream before any event row (and so any sequence number) is written. Returns the new version.
+    /// Appends events to a stream named "{type}-{id}" in one round trip (the schema's append_events function).
+    /// The expected version is checked under a row lock on the stream before any event row, and so any sequence
+    /// number, is written; the hash chain continues from the stream row's last hash. Returns the new version.
     /// </summary>
     public async Task<long> AppendAsync(string streamId, ExpectedVersion expected, IReadOnlyList<object> events, CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfZero(events.Count, nameof(events));
         var now = TruncateToMicroseconds(_time.GetUtcNow());
-        var current = await LockStreamAsync(streamId, expected, now, ct);
-
         var metadata = JsonSerializer.Serialize(
             new EventStore.StoredMetadata(_context.CorrelationId, _context.CausationId, _context.Actor, _context.TraceParent), Options.Json);
-        await using var batch = new NpgsqlBatch(Connection, Transaction);
-        var version = current;
-        var ids = new List<Guid>(events.Count);
-        foreach (var e in events)
-        {
-            version++;
-            var command = new NpgsqlBatchCommand(
-                $"""
-                INSERT INTO {Schema}.events (id, stream_id, version, type, data, metadata, occurred_at, hash)
-                VALUES ($1, $2, $3, $4, $5, $6, $7,
-                        {Schema}.event_hash((SELECT hash FROM {Schema}.events WHERE stream_id = $2 AND version = $3 - 1), $2, $3, $4, $5, $7))
-                RETURNING seq
-                """);
-            var id = Guid.CreateVersion7(now);
-            ids.Add(id);
-            command.Parameters.Add(new NpgsqlParameter { Value = id });
-            command.Parameters.Add(new NpgsqlParameter { Value = streamId });
-            command.Parameters.Add(new NpgsqlParameter { Value = version });
-            command.Parameters.Add(new NpgsqlParameter { Value = Options.Events.NameOf(e.GetType()) });
-            command.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(e, e.GetType(), Options.Json), NpgsqlDbType = NpgsqlDbType.Jsonb });
-            command.Parameters.Add(new NpgsqlParameter { Value = metadata, NpgsqlDbType = NpgsqlDbType.Jsonb });
-            command.Parameters.Add(new NpgsqlParameter { Value = now });
-            batch.BatchCommands.Add(command);
-        }
+        var ids = events.Select(_ => Guid.CreateVersion7(now)).ToArray();
+        var types = events.Select(e => Options.Events.NameOf(e.GetType())).ToArray();
 
-        var update = new NpgsqlBatchCommand($"UPDATE {Schema}.streams SET version = $1, updated = $2 WHERE id = $3");
-        update.Parameters.Add(new NpgsqlParameter { Value = version });
-        update.Parameters.Add(new NpgsqlParameter { Value = now });
-        update.Parameters.Add(new NpgsqlParameter { Value = streamId });
-        batch.BatchCommands.Add(update);
+        await using var command = CreateCommand($"SELECT new_version, sequences FROM {Schema}.append_events($1, $2, $3, $4, $5, $6, $7, $8)");
+        command.Parameters.Add(new NpgsqlParameter { Value = streamId });
+        command.Parameters.Add(new NpgsqlParameter { Value = StreamType(streamId) });
+        command.Parameters.Add(new NpgsqlParameter { Value = expected.Value });
+        command.Parameters.Add(new NpgsqlParameter { Value = ids });
+        command.Parameters.Add(new NpgsqlParameter { Value = types });
+        command.Parameters.Add(new NpgsqlParameter { Value = events.Select(e => JsonSerializer.Serialize(e, e.GetType(), Options.Json)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter { Value = metadata, NpgsqlDbType = NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter { Value = now });
 
-        var sequences = new List<long>(events.Count);
+        long newVersion;
+        long[] sequences;
         try
         {
-            await using var reader = await batch.ExecuteReaderAsync(ct);
-            do
-            {
-                while (await reader.ReadAsync(ct))
-                    sequences.Add(reader.GetInt64(0));
-            } while (await reader.NextResultAsync(ct));
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            newVersion = reader.GetInt64(0);
+            sequences = reader.GetFieldValue<long[]>(1);
+        }
+        catch (PostgresException ex) when (ex.SqlState == EventStoreSchema.WrongExpectedVersion)
+        {
+            throw new StreamConcurrencyException(streamId, expected, long.TryParse(ex.Hint, out var actual) ? actual : null);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             // Unreachable while the row lock holds; kept so a bypass of the lock still cannot fork a stream.
             throw new StreamConcurrencyException(streamId, expected, null);
         }
-
         var inline = Options.Projections.Inline.ToArray();
         if (inline.Length > 0)
         {
-            var stored = events.Select((e, i) => new StoredEvent(sequences[i], ids[i], streamId, current + i + 1, Options.Events.NameOf(e.GetType()), e,
+            var stored = events.Select((e, i) => new StoredEvent(sequences[i], ids[i], streamId, newVersion - events.Count + i + 1, types[i], e,
                 now, _context.CorrelationId, _context.CausationId, _context.Actor)).ToArray();
             foreach (var projection in inline)
                 await projection.ApplyAsync(Connection, Transaction, stored, ct);
         }
-        return version;
-    }
-
-    private async Task<long> LockStreamAsync(string streamId, ExpectedVersion expected, DateTimeOffset now, CancellationToken ct)
-    {
-        var current = await SelectVersionForUpdateAsync(streamId, ct);
-        if (current is null)
-        {
-            if (!expected.IsAny && !expected.IsNoStream)
-                throw new StreamConcurrencyException(streamId, expected, null);
-
-            await using var insert = CreateCommand(
-                $"INSERT INTO {Schema}.streams (id, type, version, created, updated) VALUES (@id, @type, 0, @now, @now) ON CONFLICT (id) DO NOTHING");
-            insert.Parameters.AddWithValue("id", streamId);
-            insert.Parameters.AddWithValue("type", StreamType(streamId));
-            insert.Parameters.AddWithValue("now", now);
-            if (await insert.ExecuteNonQueryAsync(ct) == 1)
-                return 0;
-
-            // Another writer created the stream between our read and insert (we waited for its commit).
-            current = await SelectVersionForUpdateAsync(streamId, ct);
-            if (expected.IsNoStream)
-                throw new StreamConcurrencyException(streamId, expected, current);
-            return current!.Value;
-        }
-
-        if (expected.IsNoStream || (!expected.IsAny && expected.Value != current.Value))
-            throw new StreamConcurrencyException(streamId, expected, current);
-        return current.Value;
-    }
-
-    private async Task<long?> SelectVersionForUpdateAsync(string streamId, CancellationToken ct)
-    {
-        await using var select = CreateCommand($"SELECT version FROM {Schema}.streams WHERE id = @id FOR UPDATE");
-        select.Parameters.AddWithValue("id", streamId);
-        return await select.ExecuteScalarAsync(ct) is long version ? version : null;
+        return newVersion;
     }
 
     private static string StreamType(string streamId)
