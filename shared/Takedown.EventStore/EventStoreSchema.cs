@@ -85,65 +85,14 @@ internal static class EventStoreSchema
         """
         ALTER FUNCTION {schema}.event_hash(bytea, text, bigint, text, jsonb, timestamptz) STABLE;
         """,
-        // One round trip per append: lock and check the stream, chain and insert the events, move the stream head.
-        // The stream row keeps its last hash, so the chain needs no look-up of the previous event. Expected version:
-        // -2 any, -1 no stream, n >= 1 exactly n. The hash bytes are those of event_hash (docs/event-store.md).
+        // One round trip per append: lock and check the stream, chain the events (the stream row keeps its last hash,
+        // so no look-up of the previous event), insert them in one statement, move the stream head.
+        // Expected version: -2 any, -1 no stream, n >= 1 exactly n. The hash bytes are those of event_hash.
         """
         ALTER TABLE {schema}.streams ADD COLUMN last_hash bytea;
         UPDATE {schema}.streams s SET last_hash = e.hash FROM {schema}.events e WHERE e.stream_id = s.id AND e.version = s.version;
 
         CREATE FUNCTION {schema}.append_events(
-            p_stream text, p_type text, p_expected bigint, p_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb, p_at timestamptz,
-            OUT new_version bigint, OUT sequences bigint[])
-        LANGUAGE plpgsql AS $$
-        DECLARE
-            v_hash bytea;
-            v_seq bigint;
-            v_micros bytea := int8send((extract(epoch FROM p_at) * 1000000)::bigint);
-        BEGIN
-            sequences := '{}';
-            SELECT version, last_hash INTO new_version, v_hash FROM {schema}.streams WHERE id = p_stream FOR UPDATE;
-            IF NOT FOUND THEN
-                IF p_expected >= 1 THEN
-                    RAISE EXCEPTION 'stream % does not exist', p_stream USING ERRCODE = 'TD409', HINT = '';
-                END IF;
-                INSERT INTO {schema}.streams (id, type, version, created, updated) VALUES (p_stream, p_type, 0, p_at, p_at)
-                ON CONFLICT (id) DO NOTHING;
-                IF FOUND THEN
-                    new_version := 0;
-                ELSE
-                    -- Another writer created it between our read and insert (we waited for its commit).
-                    SELECT version, last_hash INTO new_version, v_hash FROM {schema}.streams WHERE id = p_stream FOR UPDATE;
-                    IF p_expected = -1 THEN
-                        RAISE EXCEPTION 'stream % exists', p_stream USING ERRCODE = 'TD409', HINT = new_version::text;
-                    END IF;
-                END IF;
-            ELSIF p_expected = -1 OR (p_expected >= 1 AND p_expected <> new_version) THEN
-                RAISE EXCEPTION 'stream % is at version %', p_stream, new_version USING ERRCODE = 'TD409', HINT = new_version::text;
-            END IF;
-
-            FOR i IN 1 .. cardinality(p_ids) LOOP
-                new_version := new_version + 1;
-                v_hash := sha256(coalesce(v_hash, ''::bytea)
-                    || convert_to(p_stream, 'UTF8') || '\x00'::bytea
-                    || int8send(new_version)
-                    || convert_to(p_types[i], 'UTF8') || '\x00'::bytea
-                    || convert_to(p_data[i]::text, 'UTF8') || '\x00'::bytea
-                    || v_micros);
-                INSERT INTO {schema}.events (id, stream_id, version, type, data, metadata, occurred_at, hash)
-                VALUES (p_ids[i], p_stream, new_version, p_types[i], p_data[i], p_metadata, p_at, v_hash)
-                RETURNING seq INTO v_seq;
-                sequences := sequences || v_seq;
-            END LOOP;
-
-            UPDATE {schema}.streams SET version = new_version, last_hash = v_hash, updated = p_at WHERE id = p_stream;
-        END
-        $$;
-        """,
-        // The same function, with one multi-row INSERT per append instead of one per event: the chain is computed
-        // first, then every row goes in through unnest (measured in docs/benchmarks.md).
-        """
-        CREATE OR REPLACE FUNCTION {schema}.append_events(
             p_stream text, p_type text, p_expected bigint, p_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb, p_at timestamptz,
             OUT new_version bigint, OUT sequences bigint[])
         LANGUAGE plpgsql AS $$
