@@ -1,4 +1,4 @@
-using Takedown.Classification.Triage;
+using Takedown.Triage;
 using Xunit;
 
 namespace Takedown.Text.Tests;

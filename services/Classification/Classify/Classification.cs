@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Takedown.Classification.Triage;
+using Takedown.Triage;
 
 namespace Takedown.Classification.Classify;
 

@@ -1,6 +1,6 @@
 using Takedown.Text;
 
-namespace Takedown.Classification.Triage;
+namespace Takedown.Triage;
 
 /// <summary>One phrase of the rule table, kept with its normalised tokens so that spelling variants match.</summary>
 /// <param name="Weight">Confidence this phrase alone gives its category.</param>

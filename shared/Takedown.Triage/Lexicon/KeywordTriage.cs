@@ -1,7 +1,7 @@
 using Takedown.Contracts;
 using Takedown.Text;
 
-namespace Takedown.Classification.Triage;
+namespace Takedown.Triage;
 
 /// <param name="Category">One of <see cref="ContentCategories"/>.</param>
 /// <param name="Severity">P0 (imminent threat to life) to P3.</param>
