@@ -184,3 +184,20 @@ public class KeywordTriageTests
             KeywordRules.Phrases.Concat(KeywordRules.Context).Concat(KeywordRules.Groups).Concat(KeywordRules.DehumanisingTerms),
             rule => Assert.NotEmpty(rule.Tokens));
 }
+
+public sealed class LexiconFileTests
+{
+    [Fact]
+    public void The_lexicon_file_is_versioned_and_every_family_says_why_it_is_there()
+    {
+        var lexicon = Takedown.Triage.LexiconFile.Load();
+
+        Assert.Equal("lexicon/1", lexicon.Version);
+        Assert.All(lexicon.Families.Concat(lexicon.Context).Append(lexicon.Groups).Append(lexicon.DehumanisingTerms), family =>
+        {
+            Assert.False(string.IsNullOrWhiteSpace(family.Why), $"{family.Family} has no reason");
+            Assert.NotEmpty(family.Phrases);
+        });
+        Assert.Contains(lexicon.Families, f => f.Family == "targeting-label" && f.Phrases.Contains("عميل السفارة"));
+    }
+}
