@@ -13,13 +13,19 @@ public sealed record CliHost(
     Func<string, string?> Environment,
     TimeProvider Time)
 {
+    /// <summary>Standard input, for commands that read "-"; empty unless set.</summary>
+    public TextReader In { get; init; } = TextReader.Null;
+
     public static CliHost ForProcess() => new(
         new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10) },
         AnsiConsole.Console,
         System.Console.Out,
         System.Console.Error,
         System.Environment.GetEnvironmentVariable,
-        TimeProvider.System);
+        TimeProvider.System)
+    {
+        In = System.Console.In,
+    };
 
     /// <summary>Runs a command body, turning the failures a user can act on into a message and an exit code.</summary>
     public async Task<int> RunAsync(Func<Task<int>> command)

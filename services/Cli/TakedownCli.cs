@@ -13,6 +13,8 @@ public static class TakedownCli
             new CaseCommand(options, host),
             new AuditCommand(host),
             new ProjectionCommand(options, host),
+            new ClassifyCommand(host),
+            new ModelCommand(host),
         };
         options.AddTo(root);
         return root;

@@ -17,6 +17,7 @@ public static class ReportingModule
             store.Events
                 .Map<ContentReported>("content-reported")
                 .Map<ContentClassified>("content-classified")
+                .Map<ClassificationOverridden>("classification-overridden")
                 .Map<FingerprintsRecorded>("fingerprints-recorded")
                 .Map<ReuploadLinked>("reupload-linked")
                 .Map<RemovalConfirmed>("removal-confirmed")
@@ -28,6 +29,7 @@ public static class ReportingModule
         {
             bus.AddConsumer<CaseConsumers.ContentSubmittedConsumer, CaseConsumerDefinition<CaseConsumers.ContentSubmittedConsumer>>();
             bus.AddConsumer<CaseConsumers.ContentClassifiedConsumer, CaseConsumerDefinition<CaseConsumers.ContentClassifiedConsumer>>();
+            bus.AddConsumer<CaseConsumers.ClassificationOverriddenConsumer, CaseConsumerDefinition<CaseConsumers.ClassificationOverriddenConsumer>>();
             bus.AddConsumer<CaseConsumers.ContentFingerprintedConsumer, CaseConsumerDefinition<CaseConsumers.ContentFingerprintedConsumer>>();
             bus.AddConsumer<CaseConsumers.ReuploadDetectedConsumer, CaseConsumerDefinition<CaseConsumers.ReuploadDetectedConsumer>>();
         });

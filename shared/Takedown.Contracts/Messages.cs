@@ -47,6 +47,27 @@ public sealed record ContentClassified
     public required IReadOnlyList<string> Explanation { get; init; }
     public required string ModelVersion { get; init; }
     public required DateTimeOffset ClassifiedAt { get; init; }
+    /// <summary>The legal regime whose clock runs, e.g. "de-netzdg-manifestly-unlawful"; null from older publishers.</summary>
+    public string? Regime { get; init; }
+    /// <summary>When the regime's deadline falls: <see cref="ClockStartsAt"/> plus the time it allows.</summary>
+    public DateTimeOffset? DueAt { get; init; }
+    /// <summary>When the clock started: the notice or removal order; the report time until notices exist.</summary>
+    public DateTimeOffset? ClockStartsAt { get; init; }
+}
+
+/// <summary>An analyst replaced the classification's category and severity.</summary>
+public sealed record ClassificationOverridden
+{
+    public required Guid ContentId { get; init; }
+    /// <summary>One of <see cref="ContentCategories"/>.</summary>
+    public required string Category { get; init; }
+    /// <summary>P0 (imminent threat to life) to P3.</summary>
+    public required string Severity { get; init; }
+    /// <summary>The analyst's reason, verbatim.</summary>
+    public required string Reason { get; init; }
+    /// <summary>The API key that made the override, as "api-key:{name}@{organisation}".</summary>
+    public required string OverriddenBy { get; init; }
+    public required DateTimeOffset OverriddenAt { get; init; }
 }
 
 public static class ContentCategories
@@ -57,6 +78,14 @@ public static class ContentCategories
     public const string HateSpeech = "hate-speech";
     public const string Abusive = "abusive";
     public const string NotViolating = "not-violating";
+
+    public static readonly IReadOnlyList<string> All =
+        [IncitementThreatToLife, TargetingOfIndividuals, TerroristPropaganda, HateSpeech, Abusive, NotViolating];
+}
+
+public static class Severities
+{
+    public static readonly IReadOnlyList<string> All = ["P0", "P1", "P2", "P3"];
 }
 
 /// <summary>ReuploadDetection computed the content's fingerprints.</summary>

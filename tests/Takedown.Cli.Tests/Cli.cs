@@ -28,7 +28,7 @@ public sealed record CliResult(int ExitCode, string Out, string Error)
 public static class Cli
 {
     public static async Task<CliResult> RunAsync(
-        string[] args, IReadOnlyDictionary<string, string>? environment = null, TimeProvider? time = null)
+        string[] args, IReadOnlyDictionary<string, string>? environment = null, TimeProvider? time = null, string? stdin = null)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
@@ -47,7 +47,10 @@ public static class Cli
             stdout,
             stderr,
             name => environment?.GetValueOrDefault(name),
-            time ?? TimeProvider.System);
+            time ?? TimeProvider.System)
+        {
+            In = new StringReader(stdin ?? ""),
+        };
 
         var exitCode = await TakedownCli.RunAsync(args, host);
         return new CliResult(exitCode, stdout.ToString(), stderr.ToString());

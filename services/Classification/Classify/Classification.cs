@@ -4,7 +4,13 @@ using Takedown.Triage;
 
 namespace Takedown.Classification.Classify;
 
-/// <summary>A classification decision, in the stream "classification-{contentId}".</summary>
+/// <summary>An event in the stream "classification-{contentId}".</summary>
+public interface IClassificationEvent
+{
+    Guid ContentId { get; }
+}
+
+/// <summary>A classification decision, with the legal clock it starts (null in events recorded before clocks existed).</summary>
 public sealed record ContentClassified(
     Guid ContentId,
     Guid ReportId,
@@ -15,30 +21,64 @@ public sealed record ContentClassified(
     IReadOnlyList<string> Explanation,
     string ModelVersion,
     string TextSha256,
-    DateTimeOffset ClassifiedAt);
+    DateTimeOffset ClassifiedAt,
+    string? Regime = null,
+    DateTimeOffset? DueAt = null,
+    DateTimeOffset? ClockStartsAt = null) : IClassificationEvent;
 
-public sealed record ClassifyContent(Guid ContentId, Guid ReportId, string? Text, DateTimeOffset Now);
+/// <param name="OverriddenBy">The acting API key, as recorded in event metadata.</param>
+public sealed record ClassificationOverridden(
+    Guid ContentId, string Category, string Severity, string Reason, string OverriddenBy, DateTimeOffset OverriddenAt) : IClassificationEvent;
 
-public sealed record Classification(string? Category, string? TextSha256, string? ModelVersion)
+public abstract record ClassificationCommand(Guid ContentId, DateTimeOffset Now);
+
+/// <param name="ClockStartsAt">When the legal clock starts. No notices exist yet, so this is the report time.</param>
+public sealed record ClassifyContent(
+    Guid ContentId, Guid ReportId, string? Text, string? Jurisdiction, string Platform, DateTimeOffset ClockStartsAt, DateTimeOffset Now)
+    : ClassificationCommand(ContentId, Now);
+
+public sealed record OverrideClassification(Guid ContentId, string Category, string Severity, string Reason, string OverriddenBy, DateTimeOffset Now)
+    : ClassificationCommand(ContentId, Now);
+
+public sealed class NotClassified(Guid contentId) : Exception($"Content {contentId} has no classification to override.");
+
+public sealed record Classification(string? Category, string? Severity, string? TextSha256, string? ModelVersion)
 {
-    public static readonly Classification None = new(null, null, null);
+    public static readonly Classification None = new(null, null, null, null);
 
     public static string StreamId(Guid contentId) => $"classification-{contentId}";
 
-    /// <summary>A repeat report with the same text and model changes nothing; new text or a new model is a new decision.</summary>
-    public static ContentClassified[] Decide(ClassifyContent command, Classification state)
+    /// <summary>
+    /// A repeat report with the same text and model changes nothing; new text or a new model is a new decision.
+    /// An override that restates the current category and severity changes nothing either.
+    /// </summary>
+    public static IClassificationEvent[] Decide(ClassificationCommand command, Classification state, LegalPolicy policy) => command switch
     {
-        var textHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(command.Text ?? "")));
-        if (state.TextSha256 == textHash && state.ModelVersion == KeywordTriage.ModelVersion)
-            return [];
+        ClassifyContent c when state.TextSha256 == HashOf(c.Text) && state.ModelVersion == KeywordTriage.ModelVersion => [],
+        ClassifyContent c => [Classify(c, policy)],
 
-        var result = KeywordTriage.Classify(command.Text);
-        return
-        [
-            new(command.ContentId, command.ReportId, result.Category, result.Severity, result.Confidence, result.Language,
-                result.Explanation, KeywordTriage.ModelVersion, textHash, command.Now),
-        ];
+        OverrideClassification when state.Category is null => throw new NotClassified(command.ContentId),
+        OverrideClassification c when c.Category == state.Category && c.Severity == state.Severity => [],
+        OverrideClassification c => [new ClassificationOverridden(c.ContentId, c.Category, c.Severity, c.Reason, c.OverriddenBy, c.Now)],
+
+        _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "Unknown classification command."),
+    };
+
+    public static Classification Evolve(Classification state, IClassificationEvent e) => e switch
+    {
+        ContentClassified c => new(c.Category, c.Severity, c.TextSha256, c.ModelVersion),
+        ClassificationOverridden o => state with { Category = o.Category, Severity = o.Severity },
+        _ => state,
+    };
+
+    private static ContentClassified Classify(ClassifyContent c, LegalPolicy policy)
+    {
+        var result = KeywordTriage.Classify(c.Text);
+        // The notice type is unknown until a notice is sent, so only the jurisdiction, category and severity decide here.
+        var clock = policy.Decide(c.Jurisdiction, result.Category, result.Severity, noticeType: null, c.Platform, c.ClockStartsAt);
+        return new(c.ContentId, c.ReportId, result.Category, result.Severity, result.Confidence, result.Language,
+            result.Explanation, KeywordTriage.ModelVersion, HashOf(c.Text), c.Now, clock.Regime, clock.DueAt, c.ClockStartsAt);
     }
 
-    public static Classification Evolve(Classification state, ContentClassified e) => new(e.Category, e.TextSha256, e.ModelVersion);
+    private static string HashOf(string? text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text ?? "")));
 }

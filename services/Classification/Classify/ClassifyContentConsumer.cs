@@ -2,11 +2,12 @@ using MassTransit;
 using Takedown.EventStore;
 using Takedown.ServiceDefaults.Messaging;
 using Takedown.ServiceDefaults.Telemetry;
+using Takedown.Triage;
 using Contracts = Takedown.Contracts;
 
 namespace Takedown.Classification.Classify;
 
-public sealed class ClassifyContentConsumer(EventStore.EventStore store, TimeProvider time) : IConsumer<Contracts.ContentSubmitted>
+public sealed class ClassifyContentConsumer(EventStore.EventStore store, LegalPolicy policy, TimeProvider time) : IConsumer<Contracts.ContentSubmitted>
 {
     public Task Consume(ConsumeContext<Contracts.ContentSubmitted> context) =>
         store.ConsumeOnceAsync(context, "classification-classify-content", async session =>
@@ -14,13 +15,15 @@ public sealed class ClassifyContentConsumer(EventStore.EventStore store, TimePro
             var m = context.Message;
             var ct = context.CancellationToken;
             var stream = Classification.StreamId(m.ContentId);
-            var current = await session.AggregateAsync<Classification, ContentClassified>(stream, Classification.None, Classification.Evolve, ct);
-            var events = Classification.Decide(new ClassifyContent(m.ContentId, m.ReportId, m.Text, time.GetUtcNow()), current.State);
+            var current = await session.AggregateAsync<Classification, IClassificationEvent>(stream, Classification.None, Classification.Evolve, ct);
+            // Until notices exist the legal clock starts at the report; it will start at the notice or removal order.
+            var command = new ClassifyContent(m.ContentId, m.ReportId, m.Text, m.Jurisdiction, m.Platform, ClockStartsAt: m.ReportedAt, time.GetUtcNow());
+            var events = Classification.Decide(command, current.State, policy);
             if (events.Length == 0)
                 return;
 
             await session.AppendAsync(stream, current.Exists ? ExpectedVersion.Exactly(current.Version) : ExpectedVersion.NoStream, events, ct);
-            var decided = events[^1];
+            var decided = (ContentClassified)events[^1];
             await session.StageAsync(new Contracts.ContentClassified
             {
                 ContentId = decided.ContentId,
@@ -31,6 +34,9 @@ public sealed class ClassifyContentConsumer(EventStore.EventStore store, TimePro
                 Explanation = decided.Explanation,
                 ModelVersion = decided.ModelVersion,
                 ClassifiedAt = decided.ClassifiedAt,
+                Regime = decided.Regime,
+                DueAt = decided.DueAt,
+                ClockStartsAt = decided.ClockStartsAt,
             }, ct);
             TakedownTelemetry.ContentClassified.Add(1, new KeyValuePair<string, object?>("category", decided.Category));
         });

@@ -25,8 +25,20 @@ public static class CaseConsumers
             store.ConsumeOnceAsync(context, "reporting-content-classified", session =>
             {
                 var m = context.Message;
-                var classification = new ContentClassified(m.ContentId, m.Category, m.Severity, m.Confidence, m.Explanation, m.ModelVersion, m.ClassifiedAt);
+                var classification = new ContentClassified(m.ContentId, m.Category, m.Severity, m.Confidence, m.Explanation, m.ModelVersion, m.ClassifiedAt,
+                    m.Regime, m.DueAt);
                 return CaseCommands.HandleAsync(session, new RecordClassification(classification, time.GetUtcNow()), null, context.CancellationToken);
+            });
+    }
+
+    public sealed class ClassificationOverriddenConsumer(EventStore.EventStore store, TimeProvider time) : IConsumer<Contracts.ClassificationOverridden>
+    {
+        public Task Consume(ConsumeContext<Contracts.ClassificationOverridden> context) =>
+            store.ConsumeOnceAsync(context, "reporting-classification-overridden", session =>
+            {
+                var m = context.Message;
+                var overridden = new ClassificationOverridden(m.ContentId, m.Category, m.Severity, m.Reason, m.OverriddenBy, m.OverriddenAt);
+                return CaseCommands.HandleAsync(session, new RecordOverride(overridden, time.GetUtcNow()), null, context.CancellationToken);
             });
     }
 

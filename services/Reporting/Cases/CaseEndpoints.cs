@@ -26,6 +26,8 @@ public sealed record CaseView(
     DateTimeOffset? FirstReportedAt,
     DateTimeOffset? RemovedAt,
     string? RejectionReason,
+    string? Regime,
+    DateTimeOffset? DueAt,
     IReadOnlyList<TimelineEntry> Timeline);
 
 /// <param name="Outcome">"removed" or "rejected".</param>
@@ -137,13 +139,14 @@ public static class CaseEndpoints
     private static CaseView ToView(TakedownCase state, long version, IReadOnlyList<StoredEvent> events) => new(
         state.ContentId, version, state.Status.ToString().ToLowerInvariant(), state.Platform, state.Url, state.CanonicalUrl,
         state.Category, state.Severity, state.Confidence, state.ReportIds.Count, [.. state.ReporterOrganisations], state.ReuploadOf,
-        state.FirstReportedAt, state.RemovedAt, state.RejectionReason,
+        state.FirstReportedAt, state.RemovedAt, state.RejectionReason, state.Regime, state.DueAt,
         [.. events.Select(e => new TimelineEntry(e.Version, e.Data.GetType().Name, e.OccurredAt, Describe(e.Data)))]);
 
     private static string Describe(object e) => e switch
     {
         ContentReported r => string.Create(CultureInfo.InvariantCulture, $"Report #{r.ReportNumber} by {r.ReporterOrganisation} of {r.CanonicalUrl} on {r.Platform}"),
         ContentClassified c => string.Create(CultureInfo.InvariantCulture, $"Classified {c.Category} ({c.Severity}, confidence {c.Confidence:0.00}) by {c.ModelVersion}"),
+        ClassificationOverridden o => $"Analyst override: {o.Category} ({o.Severity}): {o.Reason}",
         FingerprintsRecorded f => $"Fingerprinted: {string.Join(", ", f.Fingerprints.Select(x => x.Split(':')[0]))}",
         ReuploadLinked l => $"Re-upload of removed content {l.MatchedContentId} ({l.Signal})",
         RemovalConfirmed r => $"Removal confirmed by {r.Source}",

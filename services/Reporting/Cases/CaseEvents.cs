@@ -10,9 +10,15 @@ public sealed record ContentReported(
     Guid ContentId, Guid ReportId, int ReportNumber, string Url, string CanonicalUrl, string Platform,
     string ReporterOrganisation, string? Jurisdiction, long? Views, DateTimeOffset ReportedAt) : ICaseEvent;
 
+/// <param name="Regime">The legal regime whose clock runs; null in events recorded before clocks existed.</param>
+/// <param name="DueAt">When that regime's deadline falls.</param>
 public sealed record ContentClassified(
     Guid ContentId, string Category, string Severity, double Confidence, IReadOnlyList<string> Explanation,
-    string ModelVersion, DateTimeOffset ClassifiedAt) : ICaseEvent;
+    string ModelVersion, DateTimeOffset ClassifiedAt, string? Regime = null, DateTimeOffset? DueAt = null) : ICaseEvent;
+
+/// <param name="Reason">The analyst's reason, verbatim.</param>
+public sealed record ClassificationOverridden(
+    Guid ContentId, string Category, string Severity, string Reason, string OverriddenBy, DateTimeOffset OverriddenAt) : ICaseEvent;
 
 public sealed record FingerprintsRecorded(Guid ContentId, IReadOnlyList<string> Fingerprints, DateTimeOffset FingerprintedAt) : ICaseEvent;
 

@@ -14,6 +14,7 @@ public enum CaseStatus
 public abstract record CaseCommand(Guid ContentId, DateTimeOffset Now);
 public sealed record RecordReport(ContentReported Report, DateTimeOffset Now) : CaseCommand(Report.ContentId, Now);
 public sealed record RecordClassification(ContentClassified Classification, DateTimeOffset Now) : CaseCommand(Classification.ContentId, Now);
+public sealed record RecordOverride(ClassificationOverridden Override, DateTimeOffset Now) : CaseCommand(Override.ContentId, Now);
 public sealed record RecordFingerprints(Guid ContentId, IReadOnlyList<string> Fingerprints, DateTimeOffset FingerprintedAt, DateTimeOffset Now) : CaseCommand(ContentId, Now);
 public sealed record LinkReupload(Guid ContentId, Guid MatchedContentId, string Signal, DateTimeOffset DetectedAt, DateTimeOffset Now) : CaseCommand(ContentId, Now);
 public sealed record ConfirmRemoval(Guid ContentId, string Source, DateTimeOffset RemovedAt, DateTimeOffset Now) : CaseCommand(ContentId, Now);
@@ -41,7 +42,10 @@ public sealed record TakedownCase(
     ImmutableList<Guid> ReuploadOf,
     DateTimeOffset? FirstReportedAt,
     DateTimeOffset? RemovedAt,
-    string? RejectionReason)
+    string? RejectionReason,
+    string? Regime = null,
+    DateTimeOffset? DueAt = null,
+    bool Overridden = false)
 {
     public static TakedownCase Initial(Guid contentId) => new(
         contentId, CaseStatus.Pending, null, null, null, null, null, null,
@@ -54,8 +58,11 @@ public sealed record TakedownCase(
         (RecordReport c, _) when state.ReportIds.Contains(c.Report.ReportId) => [],
         (RecordReport c, _) => [c.Report],
 
-        (RecordClassification c, _) when state.Category == c.Classification.Category && state.Severity == c.Classification.Severity => [],
+        (RecordClassification c, _) when state.Category == c.Classification.Category && state.Severity == c.Classification.Severity
+            && state.Regime == c.Classification.Regime && state.DueAt == c.Classification.DueAt => [],
         (RecordClassification c, _) => [c.Classification],
+
+        (RecordOverride c, _) => [c.Override],
 
         (RecordFingerprints c, _) when c.Fingerprints.SequenceEqual(state.Fingerprints) => [],
         (RecordFingerprints c, _) => [new FingerprintsRecorded(c.ContentId, c.Fingerprints, c.FingerprintedAt)],
@@ -84,7 +91,14 @@ public sealed record TakedownCase(
             ReporterOrganisations = state.ReporterOrganisations.Add(r.ReporterOrganisation),
             FirstReportedAt = state.FirstReportedAt ?? r.ReportedAt,
         },
-        ContentClassified c => state with { Category = c.Category, Severity = c.Severity, Confidence = c.Confidence },
+        // An analyst's override stands against later automatic classifications; their clock still applies.
+        ContentClassified c when state.Overridden => state with { Regime = c.Regime ?? state.Regime, DueAt = c.DueAt ?? state.DueAt },
+        ContentClassified c => state with
+        {
+            Category = c.Category, Severity = c.Severity, Confidence = c.Confidence,
+            Regime = c.Regime ?? state.Regime, DueAt = c.DueAt ?? state.DueAt,
+        },
+        ClassificationOverridden o => state with { Category = o.Category, Severity = o.Severity, Overridden = true },
         FingerprintsRecorded f => state with { Fingerprints = [.. f.Fingerprints] },
         ReuploadLinked l => state with { ReuploadOf = state.ReuploadOf.Add(l.MatchedContentId) },
         RemovalConfirmed r => state with { Status = CaseStatus.Removed, RemovedAt = r.RemovedAt, RejectionReason = null },

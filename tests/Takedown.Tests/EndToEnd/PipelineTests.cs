@@ -11,7 +11,7 @@ public sealed record TimelineEntryView(long Version, string Type, DateTimeOffset
 public sealed record CaseResponse(
     Guid ContentId, long Version, string Status, string? Platform, string? Url, string? CanonicalUrl, string? Category, string? Severity,
     int ReportCount, IReadOnlyList<string> ReporterOrganisations, IReadOnlyList<Guid> ReuploadOf, DateTimeOffset? RemovedAt,
-    IReadOnlyList<TimelineEntryView> Timeline);
+    IReadOnlyList<TimelineEntryView> Timeline, DateTimeOffset? FirstReportedAt = null, string? Regime = null, DateTimeOffset? DueAt = null);
 
 public sealed record CaseListItemView(Guid ContentId, long Version, string Status, string? Category, string? Platform, int ReportCount, IReadOnlyList<string> ReporterOrganisations);
 
@@ -29,10 +29,11 @@ public sealed class PipelineTests(PipelineFixture pipeline) : IClassFixture<Pipe
 
     private static string UniqueUrl(string path) => $"https://www.facebook.com/{path}/{Guid.NewGuid():N}";
 
-    private async Task<ReportAcceptedResponse> ReportAsync(string key, string url, string text, string platform = "facebook", object[]? media = null)
+    private async Task<ReportAcceptedResponse> ReportAsync(
+        string key, string url, string text, string platform = "facebook", object[]? media = null, string jurisdiction = "IQ")
     {
         using var response = await pipeline.Ingest.SendAsync(PipelineFixture.Request(HttpMethod.Post, "/api/v1/reports", key,
-            new { url, platform, text, reporterReference = "TFP-" + Guid.NewGuid().ToString("N")[..6], jurisdiction = "IQ", views = 13000, media }));
+            new { url, platform, text, reporterReference = "TFP-" + Guid.NewGuid().ToString("N")[..6], jurisdiction, views = 13000, media }));
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var accepted = (await response.Content.ReadFromJsonAsync<ReportAcceptedResponse>())!;
         Assert.Equal($"/api/v1/cases/{accepted.ContentId}", response.Headers.Location?.OriginalString);
@@ -73,6 +74,82 @@ public sealed class PipelineTests(PipelineFixture pipeline) : IClassFixture<Pipe
         Assert.Equal([1L, 2L, 3L], found.Timeline.Select(t => t.Version));
         Assert.All(found.Timeline, t => Assert.True(t.OccurredAt > DateTimeOffset.UtcNow.AddMinutes(-5)));
         Assert.Contains(found.Timeline, t => t.Summary == $"Report #1 by {Organisation} of https://www.facebook.com/posts/{id} on facebook");
+    }
+
+    [Fact]
+    public async Task Propaganda_reported_in_germany_runs_on_the_netzdg_24_hour_clock_from_the_report()
+    {
+        var reporter = await pipeline.IssueKeyAsync(Organisation, "reporter");
+        var analyst = await pipeline.IssueKeyAsync("takedown-analysts", "analyst");
+        var accepted = await ReportAsync(reporter, UniqueUrl("posts"), "الدولة الإسلامية باقية وتتمدد", jurisdiction: "DE");
+
+        var found = (await CaseWhenAsync(analyst, accepted.ContentId, c => Complete(c) && c.DueAt is not null, "the classified case with its clock"))!;
+
+        Assert.Equal(("terrorist-propaganda", "P1"), (found.Category, found.Severity));
+        Assert.Equal("de-netzdg-manifestly-unlawful", found.Regime);
+        // Until notices exist the clock starts at the report that was classified (the only report here).
+        Assert.Equal(found.FirstReportedAt!.Value.AddHours(24), found.DueAt);
+    }
+
+    [Fact]
+    public async Task An_analyst_override_changes_the_cases_category_and_severity_and_shows_on_its_timeline()
+    {
+        var reporter = await pipeline.IssueKeyAsync(Organisation, "reporter");
+        var analyst = await pipeline.IssueKeyAsync("takedown-analysts", "analyst");
+        var accepted = await ReportAsync(reporter, UniqueUrl("posts"), "الدولة الإسلامية باقية وتتمدد");
+        await CaseWhenAsync(analyst, accepted.ContentId, Complete, "the classified case");
+        var path = $"/api/v1/classifications/{accepted.ContentId}/override";
+        var body = new { category = "hate-speech", severity = "P2", reason = "A quoted slogan in a hateful rant, not the group's own material." };
+
+        using (var byReporter = await pipeline.Classification.SendAsync(PipelineFixture.Request(HttpMethod.Post, path, reporter, body)))
+            Assert.Equal(HttpStatusCode.Forbidden, byReporter.StatusCode);
+
+        using (var classification = await pipeline.Classification.SendAsync(PipelineFixture.Request(HttpMethod.Get, $"/api/v1/classifications/{accepted.ContentId}", analyst)))
+            Assert.Equal("\"1\"", classification.Headers.ETag?.Tag);
+        var stale = PipelineFixture.Request(HttpMethod.Post, path, analyst, body);
+        stale.Headers.TryAddWithoutValidation("If-Match", "\"7\"");
+        using (var conflict = await pipeline.Classification.SendAsync(stale))
+            Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
+
+        var fresh = PipelineFixture.Request(HttpMethod.Post, path, analyst, body);
+        fresh.Headers.TryAddWithoutValidation("If-Match", "\"1\"");
+        using (var overridden = await pipeline.Classification.SendAsync(fresh))
+        {
+            Assert.Equal(HttpStatusCode.OK, overridden.StatusCode);
+            Assert.Equal("\"2\"", overridden.Headers.ETag?.Tag);
+        }
+
+        var found = (await CaseWhenAsync(analyst, accepted.ContentId, c => c.Category == "hate-speech", "the override on the case"))!;
+        Assert.Equal(("hate-speech", "P2"), (found.Category, found.Severity));
+        var entry = found.Timeline[^1];
+        Assert.Equal(("ClassificationOverridden", "Analyst override: hate-speech (P2): A quoted slogan in a hateful rant, not the group's own material."),
+            (entry.Type, entry.Summary));
+    }
+
+    [Fact]
+    public async Task An_override_with_bad_fields_is_400_naming_them_and_of_unclassified_content_404()
+    {
+        var analyst = await pipeline.IssueKeyAsync("takedown-analysts", "analyst");
+
+        using (var badCategory = await pipeline.Classification.SendAsync(PipelineFixture.Request(HttpMethod.Post, $"/api/v1/classifications/{Guid.NewGuid()}/override", analyst,
+                   new { category = "spam", severity = "P2", reason = "r" })))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, badCategory.StatusCode);
+            var problem = await badCategory.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(["category"], problem.GetProperty("errors").EnumerateObject().Select(p => p.Name));
+        }
+
+        using (var allBad = await pipeline.Classification.SendAsync(PipelineFixture.Request(HttpMethod.Post, $"/api/v1/classifications/{Guid.NewGuid()}/override", analyst,
+                   new { category = "hate-speech", severity = "P9", reason = " " })))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, allBad.StatusCode);
+            var problem = await allBad.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(["reason", "severity"], problem.GetProperty("errors").EnumerateObject().Select(p => p.Name).Order());
+        }
+
+        using var unknown = await pipeline.Classification.SendAsync(PipelineFixture.Request(HttpMethod.Post, $"/api/v1/classifications/{Guid.NewGuid()}/override", analyst,
+            new { category = "hate-speech", severity = "P2", reason = "r" }));
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
     }
 
     [Fact]
