@@ -35,7 +35,7 @@ public sealed class ClassifyCommand : Command
     }
 
     /// <summary>The one place that decides a category; the statistical model replaces the keyword rules here.</summary>
-    public static TriageResult Classify(string text) => KeywordTriage.Classify(text);
+    public static TriageResult Classify(string text) => ContentTriage.Classify(text);
 
     private async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {

@@ -54,7 +54,7 @@ public sealed record Classification(string? Category, string? Severity, string? 
     /// </summary>
     public static IClassificationEvent[] Decide(ClassificationCommand command, Classification state, LegalPolicy policy) => command switch
     {
-        ClassifyContent c when state.TextSha256 == HashOf(c.Text) && state.ModelVersion == KeywordTriage.ModelVersion => [],
+        ClassifyContent c when state.TextSha256 == HashOf(c.Text) && state.ModelVersion == ContentTriage.ModelVersion => [],
         ClassifyContent c => [Classify(c, policy)],
 
         OverrideClassification when state.Category is null => throw new NotClassified(command.ContentId),
@@ -73,11 +73,11 @@ public sealed record Classification(string? Category, string? Severity, string? 
 
     private static ContentClassified Classify(ClassifyContent c, LegalPolicy policy)
     {
-        var result = KeywordTriage.Classify(c.Text);
+        var result = ContentTriage.Classify(c.Text);
         // The notice type is unknown until a notice is sent, so only the jurisdiction, category and severity decide here.
         var clock = policy.Decide(c.Jurisdiction, result.Category, result.Severity, noticeType: null, c.Platform, c.ClockStartsAt);
         return new(c.ContentId, c.ReportId, result.Category, result.Severity, result.Confidence, result.Language,
-            result.Explanation, KeywordTriage.ModelVersion, HashOf(c.Text), c.Now, clock.Regime, clock.DueAt, c.ClockStartsAt);
+            result.Explanation, ContentTriage.ModelVersion, HashOf(c.Text), c.Now, clock.Regime, clock.DueAt, c.ClockStartsAt);
     }
 
     private static string HashOf(string? text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text ?? "")));

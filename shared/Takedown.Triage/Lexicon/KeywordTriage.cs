@@ -6,7 +6,11 @@ namespace Takedown.Triage;
 /// <param name="Category">One of <see cref="ContentCategories"/>.</param>
 /// <param name="Severity">P0 (imminent threat to life) to P3.</param>
 /// <param name="Explanation">The phrases and rules that drove the decision, for analysts.</param>
-public sealed record TriageResult(string Category, string Severity, double Confidence, string Language, IReadOnlyList<string> Explanation);
+public sealed record TriageResult(string Category, string Severity, double Confidence, string Language, IReadOnlyList<string> Explanation)
+{
+    /// <summary>The text reads as reporting (news framing, attribution, condemnation).</summary>
+    public bool ReportingContext { get; init; }
+}
 
 /// <summary>
 /// The first, rule-based classifier: matches the <see cref="KeywordRules"/> table over normalised tokens, lets
@@ -81,12 +85,12 @@ public static class KeywordTriage
             var decisive = effective.Where(h => families.Contains(h.Rule.Family)).ToList();
             if (decisive.Count == 0)
                 continue;
-            return new TriageResult(category, severity, Confidence(category, decisive, effective), language, explanation);
+            return new TriageResult(category, severity, Confidence(category, decisive, effective), language, explanation) { ReportingContext = context.Count > 0 };
         }
 
         explanation.Add(hits.Count > 0 ? "only reported, quoted or named mentions: not violating" : "no rule matched");
         return new TriageResult(ContentCategories.NotViolating, "P3",
-            hits.Count > 0 ? ReportedOnlyConfidence : NothingFoundConfidence, language, explanation);
+            hits.Count > 0 ? ReportedOnlyConfidence : NothingFoundConfidence, language, explanation) { ReportingContext = context.Count > 0 };
     }
 
     // Reporting context excuses what a report would contain: organisation names, anything in quotes, and

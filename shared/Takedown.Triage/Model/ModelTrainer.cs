@@ -15,8 +15,8 @@ public sealed record TrainerOptions(
     int Seed = 42,
     int Epochs = 8,
     double LearningRate = 0.5,
-    double L2 = 1e-6,
-    double PruneBelow = 0.02,
+    double L2 = 1e-4,
+    double PruneBelow = 0.2,
     double ClassBalance = 0.5,
     double CorpusBalance = 0.5);
 

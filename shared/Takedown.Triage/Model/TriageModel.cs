@@ -29,7 +29,7 @@ public sealed record ModelPrediction(
 /// <remarks>
 /// File format (<c>triage-model.json</c>): JSON with <c>format</c>, <c>hashBits</c>, <c>classes</c>, <c>bias</c>
 /// (one number per class), <c>training</c> (what it was trained on; counts only) and <c>weights</c>: base64 of
-/// little-endian records sorted by bucket, each an int32 bucket followed by one float32 weight per class; buckets
+/// little-endian records sorted by bucket, each an int32 bucket followed by one float16 weight per class; buckets
 /// whose weights were all pruned to zero are absent.
 /// </remarks>
 public sealed class TriageModel
@@ -50,6 +50,10 @@ public sealed class TriageModel
         if (bias.Length != Classes.Count || weights.Length != ModelFeatures.Buckets * Classes.Count)
             throw new ArgumentException("bias or weights do not match the classes and hash size");
         this.bias = bias;
+        // Stored as float16: halves the file, and the rounding (3 significant digits) is far below what changes a decision.
+        // Rounded here too, so a freshly trained model predicts exactly as the same model read back from its file.
+        for (var k = 0; k < weights.Length; k++)
+            weights[k] = (float)(Half)weights[k];
         this.weights = weights;
         Training = training;
         Version = $"{Format}+{Convert.ToHexStringLower(SHA256.HashData(ParameterBytes()))[..12]}";
@@ -157,7 +161,7 @@ public sealed class TriageModel
     {
         var classes = Classes.Count;
         var kept = NonZeroBuckets;
-        var bytes = new byte[classes * 4 + kept * (4 + classes * 4)];
+        var bytes = new byte[classes * 4 + kept * (4 + classes * 2)];
         var span = bytes.AsSpan();
         for (var c = 0; c < classes; c++)
             BinaryPrimitives.WriteSingleLittleEndian(span[(c * 4)..], bias[c]);
@@ -168,8 +172,8 @@ public sealed class TriageModel
                 continue;
             BinaryPrimitives.WriteInt32LittleEndian(span[offset..], bucket);
             offset += 4;
-            for (var c = 0; c < classes; c++, offset += 4)
-                BinaryPrimitives.WriteSingleLittleEndian(span[offset..], weights[bucket * classes + c]);
+            for (var c = 0; c < classes; c++, offset += 2)
+                BinaryPrimitives.WriteHalfLittleEndian(span[offset..], (Half)weights[bucket * classes + c]);
         }
         return bytes;
     }
@@ -197,14 +201,14 @@ public sealed class TriageModel
         var classes = Classes.Count;
         var weights = new float[ModelFeatures.Buckets * classes];
         var records = Convert.FromBase64String(file.Weights).AsSpan();
-        var recordSize = 4 + classes * 4;
+        var recordSize = 4 + classes * 2;
         if (records.Length % recordSize != 0)
             throw new InvalidDataException("weights are not whole records");
         for (var offset = 0; offset < records.Length; offset += recordSize)
         {
             var bucket = BinaryPrimitives.ReadInt32LittleEndian(records[offset..]);
             for (var c = 0; c < classes; c++)
-                weights[bucket * classes + c] = BinaryPrimitives.ReadSingleLittleEndian(records[(offset + 4 + c * 4)..]);
+                weights[bucket * classes + c] = (float)BinaryPrimitives.ReadHalfLittleEndian(records[(offset + 4 + c * 2)..]);
         }
         return new TriageModel(file.Bias, weights, file.Training);
     }

@@ -1,0 +1,57 @@
+using System.Globalization;
+using Takedown.Contracts;
+
+namespace Takedown.Triage;
+
+/// <summary>
+/// The classifier the Classification service and <c>takedown classify</c> run: the lexicon decides what no labelled
+/// data covers (threats, targeting, propaganda, and named slurs), the trained model decides between hate speech,
+/// abusive language and neither, and reporting context keeps news about violence out of the queues.
+/// </summary>
+public static class ContentTriage
+{
+    private const double ModelDecides = 0.5;
+
+    private static readonly Lazy<string> VersionOfBoth = new(() => $"{KeywordTriage.ModelVersion}+{KeywordRules.Version}+{TriageModel.Load().Version}");
+
+    /// <summary>The lexicon's and the model's versions; goes into every ContentClassified.</summary>
+    public static string ModelVersion => VersionOfBoth.Value;
+
+    public static TriageResult Classify(string? text)
+    {
+        var lexicon = KeywordTriage.Classify(text);
+        if (string.IsNullOrWhiteSpace(text))
+            return lexicon;
+
+        var model = TriageModel.Load().Predict(text);
+        var modelSays = string.Create(CultureInfo.InvariantCulture,
+            $"model: {model.Category} {model.Probability:0.00} ({string.Join(", ", model.TopFeatures.Select(f => f.Feature))})");
+        var explanation = lexicon.Explanation.Append(modelSays).ToList();
+
+        // Threats, targeting and propaganda come only from the lexicon; a model trained on insults cannot outrank them.
+        if (lexicon.Category is ContentCategories.IncitementThreatToLife or ContentCategories.TargetingOfIndividuals or ContentCategories.TerroristPropaganda)
+            return lexicon with { Explanation = explanation };
+
+        // A report about violence or hate is not itself hate: the lexicon saw reporting language and nothing the author said.
+        if (lexicon.Category == ContentCategories.NotViolating && lexicon.ReportingContext)
+            return lexicon with { Explanation = explanation };
+
+        var (category, confidence) = (lexicon.Category, model.Category) switch
+        {
+            // The lexicon's named slurs are precise; the model can confirm them but not downgrade them.
+            (ContentCategories.HateSpeech, _) => (ContentCategories.HateSpeech, Math.Max(lexicon.Confidence, model.Probabilities[ContentCategories.HateSpeech])),
+            // The model may raise abuse to hate speech when it is confident.
+            (ContentCategories.Abusive, ContentCategories.HateSpeech) when model.Probability >= ModelDecides => (ContentCategories.HateSpeech, model.Probability),
+            (ContentCategories.Abusive, _) => (ContentCategories.Abusive, Math.Max(lexicon.Confidence, model.Probabilities[ContentCategories.Abusive])),
+            // No rule fired: the model decides.
+            (_, var predicted) => (predicted, model.Probability),
+        };
+        return lexicon with
+        {
+            Category = category,
+            Severity = category == ContentCategories.HateSpeech ? "P2" : "P3",
+            Confidence = Math.Round(confidence, 2),
+            Explanation = explanation,
+        };
+    }
+}
