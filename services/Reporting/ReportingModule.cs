@@ -20,6 +20,8 @@ public static class ReportingModule
                 .Map<ClassificationOverridden>("classification-overridden")
                 .Map<FingerprintsRecorded>("fingerprints-recorded")
                 .Map<ReuploadLinked>("reupload-linked")
+                .Map<NoticeSent>("notice-sent")
+                .Map<PlatformAcknowledged>("platform-acknowledged")
                 .Map<RemovalConfirmed>("removal-confirmed")
                 .Map<RemovalRejected>("removal-rejected");
             store.ReadModelMigrations.AddRange(CaseSummaryProjection.Migrations);

@@ -24,6 +24,12 @@ public sealed record FingerprintsRecorded(Guid ContentId, IReadOnlyList<string> 
 
 public sealed record ReuploadLinked(Guid ContentId, Guid MatchedContentId, string Signal, DateTimeOffset DetectedAt) : ICaseEvent;
 
+/// <param name="Channel">"trusted-flagger-portal", "email", "api" or "removal-order".</param>
+/// <param name="Reference">The platform's ticket or the order's number, as the liaison recorded it.</param>
+public sealed record NoticeSent(Guid ContentId, string Channel, string Reference, DateTimeOffset SentAt) : ICaseEvent;
+
+public sealed record PlatformAcknowledged(Guid ContentId, string? Reference, DateTimeOffset AcknowledgedAt) : ICaseEvent;
+
 /// <param name="Source">"platform", "liveness-check" or "analyst".</param>
 public sealed record RemovalConfirmed(Guid ContentId, string Source, DateTimeOffset RemovedAt) : ICaseEvent;
 

@@ -51,7 +51,7 @@ public sealed class CaseSummaryProjection(string schema, JsonSerializerOptions j
         ("reporter_organisations", view.ReporterOrganisations.ToArray()),
         ("report_count", view.ReportIds.Count),
         ("first_reported_at", view.FirstReportedAt),
-        ("first_notified_at", null), // notices arrive with the case lifecycle; the column is ready for them
+        ("first_notified_at", view.FirstNotifiedAt),
         ("removed_at", view.RemovedAt),
     ];
 }

@@ -17,6 +17,8 @@ public sealed record RecordClassification(ContentClassified Classification, Date
 public sealed record RecordOverride(ClassificationOverridden Override, DateTimeOffset Now) : CaseCommand(Override.ContentId, Now);
 public sealed record RecordFingerprints(Guid ContentId, IReadOnlyList<string> Fingerprints, DateTimeOffset FingerprintedAt, DateTimeOffset Now) : CaseCommand(ContentId, Now);
 public sealed record LinkReupload(Guid ContentId, Guid MatchedContentId, string Signal, DateTimeOffset DetectedAt, DateTimeOffset Now) : CaseCommand(ContentId, Now);
+public sealed record SendNotice(Guid ContentId, string Channel, string Reference, DateTimeOffset SentAt, DateTimeOffset Now) : CaseCommand(ContentId, Now);
+public sealed record AcknowledgeNotice(Guid ContentId, string? Reference, DateTimeOffset AcknowledgedAt, DateTimeOffset Now) : CaseCommand(ContentId, Now);
 public sealed record ConfirmRemoval(Guid ContentId, string Source, DateTimeOffset RemovedAt, DateTimeOffset Now) : CaseCommand(ContentId, Now);
 public sealed record RejectRemoval(Guid ContentId, string Reason, DateTimeOffset RejectedAt, DateTimeOffset Now) : CaseCommand(ContentId, Now);
 
@@ -45,7 +47,10 @@ public sealed record TakedownCase(
     string? RejectionReason,
     string? Regime = null,
     DateTimeOffset? DueAt = null,
-    bool Overridden = false)
+    bool Overridden = false,
+    DateTimeOffset? FirstNotifiedAt = null,
+    int Notices = 0,
+    DateTimeOffset? AcknowledgedAt = null)
 {
     public static TakedownCase Initial(Guid contentId) => new(
         contentId, CaseStatus.Pending, null, null, null, null, null, null,
@@ -69,6 +74,12 @@ public sealed record TakedownCase(
 
         (LinkReupload c, _) when state.ReuploadOf.Contains(c.MatchedContentId) => [],
         (LinkReupload c, _) => [new ReuploadLinked(c.ContentId, c.MatchedContentId, c.Signal, c.DetectedAt)],
+
+        // A notice goes out while the content is up; after a rejection a new notice (another channel, an order) is the next step.
+        (SendNotice c, CaseStatus.Open or CaseStatus.Rejected) => [new NoticeSent(c.ContentId, c.Channel, c.Reference, c.SentAt)],
+
+        (AcknowledgeNotice, _) when state.AcknowledgedAt is not null && state.Status != CaseStatus.Removed => [],  // already acknowledged
+        (AcknowledgeNotice c, CaseStatus.Open or CaseStatus.Rejected) when state.Notices > 0 => [new PlatformAcknowledged(c.ContentId, c.Reference, c.AcknowledgedAt)],
 
         (ConfirmRemoval, CaseStatus.Removed) => [],                       // already removed: no-op
         (ConfirmRemoval c, CaseStatus.Open or CaseStatus.Rejected) => [new RemovalConfirmed(c.ContentId, c.Source, c.RemovedAt)],
@@ -99,6 +110,8 @@ public sealed record TakedownCase(
             Regime = c.Regime ?? state.Regime, DueAt = c.DueAt ?? state.DueAt,
         },
         ClassificationOverridden o => state with { Category = o.Category, Severity = o.Severity, Overridden = true },
+        NoticeSent n => state with { FirstNotifiedAt = state.FirstNotifiedAt ?? n.SentAt, Notices = state.Notices + 1 },
+        PlatformAcknowledged a => state with { AcknowledgedAt = state.AcknowledgedAt ?? a.AcknowledgedAt },
         FingerprintsRecorded f => state with { Fingerprints = [.. f.Fingerprints] },
         ReuploadLinked l => state with { ReuploadOf = state.ReuploadOf.Add(l.MatchedContentId) },
         RemovalConfirmed r => state with { Status = CaseStatus.Removed, RemovedAt = r.RemovedAt, RejectionReason = null },

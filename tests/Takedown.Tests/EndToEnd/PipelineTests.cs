@@ -430,6 +430,43 @@ public sealed class PipelineTests(PipelineFixture pipeline) : IClassFixture<Pipe
     }
 
     [Fact]
+    public async Task A_notice_and_its_acknowledgement_join_the_timeline_and_the_list()
+    {
+        var reporter = await pipeline.IssueKeyAsync(Organisation, "reporter");
+        var liaison = await pipeline.IssueKeyAsync(Organisation, "liaison");
+        var accepted = await ReportAsync(reporter, UniqueUrl("notices"), "agent of the embassy");
+        await CaseWhenAsync(liaison, accepted.ContentId, Complete, "the case");
+        var sentAt = DateTimeOffset.UtcNow.AddMinutes(-30);
+
+        using (var bad = await pipeline.Reporting.SendAsync(PipelineFixture.Request(HttpMethod.Post, $"/api/v1/cases/{accepted.ContentId}/notices", liaison, new { channel = "fax" })))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+            var fields = (await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateObject().Select(p => p.Name).Order();
+            Assert.Equal(["channel", "reference"], fields);
+        }
+        using (var ack = await pipeline.Reporting.SendAsync(PipelineFixture.Request(HttpMethod.Post, $"/api/v1/cases/{accepted.ContentId}/acknowledgement", liaison, new { reference = "T-1" })))
+            Assert.Equal(HttpStatusCode.Conflict, ack.StatusCode);   // nothing to acknowledge yet
+        using (var notice = await pipeline.Reporting.SendAsync(PipelineFixture.Request(HttpMethod.Post, $"/api/v1/cases/{accepted.ContentId}/notices", liaison,
+                   new { channel = "trusted-flagger-portal", reference = "TFP-2026-0042", sentAt })))
+            Assert.Equal(HttpStatusCode.OK, notice.StatusCode);
+        using var acknowledged = await pipeline.Reporting.SendAsync(PipelineFixture.Request(HttpMethod.Post, $"/api/v1/cases/{accepted.ContentId}/acknowledgement", liaison, new { reference = "T-1" }));
+        Assert.Equal(HttpStatusCode.OK, acknowledged.StatusCode);
+
+        var view = (await acknowledged.Content.ReadFromJsonAsync<JsonElement>())!;
+        Assert.Equal(sentAt.ToUnixTimeMilliseconds(), view.GetProperty("firstNotifiedAt").GetDateTimeOffset().ToUnixTimeMilliseconds());
+        var summaries = view.GetProperty("timeline").EnumerateArray().Select(t => t.GetProperty("summary").GetString()).ToList();
+        Assert.Contains("Notice sent by trusted-flagger-portal, reference TFP-2026-0042", summaries);
+        Assert.Contains("Platform acknowledged the notice, reference T-1", summaries);
+
+        await Eventually.UntilAsync(async () =>
+        {
+            await using var row = pipeline.Database.DataSource.CreateCommand("SELECT first_notified_at FROM reporting.case_summaries WHERE content_id = @id");
+            row.Parameters.AddWithValue("id", accepted.ContentId);
+            return await row.ExecuteScalarAsync() as DateTime?;
+        }, at => at is not null && Math.Abs((at.Value - sentAt.UtcDateTime).TotalMilliseconds) < 1, what: "the notice time in the case list");
+    }
+
+    [Fact]
     public async Task Every_service_reports_live_and_ready()
     {
         foreach (var client in new[] { pipeline.Ingest, pipeline.Classification, pipeline.Reupload, pipeline.Reporting })
