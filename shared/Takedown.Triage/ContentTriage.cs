@@ -10,8 +10,6 @@ namespace Takedown.Triage;
 /// </summary>
 public static class ContentTriage
 {
-    private const double ModelDecides = 0.5;
-
     private static readonly Lazy<string> VersionOfBoth = new(() => $"{KeywordTriage.ModelVersion}+{KeywordRules.Version}+{TriageModel.Load().Version}");
 
     /// <summary>The lexicon's and the model's versions; goes into every ContentClassified.</summary>
@@ -40,8 +38,8 @@ public static class ContentTriage
         {
             // The lexicon's named slurs are precise; the model can confirm them but not downgrade them.
             (ContentCategories.HateSpeech, _) => (ContentCategories.HateSpeech, Math.Max(lexicon.Confidence, model.Probabilities[ContentCategories.HateSpeech])),
-            // The model may raise abuse to hate speech when it is confident.
-            (ContentCategories.Abusive, ContentCategories.HateSpeech) when model.Probability >= ModelDecides => (ContentCategories.HateSpeech, model.Probability),
+            // A known insult stays abuse: hate speech needs a group, which the lexicon's group rule checks, and the
+            // Arabic hateful head also scores ordinary insults high (MLMA's hateful tweets are full of them).
             (ContentCategories.Abusive, _) => (ContentCategories.Abusive, Math.Max(lexicon.Confidence, model.Probabilities[ContentCategories.Abusive])),
             // No rule fired: the model decides.
             (_, var predicted) => (predicted, model.Probability),

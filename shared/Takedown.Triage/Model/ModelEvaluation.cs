@@ -90,7 +90,8 @@ public sealed record EvaluationResult(
     double P50Milliseconds,
     double P99Milliseconds,
     string ModelVersion,
-    int NonZeroBuckets);
+    int NonZeroBuckets,
+    IReadOnlyDictionary<string, int> HeadWeights);
 
 /// <summary>
 /// Held-out evaluation: a stratified split of every corpus (same seed, same split each run), one model trained on all
@@ -181,7 +182,8 @@ public static class ModelEvaluation
             Percentile(latencies, 0.50),
             Percentile(latencies, 0.99),
             model.Version,
-            model.NonZeroBuckets);
+            model.NonZeroBuckets,
+            model.HeadWeights);
     }
 
     private static double Percentile(double[] sorted, double p) =>

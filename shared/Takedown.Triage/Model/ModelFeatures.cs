@@ -18,6 +18,7 @@ public static class ModelFeatures
     public const int Buckets = 1 << HashBits;
     public const int MinCharGram = 2;
     public const int MaxCharGram = 5;
+    public const int MaxTextCharGram = 5;
 
     // Long tokens (URL debris, letter floods) would contribute hundreds of character n-grams and outweigh the rest.
     private const int MaxTokenLengthForCharGrams = 24;
@@ -64,6 +65,27 @@ public static class ModelFeatures
                         continue;   // the whole padded word is the word feature already
                     Add("chars", padded.Substring(start, n));
                 }
+            }
+        }
+        return features;
+    }
+
+    /// <summary>
+    /// The Arabic heads' view: <see cref="Extract"/> plus character 1–5-grams of the whole token sequence joined by
+    /// spaces, so n-grams span word boundaries (a particle and the insult after it, split or run-together words).
+    /// </summary>
+    public static List<TextFeature> ExtractForHeads(string text)
+    {
+        var features = Extract(text);
+        var joined = $" {string.Join(' ', Tokenizer.Tokenize(TextNormalizer.Normalize(text)))} ";
+        var seen = new HashSet<string>(features.Select(f => f.Name), StringComparer.Ordinal);
+        for (var n = 1; n <= MaxTextCharGram; n++)
+        {
+            for (var start = 0; start + n <= joined.Length; start++)
+            {
+                var name = $"text \"{joined.Substring(start, n)}\"";
+                if (seen.Add(name))
+                    features.Add(new TextFeature(name, Bucket($"head|{name}")));
             }
         }
         return features;

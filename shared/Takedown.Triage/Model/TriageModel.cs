@@ -42,11 +42,26 @@ public sealed class TriageModel
 
     private const int TopFeatureCount = 5;
 
+    /// <summary>Binary head for Arabic text: offensive (abusive or hate speech) against not, trained on MPOLD.</summary>
+    public const string OffensiveHead = "ar-offensive";
+
+    /// <summary>Binary head for Arabic text: hate speech against the rest, trained on MLMA Arabic.</summary>
+    public const string HatefulHead = "ar-hateful";
+
     private readonly float[] bias;
     private readonly float[] weights;   // dense [bucket * classes + class]: fast lookups, 3 MB in memory
+    private readonly IReadOnlyList<BinaryHead> heads;
 
-    internal TriageModel(float[] bias, float[] weights, TrainingSummary training)
+    internal TriageModel(float[] bias, float[] weights, TrainingSummary training, IReadOnlyList<BinaryHead>? heads = null)
     {
+        this.heads = heads ?? [];
+        foreach (var head in this.heads)
+        {
+            if (head.Weights.Length != ModelFeatures.Buckets)
+                throw new ArgumentException($"head {head.Name} does not match the hash size");
+            for (var k = 0; k < head.Weights.Length; k++)
+                head.Weights[k] = (float)(Half)head.Weights[k];
+        }
         if (bias.Length != Classes.Count || weights.Length != ModelFeatures.Buckets * Classes.Count)
             throw new ArgumentException("bias or weights do not match the classes and hash size");
         this.bias = bias;
@@ -56,7 +71,7 @@ public sealed class TriageModel
             weights[k] = (float)(Half)weights[k];
         this.weights = weights;
         Training = training;
-        Version = $"{Format}+{Convert.ToHexStringLower(SHA256.HashData(ParameterBytes()))[..12]}";
+        Version = $"{Format}+{Convert.ToHexStringLower(SHA256.HashData([.. ParameterBytes(), .. this.heads.SelectMany(HeadBytes)]))[..12]}";
     }
 
     /// <summary><c>triage-model/1+</c> and the first 12 hex digits of the SHA-256 of the parameters.</summary>
@@ -65,6 +80,9 @@ public sealed class TriageModel
     public TrainingSummary Training { get; }
 
     public int NonZeroBuckets => Enumerable.Range(0, ModelFeatures.Buckets).Count(IsKept);
+
+    /// <summary>Non-zero weights of the Arabic binary heads, by head name.</summary>
+    public IReadOnlyDictionary<string, int> HeadWeights => heads.ToDictionary(h => h.Name, h => h.Weights.Count(w => w != 0));
 
     private static readonly Lazy<TriageModel> Embedded = new(() =>
     {
@@ -81,6 +99,31 @@ public sealed class TriageModel
         ArgumentNullException.ThrowIfNull(text);
         var features = ModelFeatures.Extract(text);
         var (buckets, values) = ModelFeatures.Vectorize(features);
+        var language = ScriptDetector.DetectLanguage(TextNormalizer.Normalize(text));
+        var offensive = Head(OffensiveHead);
+        var hateful = Head(HatefulHead);
+        if (language == "ar" && offensive is not null && hateful is not null)
+        {
+            // Arabic: P(offensive) from the MPOLD head, P(hate | offensive) from the MLMA head; each head's decision
+            // threshold (chosen on a validation split) is folded into its bias, so 0.5 is the boundary for both.
+            features = ModelFeatures.ExtractForHeads(text);
+            (buckets, values) = ModelFeatures.Vectorize(features);
+            var pOffensive = offensive.Probability(buckets, values);
+            var pHate = hateful.Probability(buckets, values);
+            var arabic = new[] { pOffensive * pHate, pOffensive * (1 - pHate), 1 - pOffensive };
+            // Hate speech only under an offensive decision: the MLMA head alone also fires on MPOLD's inoffensive comments.
+            var (winner, head, sign) = pOffensive < 0.5f ? (2, offensive, -1f)
+                : pHate >= 0.5f ? (0, hateful, 1f)
+                : (1, hateful, -1f);
+            return new ModelPrediction(
+                Classes[winner],
+                arabic[winner],
+                Classes.Select((name, c) => (name, c)).ToDictionary(x => x.name, x => (double)arabic[x.c]),
+                HeadTopFeatures(features, buckets, values, head, sign),
+                language,
+                Version);
+        }
+
         var probabilities = Probabilities(buckets, values);
         var best = 0;
         for (var c = 1; c < probabilities.Length; c++)
@@ -94,8 +137,23 @@ public sealed class TriageModel
             probabilities[best],
             Classes.Select((name, c) => (name, c)).ToDictionary(x => x.name, x => (double)probabilities[x.c]),
             TopFeatures(features, buckets, values, best),
-            ScriptDetector.DetectLanguage(TextNormalizer.Normalize(text)),
+            language,
             Version);
+    }
+
+    private BinaryHead? Head(string name) => heads.FirstOrDefault(h => h.Name == name);
+
+    private static List<ModelFeature> HeadTopFeatures(List<TextFeature> features, int[] buckets, float[] values, BinaryHead head, float sign)
+    {
+        var valueByBucket = new Dictionary<int, float>();
+        for (var i = 0; i < buckets.Length; i++)
+            valueByBucket[buckets[i]] = values[i];
+        return features
+            .Select(f => new ModelFeature(f.Name, Math.Round(valueByBucket[f.Bucket] * sign * head.Weights[f.Bucket], 4)))
+            .Where(f => f.Contribution > 0)
+            .OrderByDescending(f => f.Contribution)
+            .Take(TopFeatureCount)
+            .ToList();
     }
 
     internal float[] Probabilities(int[] buckets, float[] values)
@@ -178,6 +236,25 @@ public sealed class TriageModel
         return bytes;
     }
 
+    // A head's records: int32 bucket and one float16 weight, sorted by bucket, zero weights left out.
+    private static byte[] HeadBytes(BinaryHead head)
+    {
+        var kept = head.Weights.Count(w => w != 0);
+        var bytes = new byte[4 + kept * 6];
+        var span = bytes.AsSpan();
+        BinaryPrimitives.WriteSingleLittleEndian(span, head.Bias);
+        var offset = 4;
+        for (var bucket = 0; bucket < head.Weights.Length; bucket++)
+        {
+            if (head.Weights[bucket] == 0)
+                continue;
+            BinaryPrimitives.WriteInt32LittleEndian(span[offset..], bucket);
+            BinaryPrimitives.WriteHalfLittleEndian(span[(offset + 4)..], (Half)head.Weights[bucket]);
+            offset += 6;
+        }
+        return bytes;
+    }
+
     public void Write(Stream stream)
     {
         var parameters = ParameterBytes();
@@ -187,7 +264,8 @@ public sealed class TriageModel
             [.. Classes],
             bias,
             Training,
-            Convert.ToBase64String(parameters, Classes.Count * 4, parameters.Length - Classes.Count * 4));
+            Convert.ToBase64String(parameters, Classes.Count * 4, parameters.Length - Classes.Count * 4),
+            heads.Count == 0 ? null : heads.Select(h => new HeadFile(h.Name, h.Bias, Convert.ToBase64String(HeadBytes(h), 4, HeadBytes(h).Length - 4))).ToArray());
         JsonSerializer.Serialize(stream, file, JsonOptions);
     }
 
@@ -210,7 +288,18 @@ public sealed class TriageModel
             for (var c = 0; c < classes; c++)
                 weights[bucket * classes + c] = (float)BinaryPrimitives.ReadHalfLittleEndian(records[(offset + 4 + c * 2)..]);
         }
-        return new TriageModel(file.Bias, weights, file.Training);
+        var heads = new List<BinaryHead>();
+        foreach (var head in file.Heads ?? [])
+        {
+            var headWeights = new float[ModelFeatures.Buckets];
+            var headRecords = Convert.FromBase64String(head.Weights).AsSpan();
+            if (headRecords.Length % 6 != 0)
+                throw new InvalidDataException($"head {head.Name}: weights are not whole records");
+            for (var offset = 0; offset < headRecords.Length; offset += 6)
+                headWeights[BinaryPrimitives.ReadInt32LittleEndian(headRecords[offset..])] = (float)BinaryPrimitives.ReadHalfLittleEndian(headRecords[(offset + 4)..]);
+            heads.Add(new BinaryHead(head.Name, head.Bias, headWeights));
+        }
+        return new TriageModel(file.Bias, weights, file.Training, heads);
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new()
@@ -220,7 +309,24 @@ public sealed class TriageModel
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    private sealed record ModelFile(string Format, int HashBits, string[] Classes, float[] Bias, TrainingSummary Training, string Weights);
+    private sealed record ModelFile(string Format, int HashBits, string[] Classes, float[] Bias, TrainingSummary Training, string Weights, HeadFile[]? Heads = null);
+
+    private sealed record HeadFile(string Name, float Bias, string Weights);
+}
+
+/// <summary>A binary logistic regression over the same hashed features: P(positive) = sigmoid(bias + w·x).</summary>
+/// <param name="Weights">Dense, one per bucket.</param>
+internal sealed record BinaryHead(string Name, float Bias, float[] Weights)
+{
+    public float Score(int[] buckets, float[] values)
+    {
+        var score = Bias;
+        for (var i = 0; i < buckets.Length; i++)
+            score += values[i] * Weights[buckets[i]];
+        return score;
+    }
+
+    public float Probability(int[] buckets, float[] values) => 1f / (1f + MathF.Exp(-Score(buckets, values)));
 }
 
 /// <summary>What a model was trained on and how: counts and settings only, never text.</summary>
