@@ -16,7 +16,7 @@ public static class ClassificationModule
         // Classification:PolicyFile replaces the legal policy compiled into Takedown.Triage (legal-policy.json).
         var policyFile = builder.Configuration["Classification:PolicyFile"];
         builder.Services.AddSingleton(string.IsNullOrWhiteSpace(policyFile) ? LegalPolicy.Default : LegalPolicy.Load(policyFile));
-        builder.AddTakedownBus(bus => bus.AddConsumer<ClassifyContentConsumer, ClassifyContentConsumerDefinition>());
+        builder.AddTakedownBus(bus => bus.AddConsumer<ClassifyContentConsumer, TakedownConsumerDefinition<ClassifyContentConsumer>>());
         return builder;
     }
 }

@@ -29,11 +29,11 @@ public static class ReportingModule
         });
         builder.AddTakedownBus(bus =>
         {
-            bus.AddConsumer<CaseConsumers.ContentSubmittedConsumer, CaseConsumerDefinition<CaseConsumers.ContentSubmittedConsumer>>();
-            bus.AddConsumer<CaseConsumers.ContentClassifiedConsumer, CaseConsumerDefinition<CaseConsumers.ContentClassifiedConsumer>>();
-            bus.AddConsumer<CaseConsumers.ClassificationOverriddenConsumer, CaseConsumerDefinition<CaseConsumers.ClassificationOverriddenConsumer>>();
-            bus.AddConsumer<CaseConsumers.ContentFingerprintedConsumer, CaseConsumerDefinition<CaseConsumers.ContentFingerprintedConsumer>>();
-            bus.AddConsumer<CaseConsumers.ReuploadDetectedConsumer, CaseConsumerDefinition<CaseConsumers.ReuploadDetectedConsumer>>();
+            bus.AddConsumer<CaseConsumers.ContentSubmittedConsumer, TakedownConsumerDefinition<CaseConsumers.ContentSubmittedConsumer>>();
+            bus.AddConsumer<CaseConsumers.ContentClassifiedConsumer, TakedownConsumerDefinition<CaseConsumers.ContentClassifiedConsumer>>();
+            bus.AddConsumer<CaseConsumers.ClassificationOverriddenConsumer, TakedownConsumerDefinition<CaseConsumers.ClassificationOverriddenConsumer>>();
+            bus.AddConsumer<CaseConsumers.ContentFingerprintedConsumer, TakedownConsumerDefinition<CaseConsumers.ContentFingerprintedConsumer>>();
+            bus.AddConsumer<CaseConsumers.ReuploadDetectedConsumer, TakedownConsumerDefinition<CaseConsumers.ReuploadDetectedConsumer>>();
         });
         return builder;
     }

@@ -20,18 +20,9 @@ public static class ReuploadDetectionModule
         });
         builder.AddTakedownBus(bus =>
         {
-            bus.AddConsumer<FingerprintContentConsumer, ReuploadConsumerDefinition<FingerprintContentConsumer>>();
-            bus.AddConsumer<BankRemovedContentConsumer, ReuploadConsumerDefinition<BankRemovedContentConsumer>>();
+            bus.AddConsumer<FingerprintContentConsumer, TakedownConsumerDefinition<FingerprintContentConsumer>>();
+            bus.AddConsumer<BankRemovedContentConsumer, TakedownConsumerDefinition<BankRemovedContentConsumer>>();
         });
         return builder;
-    }
-}
-
-public sealed class ReuploadConsumerDefinition<TConsumer> : ConsumerDefinition<TConsumer> where TConsumer : class, IConsumer
-{
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<TConsumer> consumerConfigurator, IRegistrationContext context)
-    {
-        endpointConfigurator.UseTakedownRetry();
-        endpointConfigurator.ConcurrentMessageLimit = 8;
     }
 }

@@ -41,12 +41,3 @@ public sealed class ClassifyContentConsumer(EventStore.EventStore store, LegalPo
             TakedownTelemetry.ContentClassified.Add(1, new KeyValuePair<string, object?>("category", decided.Category));
         });
 }
-
-public sealed class ClassifyContentConsumerDefinition : ConsumerDefinition<ClassifyContentConsumer>
-{
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<ClassifyContentConsumer> consumerConfigurator, IRegistrationContext context)
-    {
-        endpointConfigurator.UseTakedownRetry();
-        endpointConfigurator.ConcurrentMessageLimit = 8;
-    }
-}

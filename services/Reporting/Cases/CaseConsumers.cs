@@ -63,13 +63,3 @@ public static class CaseConsumers
             });
     }
 }
-
-/// <summary>Retry (then the "_error" queue) for every case consumer; concurrent messages for one case conflict and retry.</summary>
-public sealed class CaseConsumerDefinition<TConsumer> : ConsumerDefinition<TConsumer> where TConsumer : class, IConsumer
-{
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<TConsumer> consumerConfigurator, IRegistrationContext context)
-    {
-        endpointConfigurator.UseTakedownRetry();
-        endpointConfigurator.ConcurrentMessageLimit = 8;
-    }
-}

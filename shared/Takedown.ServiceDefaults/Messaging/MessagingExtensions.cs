@@ -48,3 +48,19 @@ public static class MessagingExtensions
             retry.Intervals(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(5));
         });
 }
+
+/// <summary>
+/// The consumer definition every Takedown consumer uses: the retry policy above, then the "_error" queue, and a
+/// bounded number of messages in flight per replica. A consumer that needs another policy gets its own definition.
+/// </summary>
+public sealed class TakedownConsumerDefinition<TConsumer> : ConsumerDefinition<TConsumer> where TConsumer : class, IConsumer
+{
+    private const int MessagesInFlight = 8;
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<TConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        endpointConfigurator.UseTakedownRetry();
+        endpointConfigurator.ConcurrentMessageLimit = MessagesInFlight;
+    }
+}
+
