@@ -38,6 +38,17 @@ start_rabbitmq() {
   if ! as_root rabbitmqctl -q status >/dev/null 2>&1; then
     as_root rabbitmq-server -detached
   fi
+  # await_startup refuses at once while the node has not yet registered with epmd, so wait for a ping first.
+  local reachable=0
+  for _ in $(seq 1 120); do
+    if as_root rabbitmqctl -q ping >/dev/null 2>&1; then reachable=1; break; fi
+    sleep 1
+  done
+  if [ "$reachable" -eq 0 ]; then
+    echo "infra: RabbitMQ did not start within 120 s; the end of its log:" >&2
+    as_root sh -c 'tail -n 40 /var/log/rabbitmq/*.log' >&2 || true
+    exit 69
+  fi
   as_root rabbitmqctl -q await_startup --timeout 120 >/dev/null
   for _ in $(seq 1 60); do curl -sf -u guest:guest http://localhost:15672/api/overview >/dev/null && break; sleep 1; done
   echo "infra: RabbitMQ is up (AMQP 5672, management API 15672)"
