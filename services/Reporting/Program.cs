@@ -1,6 +1,7 @@
 using Takedown.Reporting;
 using Takedown.Reporting.Cases;
 using Takedown.Reporting.Statistics;
+using Takedown.Reporting.Transparency;
 using Takedown.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -13,6 +14,7 @@ app.MapCases();                            // GET a case, POST the platform's re
 app.MapCaseList();                         // GET /api/v1/cases with filters and paging
 app.MapCaseAudit();                        // GET /api/v1/cases/{id}/audit: the hash chain recomputed
 app.MapPlatformStatistics();               // GET /api/v1/statistics/platforms
+app.MapTransparencyReport();               // GET /api/v1/reports/transparency: JSON, CSV, HTML, DSA statements of reasons
 app.Run();
 
 public partial class Program;

@@ -1,6 +1,7 @@
 using MassTransit;
 using Takedown.EventStore.Projections;
 using Takedown.Reporting.Cases;
+using Takedown.Reporting.Transparency;
 using Takedown.ServiceDefaults;
 using Takedown.ServiceDefaults.Messaging;
 
@@ -26,6 +27,8 @@ public static class ReportingModule
                 .Map<RemovalRejected>("removal-rejected");
             store.ReadModelMigrations.AddRange(CaseSummaryProjection.Migrations);
             store.Projections.Add(new CaseSummaryProjection(Schema, store.Json), ProjectionLifecycle.Async);
+            store.ReadModelMigrations.AddRange(TransparencyFactsProjection.Migrations);
+            store.Projections.Add(new TransparencyFactsProjection(Schema, store.Json), ProjectionLifecycle.Async);
         });
         builder.AddTakedownBus(bus =>
         {

@@ -1,0 +1,110 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Npgsql;
+using Takedown.EventStore;
+using Takedown.ServiceDefaults.Auth;
+
+namespace Takedown.Reporting.Transparency;
+
+public static class TransparencyEndpoints
+{
+    public static readonly IReadOnlyList<string> Formats = ["json", "csv", "html", "dsa-sor"];
+
+    private static readonly JsonSerializerOptions StatementJson = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+
+    public static IEndpointRouteBuilder MapTransparencyReport(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/v1/reports/transparency", GetAsync)
+            .RequireAuthorization(Policies.ReadCases)
+            .WithTags("Reports")
+            .WithSummary("Transparency report for content first reported in [from, to): per platform and category, reports, notices, removal rate, " +
+                         "time to removal p50/p90/p99, SLA compliance, re-uploads, views. format=json|csv|html, or dsa-sor for one DSA " +
+                         "statement of reasons per item removed in [from, to), as JSON lines. Reporters get their own organisation's.");
+        return app;
+    }
+
+    private static async Task<IResult> GetAsync(
+        HttpContext http, EventStore.EventStore store, EventStoreOptions options, TimeProvider time,
+        string? from, string? to, string? format, string? organisation, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var start = ParseBound(from, "from", endOfDay: false, errors);
+        var end = ParseBound(to, "to", endOfDay: true, errors);
+        if (start is not null && end is not null && start >= end)
+            errors["to"] = ["Must be after from."];
+        var chosen = (format ?? "json").Trim().ToLowerInvariant();
+        if (!Formats.Contains(chosen))
+            errors["format"] = [$"One of: {string.Join(", ", Formats)}."];
+        if (errors.Count > 0)
+            return Results.ValidationProblem(errors);
+
+        // Reporters are held to their own organisation whatever they ask for.
+        if (!http.User.SeesAllOrganisations())
+            organisation = http.User.Organisation();
+        organisation = string.IsNullOrWhiteSpace(organisation) ? null : organisation.Trim();
+
+        var (since, until) = (start!.Value, end!.Value);
+        var name = $"transparency-{since.UtcDateTime:yyyy-MM-dd}-{until.AddTicks(-1).UtcDateTime:yyyy-MM-dd}";
+        if (chosen == "dsa-sor")
+        {
+            var removed = await LoadAsync(store, options, "removed_at", since, until, organisation, ct);
+            var lines = new StringBuilder();
+            foreach (var statement in removed.Select(StatementsOfReasons.For).OfType<StatementOfReasons>())
+                lines.Append(JsonSerializer.Serialize(statement, StatementJson)).Append('\n');
+            http.Response.Headers.ContentDisposition = $"attachment; filename=\"{name}-dsa-sor.jsonl\"";
+            return Results.Text(lines.ToString(), "application/x-ndjson", Encoding.UTF8);
+        }
+
+        var facts = await LoadAsync(store, options, "first_reported_at", since, until, organisation, ct);
+        var report = TransparencyFigures.Compute(facts, since, until, time.GetUtcNow(), organisation);
+        switch (chosen)
+        {
+            case "csv":
+                http.Response.Headers.ContentDisposition = $"attachment; filename=\"{name}.csv\"";
+                return Results.Text(TransparencyCsv.Write(report), "text/csv; header=present", Encoding.UTF8);
+            case "html":
+                return Results.Text(TransparencyHtml.Render(report), "text/html", Encoding.UTF8);
+            default:
+                return Results.Ok(report);
+        }
+    }
+
+    /// <summary>Facts whose <paramref name="column"/> falls in [since, until), oldest first.</summary>
+    private static async Task<List<TransparencyFact>> LoadAsync(
+        EventStore.EventStore store, EventStoreOptions options, string column, DateTimeOffset since, DateTimeOffset until, string? organisation, CancellationToken ct)
+    {
+        await using var command = store.DataSource.CreateCommand(
+            $"""
+            SELECT data FROM {store.Schema}.transparency_facts
+            WHERE {column} >= @since AND {column} < @until AND (@organisation::text IS NULL OR @organisation = ANY(reporter_organisations))
+            ORDER BY {column}, id
+            """);
+        command.Parameters.AddWithValue("since", since);
+        command.Parameters.AddWithValue("until", until);
+        command.Parameters.Add(new NpgsqlParameter("organisation", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)organisation ?? DBNull.Value });
+        var facts = new List<TransparencyFact>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            facts.Add(JsonSerializer.Deserialize<TransparencyFact>(reader.GetString(0), options.Json)!);
+        return facts;
+    }
+
+    /// <summary>An ISO 8601 instant (UTC unless it has an offset) or a date; a date as "to" includes that whole day.</summary>
+    private static DateTimeOffset? ParseBound(string? text, string field, bool endOfDay, Dictionary<string, string[]> errors)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            errors[field] = ["Required: an ISO 8601 date (2025-03-01) or date and time (2025-03-01T00:00:00Z)."];
+            return null;
+        }
+        text = text.Trim();
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+            return new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).AddDays(endOfDay ? 1 : 0);
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var instant))
+            return instant;
+        errors[field] = [$"'{text}' is not an ISO 8601 date (2025-03-01) or date and time (2025-03-01T00:00:00Z)."];
+        return null;
+    }
+}

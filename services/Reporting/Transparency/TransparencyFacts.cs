@@ -1,0 +1,128 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using Takedown.EventStore;
+using Takedown.EventStore.Projections;
+using Takedown.Reporting.Cases;
+
+namespace Takedown.Reporting.Transparency;
+
+/// <summary>
+/// What a transparency report needs to know about one reported item, folded from its case stream. Its own read
+/// model (not the case list's) so that the report's definitions can change without touching the case.
+/// </summary>
+/// <param name="Views">The highest view count any reporter gave before the removal; null when none gave one.</param>
+/// <param name="DueAt">The deadline the SLA is measured against; see <see cref="Evolve"/> for where it comes from.</param>
+/// <param name="ContentKinds">"text", "image", "video" or "media", from the fingerprint signals recorded.</param>
+public sealed record TransparencyFact(
+    Guid ContentId,
+    string? Platform,
+    string? Category,
+    string? Severity,
+    bool Overridden,
+    string? Jurisdiction,
+    ImmutableSortedSet<string> ReporterOrganisations,
+    int Reports,
+    DateTimeOffset? FirstReportedAt,
+    long? Views,
+    DateTimeOffset? FirstNotifiedAt,
+    string? FirstNoticeChannel,
+    int Notices,
+    string? Regime,
+    DateTimeOffset? DueAt,
+    DateTimeOffset? RemovedAt,
+    string? RemovalSource,
+    DateTimeOffset? RejectedAt,
+    bool Reupload,
+    ImmutableSortedSet<string> ContentKinds)
+{
+    public static TransparencyFact Initial(Guid contentId) => new(
+        contentId, null, null, null, false, null, ImmutableSortedSet.Create<string>(StringComparer.Ordinal), 0, null, null,
+        null, null, 0, null, null, null, null, null, false, ImmutableSortedSet.Create<string>(StringComparer.Ordinal));
+
+    /// <summary>Removed now; a rejection followed by a removal (after a second notice) counts as removed.</summary>
+    public bool Removed => RemovedAt is not null;
+
+    /// <summary>The platform refused and has not removed it since.</summary>
+    public bool Rejected => RejectedAt is not null && RemovedAt is null;
+
+    public static TransparencyFact Evolve(TransparencyFact fact, ICaseEvent e) => e switch
+    {
+        ContentReported r => fact with
+        {
+            Platform = r.Platform,
+            Jurisdiction = fact.Jurisdiction ?? r.Jurisdiction,
+            ReporterOrganisations = fact.ReporterOrganisations.Add(r.ReporterOrganisation),
+            Reports = fact.Reports + 1,
+            FirstReportedAt = fact.FirstReportedAt is { } first && first <= r.ReportedAt ? first : r.ReportedAt,
+            // Views reported after the removal describe nothing the platform left up.
+            Views = fact.RemovedAt is null && r.Views is { } views ? Math.Max(fact.Views ?? 0, views) : fact.Views,
+        },
+        // As in the case: an analyst's override stands against later automatic classifications.
+        ContentClassified c when fact.Overridden => fact with { Regime = c.Regime ?? fact.Regime, DueAt = c.DueAt ?? fact.DueAt },
+        // The one place the due time comes from (today: the classification's regime clock).
+        ContentClassified c => fact with { Category = c.Category, Severity = c.Severity, Regime = c.Regime ?? fact.Regime, DueAt = c.DueAt ?? fact.DueAt },
+        ClassificationOverridden o => fact with { Category = o.Category, Severity = o.Severity, Overridden = true },
+        FingerprintsRecorded f => fact with { ContentKinds = [.. f.Fingerprints.Select(KindOf).OfType<string>()] },
+        ReuploadLinked => fact with { Reupload = true },
+        NoticeSent n => fact with
+        {
+            FirstNotifiedAt = fact.FirstNotifiedAt ?? n.SentAt,
+            FirstNoticeChannel = fact.FirstNoticeChannel ?? n.Channel,
+            Notices = fact.Notices + 1,
+        },
+        RemovalConfirmed r => fact with { RemovedAt = fact.RemovedAt ?? r.RemovedAt, RemovalSource = fact.RemovalSource ?? r.Source },
+        RemovalRejected r => fact with { RejectedAt = r.RejectedAt },
+        _ => fact,   // events this report does not use, including ones added after it was written
+    };
+
+    // Fingerprints are "signal:value"; the signal says what kind of content was hashed.
+    private static string? KindOf(string fingerprint) => fingerprint.Split(':')[0] switch
+    {
+        var s when s.StartsWith("text", StringComparison.Ordinal) => "text",
+        var s when s.StartsWith("pdq", StringComparison.Ordinal) || s.StartsWith("image", StringComparison.Ordinal) => "image",
+        var s when s.StartsWith("vpdq", StringComparison.Ordinal) || s.StartsWith("tmk", StringComparison.Ordinal) || s.StartsWith("video", StringComparison.Ordinal) => "video",
+        var s when s.StartsWith("media", StringComparison.Ordinal) => "media",
+        _ => null,
+    };
+}
+
+/// <summary>The transparency report's read model: one row per reported item, with the columns reports filter on.</summary>
+public sealed class TransparencyFactsProjection(string schema, JsonSerializerOptions json)
+    : SingleStreamProjection<TransparencyFact>("transparency-facts", $"{schema}.transparency_facts", json)
+{
+    // Idempotent: read-model migrations are numbered by position, and other slices append theirs to the same list.
+    public static readonly IReadOnlyList<string> Migrations =
+    [
+        """
+        CREATE TABLE IF NOT EXISTS {schema}.transparency_facts (
+            id text PRIMARY KEY,
+            version bigint NOT NULL,
+            data jsonb NOT NULL,
+            content_id uuid NOT NULL,
+            platform text,
+            category text,
+            reporter_organisations text[] NOT NULL,
+            first_reported_at timestamptz,
+            removed_at timestamptz);
+        CREATE INDEX IF NOT EXISTS transparency_facts_reported ON {schema}.transparency_facts (first_reported_at);
+        CREATE INDEX IF NOT EXISTS transparency_facts_organisations ON {schema}.transparency_facts USING gin (reporter_organisations);
+        """,
+    ];
+
+    protected override bool Handles(StoredEvent e) => e.Data is ICaseEvent;
+
+    protected override TransparencyFact? Create(StoredEvent first) =>
+        TransparencyFact.Evolve(TransparencyFact.Initial(((ICaseEvent)first.Data).ContentId), (ICaseEvent)first.Data);
+
+    protected override TransparencyFact Apply(StoredEvent e, TransparencyFact current) => TransparencyFact.Evolve(current, (ICaseEvent)e.Data);
+
+    protected override IReadOnlyList<(string Column, object? Value)> Columns(TransparencyFact fact) =>
+    [
+        ("content_id", fact.ContentId),
+        ("platform", fact.Platform),
+        ("category", fact.Category),
+        ("reporter_organisations", fact.ReporterOrganisations.ToArray()),
+        ("first_reported_at", fact.FirstReportedAt),
+        ("removed_at", fact.RemovedAt),
+    ];
+}
