@@ -90,7 +90,7 @@ public static class TransparencyHtml
             html.Append("<p>No item was removed after a notice in this period.</p>\n</section>\n");
             return;
         }
-        const int width = 900, left = 150, right = 40, row = 40, top = 10;
+        const int width = 900, left = 150, right = 250, row = 40, top = 10;
         var height = top + measured.Count * row + 40;
         var max = NiceCeiling(measured.Max(p => p.Figures.TimeToRemoval.P99Hours ?? p.Figures.TimeToRemoval.P90Hours ?? 0));
         double X(double hours) => left + hours / max * (width - left - right);
@@ -111,6 +111,7 @@ public static class TransparencyHtml
                 html.Append(Invariant, $"<rect x=\"{left}\" y=\"{y + 8}\" width=\"{F(Math.Max(1, X(p50) - left))}\" height=\"20\" fill=\"var(--p50)\"><title>{Encode(platform)}: median {Hours(p50)}</title></rect>\n");
             if (ttr.P99Hours is { } p99)
                 html.Append(Invariant, $"<rect x=\"{F(X(p99) - 1.5)}\" y=\"{y + 4}\" width=\"3\" height=\"28\" fill=\"var(--p99)\"><title>{Encode(platform)}: 99th percentile {Hours(p99)}</title></rect>\n");
+            html.Append(Invariant, $"<text x=\"{width - right + 12}\" y=\"{y + 22}\">median {Hours(ttr.P50Hours)} · p90 {Hours(ttr.P90Hours)} · p99 {Hours(ttr.P99Hours)}</text>\n");
         }
         html.Append("</svg>\n<figcaption class=\"legend\"><span><i class=\"swatch\" style=\"background:var(--p50)\"></i>median (p50)</span>")
             .Append("<span><i class=\"swatch\" style=\"background:var(--p90)\"></i>90th percentile</span>")
