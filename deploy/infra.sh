@@ -55,5 +55,6 @@ start_rabbitmq() {
 }
 
 ensure_package curl curl
+ensure_package chromium chromium   # the transparency report's HTML is checked in headless Chromium
 start_postgres
 start_rabbitmq

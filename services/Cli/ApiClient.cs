@@ -19,9 +19,31 @@ public sealed class ApiClient(HttpMessageHandler handler, string? apiKey) : IDis
     public async Task<ApiResponse<T>> SendAsync<T>(
         HttpMethod method, ServiceEndpoint endpoint, string path, object? body, CancellationToken cancellationToken)
     {
+        var (url, status, text) = await SendRawAsync(method, endpoint, path, body, "application/json", cancellationToken);
+        try
+        {
+            var value = JsonSerializer.Deserialize<T>(text, Json);
+            return value is null
+                ? throw new ServiceUnavailableException($"{url} answered {status} with an empty body.")
+                : new ApiResponse<T>(value, text);
+        }
+        catch (JsonException e)
+        {
+            throw new ServiceUnavailableException(
+                $"{url} answered {status} with a body that is not the expected JSON: {e.Message}");
+        }
+    }
+
+    /// <summary>GETs a document (CSV, HTML, JSON lines…) and returns its body as received.</summary>
+    public async Task<string> GetTextAsync(ServiceEndpoint endpoint, string path, string accept, CancellationToken cancellationToken) =>
+        (await SendRawAsync(HttpMethod.Get, endpoint, path, body: null, accept, cancellationToken)).Text;
+
+    private async Task<(Uri Url, int Status, string Text)> SendRawAsync(
+        HttpMethod method, ServiceEndpoint endpoint, string path, object? body, string accept, CancellationToken cancellationToken)
+    {
         var url = endpoint.Resolve(path);
         using var request = new HttpRequestMessage(method, url);
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(accept));
         if (apiKey is not null)
         {
             request.Headers.Add("X-Api-Key", apiKey);
@@ -54,18 +76,7 @@ public sealed class ApiClient(HttpMessageHandler handler, string? apiKey) : IDis
             {
                 throw ApiProblemException.From((int)response.StatusCode, response.ReasonPhrase, text);
             }
-            try
-            {
-                var value = JsonSerializer.Deserialize<T>(text, Json);
-                return value is null
-                    ? throw new ServiceUnavailableException($"{url} answered {(int)response.StatusCode} with an empty body.")
-                    : new ApiResponse<T>(value, text);
-            }
-            catch (JsonException e)
-            {
-                throw new ServiceUnavailableException(
-                    $"{url} answered {(int)response.StatusCode} with a body that is not the expected JSON: {e.Message}");
-            }
+            return (url, (int)response.StatusCode, text);
         }
     }
 

@@ -71,6 +71,7 @@ public sealed class ReportCommand : Command
         Options.Add(jurisdiction);
         Options.Add(observedAt);
         Options.Add(views);
+        Subcommands.Add(new TransparencyCommand(options, host));
         SetAction((parseResult, cancellationToken) => host.RunAsync(() => ExecuteAsync(parseResult, cancellationToken)));
     }
 

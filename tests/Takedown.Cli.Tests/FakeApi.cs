@@ -10,6 +10,11 @@ public sealed record CannedResponse(int Status, string Body, string ContentType 
 
 public sealed record RecordedRequest(string Method, string Path, string? ApiKey, string? ContentType, string Body)
 {
+    /// <summary>The query string as sent, with its leading "?"; empty when none.</summary>
+    public string Query { get; init; } = "";
+
+    public string? Accept { get; init; }
+
     public JsonElement Json => JsonDocument.Parse(Body).RootElement;
 }
 
@@ -69,7 +74,11 @@ public sealed class FakeApi : IDisposable
                 context.Request.Url!.AbsolutePath,
                 context.Request.Headers["X-Api-Key"],
                 context.Request.ContentType,
-                await reader.ReadToEndAsync());
+                await reader.ReadToEndAsync())
+            {
+                Query = context.Request.Url.Query,
+                Accept = context.Request.Headers["Accept"],
+            };
             requests.Enqueue(request);
 
             var response = Next($"{request.Method} {request.Path}")
