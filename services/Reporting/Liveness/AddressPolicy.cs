@@ -100,9 +100,11 @@ public sealed class AddressPolicy
             && port is > 0 and <= 65535)
         {
             var host = entry[..colon];
-            if (host.StartsWith('[') && host.EndsWith(']'))
+            // An IPv6 literal needs its brackets: "::1:80" is itself an address, not ::1 on port 80.
+            var bracketed = host.StartsWith('[') && host.EndsWith(']');
+            if (bracketed)
                 host = host[1..^1];
-            if (host.Length > 0 && (!host.Contains(':') || IPAddress.TryParse(host, out _)))
+            if (host.Length > 0 && (bracketed ? IPAddress.TryParse(host, out _) : !host.Contains(':')))
             {
                 endpoint = (NormaliseHost(host), port);
                 return true;
