@@ -80,7 +80,17 @@ public sealed class LivenessMonitor(
 
     private async Task CheckAsync(LivenessTarget target, CancellationToken ct)
     {
-        var result = await probe.ProbeAsync(target.Url, ct);
+        LivenessResult result;
+        try
+        {
+            result = await probe.ProbeAsync(target.Url, ct);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            // The probe maps what it expects to Unknown; anything else must not end the sweep for the other URLs.
+            log.LogWarning(e, "Liveness probe of {Url} failed unexpectedly", target.Url);
+            result = new LivenessResult(LivenessVerdict.Unknown, "probe-failed");
+        }
         var now = time.GetUtcNow();
         TakedownTelemetry.LivenessChecks.Add(1,
             new KeyValuePair<string, object?>("verdict", result.Verdict.ToString().ToLowerInvariant()),
