@@ -2,6 +2,7 @@ using MassTransit;
 using Takedown.EventStore.Projections;
 using Takedown.Reporting.Cases;
 using Takedown.Reporting.Transparency;
+using Takedown.Reporting.Liveness;
 using Takedown.ServiceDefaults;
 using Takedown.ServiceDefaults.Messaging;
 
@@ -38,6 +39,7 @@ public static class ReportingModule
             bus.AddConsumer<CaseConsumers.ContentFingerprintedConsumer, TakedownConsumerDefinition<CaseConsumers.ContentFingerprintedConsumer>>();
             bus.AddConsumer<CaseConsumers.ReuploadDetectedConsumer, TakedownConsumerDefinition<CaseConsumers.ReuploadDetectedConsumer>>();
         });
+        builder.AddLiveness();      // checks case URLs on a schedule when Liveness:Enabled (docs/liveness.md)
         return builder;
     }
 }

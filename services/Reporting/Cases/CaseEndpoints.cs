@@ -129,7 +129,8 @@ public static class CaseEndpoints
     }
 
     // The platform's answer is what downstream services act on: removals also feed the re-upload bank.
-    private static async Task PublishOutcomesAsync(EventSession session, CaseDecision decision, CancellationToken ct)
+    // Also how the liveness monitor publishes the removals it confirms.
+    internal static async Task PublishOutcomesAsync(EventSession session, CaseDecision decision, CancellationToken ct)
     {
         var state = decision.State;
         foreach (var e in decision.NewEvents)

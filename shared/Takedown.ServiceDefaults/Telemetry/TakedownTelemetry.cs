@@ -14,4 +14,6 @@ public static class TakedownTelemetry
     public static readonly Counter<long> ContentClassified = Meter.CreateCounter<long>("takedown.content.classified", "{item}", "Classification decisions, by category.");
     public static readonly Counter<long> ReuploadsDetected = Meter.CreateCounter<long>("takedown.reuploads.detected", "{match}", "Content matching already removed content.");
     public static readonly Counter<long> PlatformResponses = Meter.CreateCounter<long>("takedown.platform.responses", "{response}", "Platform answers recorded, by outcome.");
+    public static readonly Counter<long> LivenessChecks = Meter.CreateCounter<long>("takedown.liveness.checks", "{check}", "URL liveness checks, by verdict and reason.");
+    public static readonly Counter<long> LivenessActions = Meter.CreateCounter<long>("takedown.liveness.actions", "{action}", "Case changes the liveness monitor made or reported, by action.");
 }
