@@ -53,6 +53,9 @@ public sealed class TextNearDuplicateEvaluationTests(ITestOutputHelper output)
         var (falseMatch, miss) = Rates(scored.Select(s => (s.Pair.Duplicate, s.Similarity)).ToList(), TextFingerprint.Threshold);
         foreach (var (pair, similarity) in scored.Where(s => s.Pair.Duplicate != s.Similarity >= TextFingerprint.Threshold))
             output.WriteLine($"wrong at {TextFingerprint.Threshold}: {pair.Id} ({pair.Kind}) similarity {similarity:F3}");
+        output.WriteLine("highest similarity of different texts, by kind:");
+        foreach (var kind in scored.Where(s => !s.Pair.Duplicate).GroupBy(s => s.Pair.Kind).OrderBy(g => g.Max(s => s.Similarity)))
+            output.WriteLine($"  {kind.Key,-12} {kind.Max(s => s.Similarity):F3} ({kind.Count()} pairs)");
         output.WriteLine("closest to the threshold:");
         foreach (var (pair, similarity) in scored.OrderBy(s => Math.Abs(s.Similarity - TextFingerprint.Threshold)).Take(8))
             output.WriteLine($"  {similarity:F3} {(pair.Duplicate ? "repost   " : "different")} {pair.Id}");
@@ -78,7 +81,8 @@ public sealed class TextNearDuplicateEvaluationTests(ITestOutputHelper output)
         // respelled word; SimHash of the same shingles mixes a long shared boilerplate into the whole 64 bits.
         var pairs = Pairs.Value.Where(p => p.Kind != "short").ToList();
         PrintSweep("exact Jaccard, character 5-shingles", [.. pairs.Select(p => (p.Duplicate, Jaccard(TextShingles.Of(p.A), TextShingles.Of(p.B))))]);
-        PrintSweep("exact Jaccard, word 2-shingles", [.. pairs.Select(p => (p.Duplicate, Jaccard(WordBigrams(p.A), WordBigrams(p.B))))]);
+        PrintSweep("exact Jaccard, word 2-shingles", [.. pairs.Select(p => (p.Duplicate, Jaccard(WordShingles(p.A, 2), WordShingles(p.B, 2))))]);
+        PrintSweep("exact Jaccard, word 3-shingles", [.. pairs.Select(p => (p.Duplicate, Jaccard(WordShingles(p.A, 3), WordShingles(p.B, 3))))]);
         PrintSweep("SimHash-64, character 5-shingles (1 - Hamming/64)", [.. pairs.Select(p => (p.Duplicate, 1 - BitOperations.PopCount(SimHash(TextShingles.Of(p.A)) ^ SimHash(TextShingles.Of(p.B))) / 64.0))]);
 
         var best = pairs.Select(p => (p.Duplicate, Similarity: Jaccard(TextShingles.Of(p.A), TextShingles.Of(p.B)))).ToList();
@@ -114,10 +118,12 @@ public sealed class TextNearDuplicateEvaluationTests(ITestOutputHelper output)
 
     private static double Jaccard(IReadOnlySet<string> a, IReadOnlySet<string> b) => (double)a.Intersect(b).Count() / a.Union(b).Count();
 
-    private static HashSet<string> WordBigrams(string text)
+    private static HashSet<string> WordShingles(string text, int size)
     {
         var words = TextShingles.Words(text).Split(' ');
-        return words.Length < 2 ? [.. words] : [.. words.Zip(words.Skip(1), (x, y) => x + " " + y)];
+        return words.Length < size
+            ? [string.Join(' ', words)]
+            : [.. Enumerable.Range(0, words.Length - size + 1).Select(i => string.Join(' ', words[i..(i + size)]))];
     }
 
     // Charikar's SimHash: each shingle's 64-bit hash votes on every bit.
