@@ -55,6 +55,9 @@ internal static partial class PlatformUrls
         var segments = url.Segments;
         if (segments is ["s", _, ..])
             segments = segments[1..];
+        // {username}.t.me is the same as t.me/{username}; without this every such page would collapse to t.me/.
+        if (url.Host.Split('.') is [var subdomain, _, _] && subdomain != "www")
+            segments = [subdomain, .. segments];
         if (segments is [var channel, ..] && UserName().IsMatch(channel))
             segments[0] = channel.ToLowerInvariant();
         // comment= and thread= point at a reply or a topic, which is content; single, embed and the rest are display.

@@ -37,6 +37,7 @@ public sealed class CanonicalUrlTests
         { "https://www.youtube.com/watch?lc=UgzAbC&v=dQw4w9WgXcQ", ["https://youtu.be/dQw4w9WgXcQ?lc=UgzAbC&si=x"] },
         { "https://www.facebook.com/100064/posts/111?comment_id=222", ["https://m.facebook.com/story.php?story_fbid=111&id=100064&comment_id=222&mibextid=x"] },
         { "https://t.me/c/1234567890/55", ["https://telegram.me/c/1234567890/55"] },
+        { "https://t.me/somechannel", ["https://somechannel.t.me/", "https://www.t.me/SomeChannel", "https://t.me/s/somechannel"] },
 
         // Facebook: story.php and permalink.php are the post's path form; every subdomain alias is www.
         { "https://www.facebook.com/100064488880808/posts/pfbid02AbCdEfGh", [
@@ -85,6 +86,7 @@ public sealed class CanonicalUrlTests
         { "https://t.me/channel_name/123", "https://t.me/channel_name/124" },
         { "https://t.me/channel_name/123", "https://t.me/channel_name/123?comment=45" },
         { "https://t.me/channel_name/123", "https://t.me/other_channel/123" },
+        { "https://one_channel.t.me/", "https://other_channel.t.me/" },
         { "https://www.facebook.com/story.php?story_fbid=111&id=100064", "https://www.facebook.com/story.php?story_fbid=112&id=100064" },
         { "https://www.facebook.com/story.php?story_fbid=111&id=100064", "https://www.facebook.com/story.php?story_fbid=111&id=100065" },
         { "https://www.facebook.com/watch?v=987654321098765", "https://www.facebook.com/watch?v=987654321098766" },
