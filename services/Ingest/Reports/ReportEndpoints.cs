@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Takedown.Contracts;
 using Takedown.EventStore;
+using Takedown.Fingerprints.Urls;
 using Takedown.ServiceDefaults.Auth;
 using Takedown.ServiceDefaults.Http;
 using Takedown.ServiceDefaults.Telemetry;
@@ -45,14 +46,14 @@ public static partial class ReportEndpoints
         ReportRequest request, HttpContext http, EventStore.EventStore store, TimeProvider time, IOptions<IngestOptions> options, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var errors = Validate(request, now, out var canonicalUrl);
+        var errors = Validate(request, now, out var canonicalUrl, out var platform);
         var media = Evidence.Decode(request.Media, options.Value.MaxMediaBytes, errors);
         if (errors.Count > 0)
             return Results.ValidationProblem(errors);
 
         var contentId = ContentIds.FromCanonicalUrl(canonicalUrl);
         var command = new SubmitReport(
-            contentId, Guid.CreateVersion7(now), request.Url!.Trim(), canonicalUrl, request.Platform!.Trim().ToLowerInvariant(),
+            contentId, Guid.CreateVersion7(now), request.Url!.Trim(), canonicalUrl, platform,
             string.IsNullOrWhiteSpace(request.Text) ? null : request.Text, request.ReporterReference!.Trim(),
             http.User.Organisation(), http.User.Actor(), request.ObservedAt, request.Jurisdiction?.Trim().ToUpperInvariant(), request.Views,
             [.. media.Select(m => m.Reference)], now);
@@ -103,12 +104,15 @@ public static partial class ReportEndpoints
         }
     }
 
-    private static Dictionary<string, string[]> Validate(ReportRequest request, DateTimeOffset now, out string canonicalUrl)
+    private static Dictionary<string, string[]> Validate(ReportRequest request, DateTimeOffset now, out string canonicalUrl, out string platform)
     {
         var errors = new Dictionary<string, string[]>();
         if (!CanonicalUrl.TryCreate(request.Url, out canonicalUrl, out var urlError))
             errors["url"] = [urlError!];
-        if (string.IsNullOrWhiteSpace(request.Platform) || !PlatformName().IsMatch(request.Platform.Trim()))
+        // A known host decides the platform, so "Twitter", "twitter" and "X" reports of x.com count as one platform;
+        // the reporter's name is needed only for other sites.
+        platform = (errors.ContainsKey("url") ? null : Platforms.FromUrl(canonicalUrl)) ?? request.Platform?.Trim().ToLowerInvariant() ?? "";
+        if (!PlatformName().IsMatch(platform))
             errors["platform"] = ["A platform name is required: letters, digits, '.', '-' or '_', at most 64 characters."];
         if (string.IsNullOrWhiteSpace(request.ReporterReference) || request.ReporterReference.Length > 200)
             errors["reporterReference"] = ["The reporter's own reference for this report is required (at most 200 characters)."];

@@ -77,6 +77,22 @@ public sealed class PipelineTests(PipelineFixture pipeline) : IClassFixture<Pipe
     }
 
     [Fact]
+    public async Task A_video_reported_by_its_short_link_and_its_watch_url_is_one_content_item_on_its_platform()
+    {
+        var reporter = await pipeline.IssueKeyAsync(Organisation, "reporter");
+        var analyst = await pipeline.IssueKeyAsync("takedown-analysts", "analyst");
+        var video = Guid.NewGuid().ToString("N")[..11];
+
+        var first = await ReportAsync(reporter, $"https://youtu.be/{video}?si=Share123&t=42", "first report", platform: "YouTube");
+        var second = await ReportAsync(reporter, $"https://m.youtube.com/watch?v={video}&feature=share", "second report", platform: "");
+
+        Assert.Equal(first.ContentId, second.ContentId);
+        var found = (await CaseWhenAsync(analyst, first.ContentId, c => c.ReportCount == 2, "both reports on one case"))!;
+        Assert.Equal($"https://www.youtube.com/watch?v={video}", found.CanonicalUrl);
+        Assert.Equal("youtube", found.Platform);
+    }
+
+    [Fact]
     public async Task Propaganda_reported_in_germany_runs_on_the_netzdg_24_hour_clock_from_the_report()
     {
         var reporter = await pipeline.IssueKeyAsync(Organisation, "reporter");
@@ -353,7 +369,7 @@ public sealed class PipelineTests(PipelineFixture pipeline) : IClassFixture<Pipe
         var platform = "tg" + Guid.NewGuid().ToString("N")[..10];
         var ids = new List<Guid>();
         foreach (var text in new[] { "عميل السفارة", "hello", "spy of the embassy" })
-            ids.Add((await ReportAsync(reporter, UniqueUrl("list"), text, platform)).ContentId);
+            ids.Add((await ReportAsync(reporter, $"https://forum.example/list/{Guid.NewGuid():N}", text, platform)).ContentId);   // a site whose platform only the reporter can name
         await CaseWhenAsync(liaison, ids[0], Complete, "the first case");
         using (var removed = await pipeline.Reporting.SendAsync(PipelineFixture.Request(HttpMethod.Post, $"/api/v1/cases/{ids[0]}/platform-response", liaison, new { outcome = "removed" })))
             Assert.Equal(HttpStatusCode.OK, removed.StatusCode);
