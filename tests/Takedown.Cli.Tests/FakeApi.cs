@@ -10,6 +10,9 @@ public sealed record CannedResponse(int Status, string Body, string ContentType 
 
 public sealed record RecordedRequest(string Method, string Path, string? ApiKey, string? ContentType, string Body)
 {
+    /// <summary>The query string, with its leading '?' ("" when none).</summary>
+    public string Query { get; init; } = "";
+
     public JsonElement Json => JsonDocument.Parse(Body).RootElement;
 }
 
@@ -69,7 +72,10 @@ public sealed class FakeApi : IDisposable
                 context.Request.Url!.AbsolutePath,
                 context.Request.Headers["X-Api-Key"],
                 context.Request.ContentType,
-                await reader.ReadToEndAsync());
+                await reader.ReadToEndAsync())
+            {
+                Query = context.Request.Url.Query,
+            };
             requests.Enqueue(request);
 
             var response = Next($"{request.Method} {request.Path}")
