@@ -16,8 +16,14 @@ public sealed class ApiClient(HttpMessageHandler handler, string? apiKey) : IDis
 
     private readonly HttpClient http = new(handler, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(30) };
 
-    public async Task<ApiResponse<T>> SendAsync<T>(
-        HttpMethod method, ServiceEndpoint endpoint, string path, object? body, CancellationToken cancellationToken)
+    public Task<ApiResponse<T>> SendAsync<T>(
+        HttpMethod method, ServiceEndpoint endpoint, string path, object? body, CancellationToken cancellationToken) =>
+        SendContentAsync<T>(method, endpoint, path,
+            body is null ? null : new StringContent(JsonSerializer.Serialize(body, Json), Encoding.UTF8, "application/json"), cancellationToken);
+
+    /// <summary>Sends a body that is not JSON (a CSV or JSON-lines upload); the answer is still JSON.</summary>
+    public async Task<ApiResponse<T>> SendContentAsync<T>(
+        HttpMethod method, ServiceEndpoint endpoint, string path, HttpContent? content, CancellationToken cancellationToken)
     {
         var (url, status, text) = await SendRawAsync(method, endpoint, path, body, "application/json", cancellationToken);
         try
@@ -48,10 +54,7 @@ public sealed class ApiClient(HttpMessageHandler handler, string? apiKey) : IDis
         {
             request.Headers.Add("X-Api-Key", apiKey);
         }
-        if (body is not null)
-        {
-            request.Content = new StringContent(JsonSerializer.Serialize(body, Json), Encoding.UTF8, "application/json");
-        }
+        request.Content = content;
 
         string text;
         HttpResponseMessage response;

@@ -10,9 +10,11 @@ public sealed class CliOptions(Func<string, string?> environment)
 {
     public const string IngestUrlVariable = "TAKEDOWN_INGEST_URL";
     public const string ReportingUrlVariable = "TAKEDOWN_REPORTING_URL";
+    public const string ReuploadUrlVariable = "TAKEDOWN_REUPLOAD_URL";
     public const string ApiKeyVariable = "TAKEDOWN_API_KEY";
     public const string DefaultIngestUrl = "http://localhost:5101";
     public const string DefaultReportingUrl = "http://localhost:5104";
+    public const string DefaultReuploadUrl = "http://localhost:5103";
 
     public Option<string?> IngestUrl { get; } = new("--ingest-url")
     {
@@ -24,6 +26,13 @@ public sealed class CliOptions(Func<string, string?> environment)
     public Option<string?> ReportingUrl { get; } = new("--reporting-url")
     {
         Description = $"Reporting API base URL [env: {ReportingUrlVariable}, default: {DefaultReportingUrl}]",
+        HelpName = "url",
+        Recursive = true,
+    };
+
+    public Option<string?> ReuploadUrl { get; } = new("--reupload-url")
+    {
+        Description = $"ReuploadDetection API base URL (banks) [env: {ReuploadUrlVariable}, default: {DefaultReuploadUrl}]",
         HelpName = "url",
         Recursive = true,
     };
@@ -45,6 +54,7 @@ public sealed class CliOptions(Func<string, string?> environment)
     {
         root.Options.Add(IngestUrl);
         root.Options.Add(ReportingUrl);
+        root.Options.Add(ReuploadUrl);
         root.Options.Add(ApiKey);
         root.Options.Add(Json);
     }
@@ -54,6 +64,9 @@ public sealed class CliOptions(Func<string, string?> environment)
 
     public ServiceEndpoint Reporting(ParseResult parseResult) =>
         Resolve(parseResult, ReportingUrl, ReportingUrlVariable, DefaultReportingUrl);
+
+    public ServiceEndpoint Reupload(ParseResult parseResult) =>
+        Resolve(parseResult, ReuploadUrl, ReuploadUrlVariable, DefaultReuploadUrl);
 
     /// <summary>
     /// A command's own URL flag (e.g. <c>--service-url</c>) when given, else the Reporting URL: the service

@@ -13,6 +13,7 @@ public static class TakedownCli
             new CaseCommand(options, host),
             new AuditCommand(host),
             new ProjectionCommand(options, host),
+            new BankCommand(options, host),
             new ClassifyCommand(host),
             new ModelCommand(host),
         };

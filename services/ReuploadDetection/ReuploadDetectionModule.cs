@@ -1,4 +1,5 @@
 using MassTransit;
+using Takedown.EventStore.Projections;
 using Takedown.ReuploadDetection.Banks;
 using Takedown.ReuploadDetection.Fingerprinting;
 using Takedown.ServiceDefaults;
@@ -15,9 +16,19 @@ public static class ReuploadDetectionModule
             store.Events
                 .Map<ContentFingerprinted>("content-fingerprinted")
                 .Map<ReuploadMatched>("reupload-matched")
-                .Map<HashAdded>("hash-added");
-            store.ReadModelMigrations.AddRange(BankIndex.Migrations);
+                .Map<KnownHashMatched>("known-hash-matched")
+                .Map<HashAdded>("hash-added")
+                .Map<HashRemoved>("hash-removed");
+            store.ReadModelMigrations.AddRange(BankCatalogue.Migrations);
+            store.Projections.Add(new BankCatalogue(store.Schema), ProjectionLifecycle.Inline);
         });
+        builder.Services.AddOptions<BankOptions>().Bind(builder.Configuration.GetSection("Takedown:Banks"));
+        // The placeholder: the lead swaps in the multi-index PDQ search from Takedown.Fingerprints here.
+        builder.Services.AddSingleton<IPdqCandidateIndex, LinearPdqIndex>();
+        builder.Services.AddSingleton<BankMatcher>();
+        // Before the bus: the matcher is loaded before the first submission is consumed.
+        builder.Services.AddSingleton<BankFeed>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<BankFeed>());
         builder.AddTakedownBus(bus =>
         {
             bus.AddConsumer<FingerprintContentConsumer, TakedownConsumerDefinition<FingerprintContentConsumer>>();

@@ -113,6 +113,30 @@ public sealed record ReuploadDetected
     public required string Value { get; init; }
     public required int Distance { get; init; }
     public required DateTimeOffset DetectedAt { get; init; }
+    /// <summary>The bank that held the hash: "removed"; null from older publishers.</summary>
+    public string? Bank { get; init; }
+    /// <summary>The bank entry's label, e.g. "removed from youtube"; null from older publishers.</summary>
+    public string? Label { get; init; }
+}
+
+/// <summary>
+/// New content matches a hash from an imported hash list (a bank other than "removed"). Such hashes have no
+/// content of ours behind them, so this is not a <see cref="ReuploadDetected"/>.
+/// </summary>
+public sealed record KnownHashMatched
+{
+    public required Guid ContentId { get; init; }
+    public required string Bank { get; init; }
+    public required string Signal { get; init; }
+    /// <summary>The content's fingerprint value.</summary>
+    public required string Value { get; init; }
+    /// <summary>The banked value; differs from <see cref="Value"/> only for a near match (PDQ).</summary>
+    public required string MatchedValue { get; init; }
+    public required int Distance { get; init; }
+    public required string Label { get; init; }
+    /// <summary>Where the hash list came from, as given at import.</summary>
+    public required string Source { get; init; }
+    public required DateTimeOffset DetectedAt { get; init; }
 }
 
 /// <summary>The platform removed the content (confirmed by the platform, a liveness check or an analyst).</summary>

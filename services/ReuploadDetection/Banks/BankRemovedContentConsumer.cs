@@ -7,10 +7,12 @@ using Contracts = Takedown.Contracts;
 namespace Takedown.ReuploadDetection.Banks;
 
 /// <summary>Once a platform removed content, its fingerprints enter the REMOVED bank so re-uploads are caught.</summary>
-public sealed class BankRemovedContentConsumer(EventStore.EventStore store, TimeProvider time) : IConsumer<Contracts.TakedownConfirmed>
+public sealed class BankRemovedContentConsumer(EventStore.EventStore store, BankMatcher matcher, TimeProvider time) : IConsumer<Contracts.TakedownConfirmed>
 {
-    public Task Consume(ConsumeContext<Contracts.TakedownConfirmed> context) =>
-        store.ConsumeOnceAsync(context, "reupload-bank-removed-content", async session =>
+    public async Task Consume(ConsumeContext<Contracts.TakedownConfirmed> context)
+    {
+        (HashAdded[] Added, long Version)? committed = null;
+        await store.ConsumeOnceAsync(context, "reupload-bank-removed-content", async session =>
         {
             var m = context.Message;
             var ct = context.CancellationToken;
@@ -20,17 +22,28 @@ public sealed class BankRemovedContentConsumer(EventStore.EventStore store, Time
             if (fingerprinted.State is null)
                 throw new ContentNotFingerprintedYet(m.ContentId);
 
+            // A second confirmation (platform, then a liveness check) must not bank the same hashes twice.
+            await BankCatalogue.LockAsync(session, Bank.Removed, ct);
+            var banked = await BankCatalogue.ExistingAsync(session, Bank.Removed, m.ContentId,
+                [.. fingerprinted.State.Fingerprints.Select(f => (f.Signal, f.Value))], ct);
             var now = time.GetUtcNow();
             var added = fingerprinted.State.Fingerprints
-                .Select(f => new HashAdded(BankIndex.RemovedBank, f.Signal, f.Value, m.ContentId, $"removed from {m.Platform}", m.Source, now))
+                .Where(f => !banked.Contains((f.Signal, f.Value)))
+                .Select(f => new HashAdded(Bank.Removed, f.Signal, f.Value, m.ContentId, $"removed from {m.Platform}", m.Source, now))
                 .ToArray();
             if (added.Length == 0)
                 return;
 
-            await session.AppendAsync($"bank-{BankIndex.RemovedBank}", ExpectedVersion.Any, added, ct);
-            foreach (var hash in added)
-                await BankIndex.AddAsync(session, hash, ct);
+            var version = await session.AppendAsync(Bank.StreamId(Bank.Removed), ExpectedVersion.Any, added, ct);
+            committed = (added, version);
         });
+        // Committed by now; the feed would bring these within its poll interval, this replica need not wait.
+        if (committed is var (hashes, last))
+        {
+            for (var i = 0; i < hashes.Length; i++)
+                matcher.Add(hashes[i], last - hashes.Length + i + 1);
+        }
+    }
 }
 
 public sealed class ContentNotFingerprintedYet(Guid contentId) : Exception($"Content {contentId} has not been fingerprinted yet.");

@@ -1,4 +1,5 @@
 using MassTransit;
+using Microsoft.Extensions.Options;
 using Takedown.EventStore;
 using Takedown.ReuploadDetection.Banks;
 using Takedown.ServiceDefaults.Messaging;
@@ -7,8 +8,9 @@ using Contracts = Takedown.Contracts;
 
 namespace Takedown.ReuploadDetection.Fingerprinting;
 
-/// <summary>Fingerprints every submission and checks it against the bank of removed content.</summary>
-public sealed class FingerprintContentConsumer(EventStore.EventStore store, TimeProvider time) : IConsumer<Contracts.ContentSubmitted>
+/// <summary>Fingerprints every submission and checks it, and its URL, against every bank.</summary>
+public sealed class FingerprintContentConsumer(EventStore.EventStore store, BankMatcher matcher, IOptions<BankOptions> options, TimeProvider time)
+    : IConsumer<Contracts.ContentSubmitted>
 {
     public Task Consume(ConsumeContext<Contracts.ContentSubmitted> context) =>
         store.ConsumeOnceAsync(context, "reupload-fingerprint-content", async session =>
@@ -24,8 +26,17 @@ public sealed class FingerprintContentConsumer(EventStore.EventStore store, Time
             if (current.State is null || !current.State.SequenceEqual(fingerprints))
                 events.Add(new ContentFingerprinted(m.ContentId, fingerprints, now));
 
-            var matches = await BankIndex.FindRemovedAsync(session, m.ContentId, fingerprints, ct);
-            events.AddRange(matches.Select(match => new ReuploadMatched(m.ContentId, match.ContentId, BankIndex.RemovedBank, match.Signal, match.Value, now)));
+            var matches = matcher.Match([.. fingerprints.Select(f => (f.Signal, f.Value)), (Signals.Url, m.CanonicalUrl)], options.Value.PdqMaxDistance);
+            // One re-upload per removed content (its closest hash), never the content itself; one match per imported entry.
+            events.AddRange(matches
+                .Where(match => match.Entry.ContentId is { } matched && matched != m.ContentId)
+                .GroupBy(match => match.Entry.ContentId!.Value)
+                .Select(g => g.First())
+                .Select(match => new ReuploadMatched(m.ContentId, match.Entry.ContentId!.Value, match.Entry.Bank, match.Signal, match.Value, now, match.Distance)));
+            events.AddRange(matches
+                .Where(match => match.Entry.ContentId is null)
+                .Select(match => new KnownHashMatched(m.ContentId, match.Entry.Bank, match.Signal, match.Value, match.Entry.Value, match.Distance,
+                    match.Entry.Label, match.Entry.Source, now)));
             if (events.Count == 0)
                 return;
 
@@ -39,12 +50,21 @@ public sealed class FingerprintContentConsumer(EventStore.EventStore store, Time
             }
             foreach (var match in events.OfType<ReuploadMatched>())
             {
+                var label = matches.First(x => x.Entry.ContentId == match.MatchedContentId).Entry.Label;
                 await session.StageAsync(new Contracts.ReuploadDetected
                 {
                     ContentId = match.ContentId, MatchedContentId = match.MatchedContentId, Signal = match.Signal,
-                    Value = match.Value, Distance = 0, DetectedAt = match.MatchedAt,
+                    Value = match.Value, Distance = match.Distance, DetectedAt = match.MatchedAt, Bank = match.Bank, Label = label,
                 }, ct);
                 TakedownTelemetry.ReuploadsDetected.Add(1, new KeyValuePair<string, object?>("signal", match.Signal));
+            }
+            foreach (var match in events.OfType<KnownHashMatched>())
+            {
+                await session.StageAsync(new Contracts.KnownHashMatched
+                {
+                    ContentId = match.ContentId, Bank = match.Bank, Signal = match.Signal, Value = match.Value, MatchedValue = match.MatchedValue,
+                    Distance = match.Distance, Label = match.Label, Source = match.Source, DetectedAt = match.MatchedAt,
+                }, ct);
             }
         });
 }

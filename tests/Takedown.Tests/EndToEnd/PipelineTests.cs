@@ -233,6 +233,39 @@ public sealed class PipelineTests(PipelineFixture pipeline) : IClassFixture<Pipe
     }
 
     [Fact]
+    public async Task A_report_whose_url_and_text_are_on_an_imported_hash_list_is_matched_against_that_list()
+    {
+        var reporter = await pipeline.IssueKeyAsync(Organisation, "reporter");
+        var analyst = await pipeline.IssueKeyAsync("takedown-analysts", "analyst");
+        var url = UniqueUrl("posts");
+        const string text = "نص معروف من قائمة خارجية";
+        var bank = "list-" + Guid.NewGuid().ToString("N")[..8];
+        using (var import = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/banks/{bank}/hashes:import")
+               {
+                   Content = new StringContent($"signal,hash,label,source\nurl,{url},known post,tat\n", System.Text.Encoding.UTF8, "text/csv"),
+               })
+        {
+            import.Headers.Add("X-Api-Key", analyst);
+            using var imported = await pipeline.Reupload.SendAsync(import);
+            Assert.Equal(HttpStatusCode.OK, imported.StatusCode);
+        }
+        using (var lookup = await pipeline.Reupload.SendAsync(PipelineFixture.Request(HttpMethod.Post, "/api/v1/match", analyst, new { text })))
+            Assert.Equal(HttpStatusCode.OK, lookup.StatusCode);
+
+        var accepted = await ReportAsync(reporter, url, text + " " + Guid.NewGuid());
+
+        var matched = await Eventually.UntilAsync(async () =>
+        {
+            await using var command = pipeline.Database.DataSource.CreateCommand(
+                "SELECT data->>'bank', data->>'signal', data->>'label', data->>'source', (data->>'distance')::int FROM reupload.events WHERE stream_id = @s AND type = 'known-hash-matched'");
+            command.Parameters.AddWithValue("s", $"fingerprint-{accepted.ContentId}");
+            await using var reader = await command.ExecuteReaderAsync();
+            return await reader.ReadAsync() ? (reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4)) : default;
+        }, m => m != default, what: "the imported-list match");
+        Assert.Equal((bank, "url", "known post", "tat", 0), matched);
+    }
+
+    [Fact]
     public async Task A_message_that_cannot_be_read_goes_to_the_error_queue()
     {
         const string queue = "classification-classify-content";
@@ -494,7 +527,7 @@ public sealed class PipelineTests(PipelineFixture pipeline) : IClassFixture<Pipe
 
     private async Task<long> BankedHashesAsync(Guid contentId)
     {
-        await using var command = pipeline.Database.DataSource.CreateCommand("SELECT count(*) FROM reupload.bank_hashes WHERE content_id = @id");
+        await using var command = pipeline.Database.DataSource.CreateCommand("SELECT count(*) FROM reupload.bank_entries WHERE content_id = @id");
         command.Parameters.AddWithValue("id", contentId);
         return (long)(await command.ExecuteScalarAsync())!;
     }

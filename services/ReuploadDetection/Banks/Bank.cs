@@ -1,0 +1,111 @@
+using System.Text.RegularExpressions;
+using Takedown.ReuploadDetection.Fingerprinting;
+
+namespace Takedown.ReuploadDetection.Banks;
+
+/// <summary>A hash entered a bank (the REMOVED bank, or an imported hash list), in the stream "bank-{name}".</summary>
+public sealed record HashAdded(string Bank, string Signal, string Value, Guid? ContentId, string Label, string Source, DateTimeOffset AddedAt);
+
+/// <summary>A hash left a bank (every entry of it, whichever content it came from): it no longer matches.</summary>
+public sealed record HashRemoved(string Bank, string Signal, string Value, string RemovedBy, DateTimeOffset RemovedAt);
+
+/// <summary>One hash of a bank: what an import row or a removed content's fingerprint becomes.</summary>
+public sealed record BankHash(string Signal, string Value, string Label, string Source);
+
+public static partial class Bank
+{
+    /// <summary>Fed by confirmed takedowns; imports go to other banks.</summary>
+    public const string Removed = "removed";
+
+    public const int MaxLabelLength = 200;
+    public const int MaxSourceLength = 200;
+    private const int MaxUrlLength = 4096;
+    private const int MaxTextMinHashDigits = 2048;
+
+    public static string StreamId(string bank) => $"bank-{bank}";
+
+    public static bool IsValidName(string? name) => name is not null && Name().IsMatch(name);
+
+    public const string NameRule = "A bank name is 1 to 64 characters: lower-case letters, digits and '-'.";
+
+    public static readonly IReadOnlyList<string> KnownSignals =
+        [Signals.Pdq, Signals.MediaSha256, Signals.MediaMd5, Signals.TextSha256, Signals.TextMinHash, Signals.Url];
+
+    /// <summary>
+    /// Checks one hash for its signal and puts the value in the form matching compares: lower-case hex, or for
+    /// <c>url</c> an absolute http(s) URL with lower-case scheme and host and no fragment. Null when valid.
+    /// </summary>
+    public static string? Validate(string? signal, string? value, string? label, string? source, out BankHash hash)
+    {
+        hash = new BankHash("", "", "", "");
+        signal = signal?.Trim().ToLowerInvariant();
+        value = value?.Trim();
+        if (string.IsNullOrEmpty(signal))
+            return "signal is required.";
+        if (string.IsNullOrEmpty(value))
+            return "hash is required.";
+        if ((label?.Length ?? 0) > MaxLabelLength)
+            return $"label is longer than {MaxLabelLength} characters.";
+        if ((source?.Length ?? 0) > MaxSourceLength)
+            return $"source is longer than {MaxSourceLength} characters.";
+
+        string? normalised;
+        switch (signal)
+        {
+            case Signals.Pdq or Signals.MediaSha256 or Signals.TextSha256:
+                normalised = Hex(value, 64);
+                if (normalised is null)
+                    return $"a {signal} hash is 64 hexadecimal digits.";
+                break;
+            case Signals.MediaMd5:
+                normalised = Hex(value, 32);
+                if (normalised is null)
+                    return "a media-md5 hash is 32 hexadecimal digits.";
+                break;
+            case Signals.TextMinHash:
+                normalised = value.Length is > 0 and <= MaxTextMinHashDigits && value.Length % 2 == 0 ? Hex(value, value.Length) : null;
+                if (normalised is null)
+                    return $"a {Signals.TextMinHash} hash is an even number of hexadecimal digits, at most {MaxTextMinHashDigits}.";
+                break;
+            case Signals.Url:
+                normalised = Url(value);
+                if (normalised is null)
+                    return $"a url is an absolute http or https URL of at most {MaxUrlLength} characters.";
+                break;
+            default:
+                return $"unknown signal '{signal}'; one of {string.Join(", ", KnownSignals)}.";
+        }
+        hash = new BankHash(signal, normalised, label?.Trim() ?? "", source?.Trim() ?? "");
+        return null;
+    }
+
+    private static string? Hex(string value, int digits)
+    {
+        if (value.Length != digits)
+            return null;
+        foreach (var c in value)
+        {
+            if (!char.IsAsciiHexDigit(c))
+                return null;
+        }
+        return value.ToLowerInvariant();
+    }
+
+    private static string? Url(string value)
+    {
+        if (value.Length > MaxUrlLength || !Uri.TryCreate(value, UriKind.Absolute, out var uri)
+            || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || string.IsNullOrEmpty(uri.Host))
+            return null;
+        var builder = new UriBuilder(uri)
+        {
+            Scheme = uri.Scheme.ToLowerInvariant(),
+            Host = uri.IdnHost.ToLowerInvariant(),
+            Port = uri.IsDefaultPort ? -1 : uri.Port,
+            Fragment = "",
+        };
+        return builder.Uri.AbsoluteUri;
+    }
+
+    [GeneratedRegex("^[a-z0-9-]{1,64}$")]
+    private static partial Regex Name();
+}

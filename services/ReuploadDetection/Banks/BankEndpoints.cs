@@ -1,0 +1,165 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Takedown.EventStore;
+using Takedown.ServiceDefaults.Auth;
+using Takedown.ServiceDefaults.Http;
+
+namespace Takedown.ReuploadDetection.Banks;
+
+public sealed record RejectedRow(long Row, string Error);
+
+/// <param name="LastRow">The last row read; a client that sends a file in pieces resumes after it.</param>
+/// <param name="RejectedTotal">Every rejected row; <paramref name="Rejected"/> lists the first of them.</param>
+public sealed record ImportSummary(string Bank, long Accepted, long Duplicates, IReadOnlyList<RejectedRow> Rejected, long RejectedTotal, long? LastRow);
+
+public static class BankEndpoints
+{
+    public static IEndpointRouteBuilder MapBanks(this IEndpointRouteBuilder app)
+    {
+        var limits = app.ServiceProvider.GetRequiredService<IOptions<BankOptions>>().Value;
+        var banks = app.MapGroup("/api/v1/banks").WithTags("Banks").RequireAuthorization(Policies.Analyse);
+
+        banks.MapPost("/{bank}/hashes:import", ImportAsync)
+            .WithMetadata(new RequestSizeLimitAttribute(limits.MaxImportBytes))
+            .WithSummary("Import a hash list (text/csv with header signal,hash,label,source, or application/x-ndjson); rows already banked are skipped.")
+            .Produces<ImportSummary>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        banks.MapDelete("/{bank}/hashes/{signal}/{**hash}", RemoveAsync)
+            .WithSummary("Remove a hash from a bank (every entry of it); it stops matching at once.")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        banks.MapGet("", ListAsync)
+            .WithSummary("Every bank with its hash counts per signal.")
+            .Produces<IReadOnlyList<BankSummary>>();
+        banks.MapGet("/{bank}", GetAsync)
+            .WithSummary("One bank's hash counts per signal, stream version and last change.")
+            .Produces<BankSummary>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return app;
+    }
+
+    private static async Task<IResult> ImportAsync(
+        string bank, long? firstRow, HttpContext http, EventStore.EventStore store, BankMatcher matcher, TimeProvider time,
+        IOptions<BankOptions> options, CancellationToken ct)
+    {
+        if (!Bank.IsValidName(bank))
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["bank"] = [Bank.NameRule] });
+        if (bank == Bank.Removed)
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["bank"] = ["The removed bank is fed by confirmed takedowns only; import into another bank."] });
+        if (firstRow is < 1)
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["firstRow"] = ["Rows are numbered from 1."] });
+        var contentType = http.Request.ContentType;
+        var csv = HashListReader.IsCsv(contentType);
+        if (!csv && !HashListReader.IsNdjson(contentType))
+        {
+            return Results.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported hash list format.",
+                detail: $"Send text/csv (header signal,hash,label,source) or {HashListReader.Ndjson} (one {{\"signal\",\"hash\",\"label\",\"source\"}} per line).");
+        }
+
+        var limits = options.Value;
+        var import = new BankImport(store, matcher, http.ToEventContext(), time, bank);
+        var rejected = new List<RejectedRow>();
+        long rejectedTotal = 0;
+        long? lastRow = null;
+        try
+        {
+            await foreach (var row in HashListReader.ReadAsync(http.Request.Body, csv, firstRow, ct))
+            {
+                lastRow = row.Row;
+                if (row.Hash is null)
+                {
+                    rejectedTotal++;
+                    if (rejected.Count < limits.MaxReportedErrors)
+                        rejected.Add(new RejectedRow(row.Row, row.Error!));
+                    continue;
+                }
+                await import.AddAsync(row.Hash, limits.ImportBatchRows, ct);
+            }
+        }
+        catch (HashListHeaderException e)
+        {
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["body"] = [e.Message] });
+        }
+        await import.FlushAsync(ct);
+        return Results.Ok(new ImportSummary(bank, import.Accepted, import.Duplicates, rejected, rejectedTotal, lastRow));
+    }
+
+    private static async Task<IResult> RemoveAsync(
+        string bank, string signal, string hash, HttpContext http, EventStore.EventStore store, BankMatcher matcher, TimeProvider time, CancellationToken ct)
+    {
+        if (!Bank.IsValidName(bank))
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["bank"] = [Bank.NameRule] });
+        if (Bank.Validate(signal, Uri.UnescapeDataString(hash), null, null, out var banked) is { } error)
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["hash"] = [error] });
+
+        await using var session = await store.BeginAsync(http.ToEventContext(), ct);
+        await BankCatalogue.LockAsync(session, bank, ct);
+        if (!await BankCatalogue.ContainsAsync(session, bank, banked.Signal, banked.Value, ct))
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Hash not in bank.", detail: $"Bank '{bank}' holds no {banked.Signal} hash {banked.Value}.");
+        var removed = new HashRemoved(bank, banked.Signal, banked.Value, http.User.Actor(), time.GetUtcNow());
+        var version = await session.AppendAsync(Bank.StreamId(bank), ExpectedVersion.Any, [removed], ct);
+        await session.CommitAsync(ct);
+        matcher.Remove(removed, version);
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> ListAsync(EventStore.EventStore store, CancellationToken ct) =>
+        Results.Ok(await BankCatalogue.SummariesAsync(store.DataSource, store.Schema, null, ct));
+
+    private static async Task<IResult> GetAsync(string bank, EventStore.EventStore store, CancellationToken ct)
+    {
+        if (!Bank.IsValidName(bank))
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["bank"] = [Bank.NameRule] });
+        var found = await BankCatalogue.SummariesAsync(store.DataSource, store.Schema, bank, ct);
+        return found.Count == 1
+            ? Results.Ok(found[0])
+            : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such bank.", detail: $"There is no bank '{bank}'.");
+    }
+}
+
+/// <summary>
+/// Appends an import's good rows in transactions of a fixed size, each de-duplicated against the bank under the
+/// bank's lock, and hands each committed batch to the matcher at once (the feed would bring it within its poll
+/// interval; this replica should not wait for that).
+/// </summary>
+public sealed class BankImport(EventStore.EventStore store, BankMatcher matcher, EventContext context, TimeProvider time, string bank)
+{
+    private readonly List<BankHash> _pending = [];
+
+    public long Accepted { get; private set; }
+    public long Duplicates { get; private set; }
+
+    public async Task AddAsync(BankHash hash, int batchRows, CancellationToken ct)
+    {
+        _pending.Add(hash);
+        if (_pending.Count >= batchRows)
+            await FlushAsync(ct);
+    }
+
+    public async Task FlushAsync(CancellationToken ct)
+    {
+        if (_pending.Count == 0)
+            return;
+        await using var session = await store.BeginAsync(context, ct);
+        await BankCatalogue.LockAsync(session, bank, ct);
+        var keys = _pending.Select(h => (h.Signal, h.Value)).Distinct().ToArray();
+        var seen = await BankCatalogue.ExistingAsync(session, bank, null, keys, ct);
+        var now = time.GetUtcNow();
+        var added = new List<HashAdded>();
+        foreach (var hash in _pending)
+        {
+            if (seen.Add((hash.Signal, hash.Value)))
+                added.Add(new HashAdded(bank, hash.Signal, hash.Value, null, hash.Label, hash.Source, now));
+        }
+        Duplicates += _pending.Count - added.Count;
+        _pending.Clear();
+        if (added.Count == 0)
+            return;
+        var version = await session.AppendAsync(Bank.StreamId(bank), ExpectedVersion.Any, added, ct);
+        await session.CommitAsync(ct);
+        Accepted += added.Count;
+        for (var i = 0; i < added.Count; i++)
+            matcher.Add(added[i], version - added.Count + i + 1);
+    }
+}

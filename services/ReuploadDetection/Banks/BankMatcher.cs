@@ -1,0 +1,173 @@
+using Takedown.Fingerprints;
+using Takedown.ReuploadDetection.Fingerprinting;
+
+namespace Takedown.ReuploadDetection.Banks;
+
+/// <summary>One banked hash: from the REMOVED bank (with the content it came from) or from an imported list.</summary>
+public sealed record BankEntry(string Bank, string Signal, string Value, Guid? ContentId, string Label, string Source);
+
+/// <summary>A queried hash that matched a bank entry, and how far apart they are (0 for every exact signal).</summary>
+public sealed record BankMatch(string Signal, string Value, BankEntry Entry, int Distance);
+
+/// <summary>
+/// Where PDQ hashes are searched by Hamming distance. <see cref="BankMatcher"/> calls Add and Remove under its
+/// write lock and Query under its read lock, so Query must be safe for concurrent readers.
+/// </summary>
+public interface IPdqCandidateIndex
+{
+    void Add(PdqHash hash, long entryId);
+    void Remove(long entryId);
+    IReadOnlyList<(long EntryId, int Distance)> Query(PdqHash hash, int maxDistance);
+}
+
+/// <summary>
+/// The placeholder PDQ index: compares the query with every banked hash. Correct, and slow once banks hold
+/// hundreds of thousands of PDQ hashes; the multi-index from Takedown.Fingerprints replaces it.
+/// </summary>
+public sealed class LinearPdqIndex : IPdqCandidateIndex
+{
+    private readonly Dictionary<long, PdqHash> _hashes = [];
+
+    public void Add(PdqHash hash, long entryId) => _hashes[entryId] = hash;
+
+    public void Remove(long entryId) => _hashes.Remove(entryId);
+
+    public IReadOnlyList<(long EntryId, int Distance)> Query(PdqHash hash, int maxDistance)
+    {
+        var found = new List<(long, int)>();
+        foreach (var (id, banked) in _hashes)
+        {
+            var distance = banked.Distance(hash);
+            if (distance <= maxDistance)
+                found.Add((id, distance));
+        }
+        return found;
+    }
+}
+
+/// <summary>
+/// Every bank in memory, so matching a submission costs no database round trip: exact signals in a dictionary,
+/// PDQ through <see cref="IPdqCandidateIndex"/>. Fed by <see cref="BankFeed"/> (the catalogue at start-up, then the
+/// bank streams' new events) and directly by the endpoints that append to banks.
+/// Changes may arrive twice and out of stream order (the feed reads in commit order, the endpoints apply right
+/// after their commit), so each carries its stream version: an entry exists when its latest HashAdded is newer
+/// than the latest HashRemoved of its (bank, signal, value).
+/// </summary>
+public sealed class BankMatcher(IPdqCandidateIndex pdq)
+{
+    private readonly ReaderWriterLockSlim _lock = new();
+    private readonly Dictionary<EntryKey, (long Id, long Version, BankEntry Entry)> _entries = [];
+    private readonly Dictionary<(string Signal, string Value), HashSet<EntryKey>> _bySignal = [];
+    private readonly Dictionary<long, EntryKey> _byId = [];
+    private readonly Dictionary<(string Bank, string Signal, string Value), long> _removedAt = [];
+    private long _nextId;
+
+    private readonly record struct EntryKey(string Bank, string Signal, string Value, Guid? ContentId);
+
+    public int Count
+    {
+        get
+        {
+            _lock.EnterReadLock();
+            try { return _entries.Count; }
+            finally { _lock.ExitReadLock(); }
+        }
+    }
+
+    public void Add(HashAdded added, long version) =>
+        Add(new BankEntry(added.Bank, added.Signal, added.Value, added.ContentId, added.Label, added.Source), version);
+
+    public void Add(BankEntry entry, long version)
+    {
+        var key = new EntryKey(entry.Bank, entry.Signal, entry.Value, entry.ContentId);
+        _lock.EnterWriteLock();
+        try
+        {
+            if (_removedAt.TryGetValue((entry.Bank, entry.Signal, entry.Value), out var removedAt) && removedAt >= version)
+                return;
+            if (_entries.TryGetValue(key, out var current))
+            {
+                if (current.Version >= version)
+                    return;
+                Forget(key, current.Id, entry.Signal);
+            }
+            var id = ++_nextId;
+            _entries[key] = (id, version, entry);
+            _byId[id] = key;
+            if (!_bySignal.TryGetValue((entry.Signal, entry.Value), out var keys))
+                _bySignal[(entry.Signal, entry.Value)] = keys = [];
+            keys.Add(key);
+            if (entry.Signal == Signals.Pdq && PdqHash.TryParse(entry.Value, 0, out var hash))
+                pdq.Add(hash, id);
+        }
+        finally { _lock.ExitWriteLock(); }
+    }
+
+    public void Remove(HashRemoved removed, long version) => Remove(removed.Bank, removed.Signal, removed.Value, version);
+
+    public void Remove(string bank, string signal, string value, long version)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            if (_removedAt.TryGetValue((bank, signal, value), out var removedAt) && removedAt >= version)
+                return;
+            _removedAt[(bank, signal, value)] = version;
+            if (!_bySignal.TryGetValue((signal, value), out var keys))
+                return;
+            foreach (var key in keys.Where(k => k.Bank == bank).ToArray())
+            {
+                var current = _entries[key];
+                if (current.Version < version)
+                    Forget(key, current.Id, signal);
+            }
+        }
+        finally { _lock.ExitWriteLock(); }
+    }
+
+    private void Forget(EntryKey key, long id, string signal)
+    {
+        _entries.Remove(key);
+        _byId.Remove(id);
+        if (_bySignal.TryGetValue((key.Signal, key.Value), out var keys))
+        {
+            keys.Remove(key);
+            if (keys.Count == 0)
+                _bySignal.Remove((key.Signal, key.Value));
+        }
+        if (signal == Signals.Pdq)
+            pdq.Remove(id);
+    }
+
+    /// <summary>Every bank entry each hash matches: exactly, or for PDQ within <paramref name="maxPdqDistance"/>.</summary>
+    public IReadOnlyList<BankMatch> Match(IEnumerable<(string Signal, string Value)> hashes, int maxPdqDistance)
+    {
+        var matches = new List<BankMatch>();
+        _lock.EnterReadLock();
+        try
+        {
+            foreach (var (signal, value) in hashes.Distinct())
+            {
+                if (signal == Signals.Pdq)
+                {
+                    if (!PdqHash.TryParse(value, 0, out var hash))
+                        continue;
+                    foreach (var (id, distance) in pdq.Query(hash, maxPdqDistance))
+                    {
+                        if (_byId.TryGetValue(id, out var key))
+                            matches.Add(new BankMatch(signal, value, _entries[key].Entry, distance));
+                    }
+                }
+                else if (_bySignal.TryGetValue((signal, value), out var keys))
+                {
+                    matches.AddRange(keys
+                        .OrderBy(key => key.Bank, StringComparer.Ordinal).ThenBy(key => key.ContentId)
+                        .Select(key => new BankMatch(signal, value, _entries[key].Entry, 0)));
+                }
+            }
+        }
+        finally { _lock.ExitReadLock(); }
+        // Closest first; among equals, in the order the hashes were asked for (a stable sort).
+        return [.. matches.OrderBy(m => m.Distance)];
+    }
+}

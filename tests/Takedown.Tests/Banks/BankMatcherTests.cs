@@ -1,0 +1,64 @@
+extern alias reupload;
+
+using reupload::Takedown.ReuploadDetection.Banks;
+
+namespace Takedown.Tests.Banks;
+
+/// <summary>The matcher receives the same change twice and out of stream order (the feed and the writer both apply it).</summary>
+public sealed class BankMatcherTests
+{
+    private const string Sha = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    private static readonly DateTimeOffset At = new(2025, 3, 1, 10, 0, 0, TimeSpan.Zero);
+
+    private static HashAdded Added(string bank, Guid? content = null, string label = "l") => new(bank, "media-sha256", Sha, content, label, "s", At);
+
+    private static HashRemoved Removed(string bank) => new(bank, "media-sha256", Sha, "api-key:x@y", At);
+
+    private static IReadOnlyList<BankMatch> Match(BankMatcher matcher) => matcher.Match([("media-sha256", Sha)], 31);
+
+    [Fact]
+    public void An_older_addition_arriving_after_a_removal_does_not_bring_the_hash_back()
+    {
+        var matcher = new BankMatcher(new LinearPdqIndex());
+        matcher.Remove(Removed("gifct"), version: 2);
+        matcher.Add(Added("gifct"), version: 1);
+
+        Assert.Empty(Match(matcher));
+
+        matcher.Add(Added("gifct", label: "again"), version: 3);
+        Assert.Equal("again", Assert.Single(Match(matcher)).Entry.Label);
+    }
+
+    [Fact]
+    public void A_removal_takes_every_entry_of_the_hash_in_that_bank_and_only_there()
+    {
+        var matcher = new BankMatcher(new LinearPdqIndex());
+        var first = Guid.NewGuid();
+        var second = Guid.NewGuid();
+        matcher.Add(Added("removed", first), 1);
+        matcher.Add(Added("removed", second), 2);
+        matcher.Add(Added("gifct"), 1);
+        matcher.Add(Added("removed", first), 1); // the feed replaying what the writer applied
+
+        Assert.Equal(3, matcher.Count);
+        matcher.Remove(Removed("removed"), 3);
+
+        Assert.Equal("gifct", Assert.Single(Match(matcher)).Entry.Bank);
+        Assert.Equal(1, matcher.Count);
+    }
+
+    [Fact]
+    public void Pdq_matches_within_the_distance_and_a_removed_pdq_hash_leaves_the_index()
+    {
+        var matcher = new BankMatcher(new LinearPdqIndex());
+        var banked = new string('0', 64);
+        var threeBitsAway = "7" + new string('0', 63);
+        matcher.Add(new HashAdded("gifct", "pdq", banked, null, "l", "s", At), 1);
+
+        Assert.Equal(3, Assert.Single(matcher.Match([("pdq", threeBitsAway)], 31)).Distance);
+        Assert.Empty(matcher.Match([("pdq", threeBitsAway)], 2));
+
+        matcher.Remove("gifct", "pdq", banked, 2);
+        Assert.Empty(matcher.Match([("pdq", banked)], 31));
+    }
+}
