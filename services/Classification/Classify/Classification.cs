@@ -24,7 +24,10 @@ public sealed record ContentClassified(
     DateTimeOffset ClassifiedAt,
     string? Regime = null,
     DateTimeOffset? DueAt = null,
-    DateTimeOffset? ClockStartsAt = null) : IClassificationEvent;
+    DateTimeOffset? ClockStartsAt = null,
+    TimeSpan? Allowed = null,
+    string? RemovalOrderRegime = null,
+    TimeSpan? RemovalOrderAllowed = null) : IClassificationEvent;
 
 /// <param name="OverriddenBy">The acting API key, as recorded in event metadata.</param>
 public sealed record ClassificationOverridden(
@@ -76,8 +79,11 @@ public sealed record Classification(string? Category, string? Severity, string? 
         var result = ContentTriage.Classify(c.Text);
         // The notice type is unknown until a notice is sent, so only the jurisdiction, category and severity decide here.
         var clock = policy.Decide(c.Jurisdiction, result.Category, result.Severity, noticeType: null, c.Platform, c.ClockStartsAt);
+        // Reporting starts the clock itself (at the notice, or at the order) and needs both durations for that.
+        var order = policy.Decide(c.Jurisdiction, result.Category, result.Severity, NoticeTypes.RemovalOrder, c.Platform, c.ClockStartsAt);
         return new(c.ContentId, c.ReportId, result.Category, result.Severity, result.Confidence, result.Language,
-            result.Explanation, ContentTriage.ModelVersion, HashOf(c.Text), c.Now, clock.Regime, clock.DueAt, c.ClockStartsAt);
+            result.Explanation, ContentTriage.ModelVersion, HashOf(c.Text), c.Now, clock.Regime, clock.DueAt, c.ClockStartsAt,
+            clock.Allowed, order.Regime, order.Allowed);
     }
 
     private static string HashOf(string? text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text ?? "")));
