@@ -77,18 +77,23 @@ public sealed class PipelineTests(PipelineFixture pipeline) : IClassFixture<Pipe
     }
 
     [Fact]
-    public async Task Propaganda_reported_in_germany_runs_on_the_netzdg_24_hour_clock_from_the_report()
+    public async Task Propaganda_reported_in_germany_runs_on_the_netzdg_24_hour_clock_from_the_first_notice()
     {
         var reporter = await pipeline.IssueKeyAsync(Organisation, "reporter");
         var analyst = await pipeline.IssueKeyAsync("takedown-analysts", "analyst");
+        var liaison = await pipeline.IssueKeyAsync(Organisation, "liaison");
         var accepted = await ReportAsync(reporter, UniqueUrl("posts"), "الدولة الإسلامية باقية وتتمدد", jurisdiction: "DE");
 
-        var found = (await CaseWhenAsync(analyst, accepted.ContentId, c => Complete(c) && c.DueAt is not null, "the classified case with its clock"))!;
-
+        var found = (await CaseWhenAsync(analyst, accepted.ContentId, c => Complete(c) && c.Regime is not null, "the classified case"))!;
         Assert.Equal(("terrorist-propaganda", "P1"), (found.Category, found.Severity));
         Assert.Equal("de-netzdg-manifestly-unlawful", found.Regime);
-        // Until notices exist the clock starts at the report that was classified (the only report here).
-        Assert.Equal(found.FirstReportedAt!.Value.AddHours(24), found.DueAt);
+        Assert.Null(found.DueAt);   // the law starts the clock at the notice, and none was sent yet
+
+        var sentAt = new DateTimeOffset(DateTimeOffset.UtcNow.AddMinutes(-10).UtcTicks / 10_000_000 * 10_000_000, TimeSpan.Zero);
+        using var notice = await pipeline.Reporting.SendAsync(PipelineFixture.Request(HttpMethod.Post, $"/api/v1/cases/{accepted.ContentId}/notices", liaison,
+            new { channel = "email", reference = "m-de-1", sentAt }));
+        var noticed = (await notice.Content.ReadFromJsonAsync<CaseResponse>())!;
+        Assert.Equal(("de-netzdg-manifestly-unlawful", sentAt.AddHours(24)), (noticed.Regime, noticed.DueAt));
     }
 
     [Fact]
@@ -193,6 +198,7 @@ public sealed class PipelineTests(PipelineFixture pipeline) : IClassFixture<Pipe
 
         Assert.Equal([original.ContentId], reuploadCase.ReuploadOf);
         Assert.Contains(reuploadCase.Timeline, t => t.Type == "ReuploadLinked" && t.Summary == $"Re-upload of removed content {original.ContentId} (text-sha256)");
+        Assert.Contains(reuploadCase.Timeline, t => t.Type == "Escalated" && t.Summary == $"Escalated to analysts: re-upload of removed content {original.ContentId}");
     }
 
     [Fact]
