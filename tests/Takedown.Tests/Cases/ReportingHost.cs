@@ -97,10 +97,11 @@ public static class Seed
         new(contentId, "terrorist-propaganda", "P1", 0.9, ["test"], "keyword-rules/1", at, regime, at + allowed, allowed, "eu-2021-784-removal-order", TimeSpan.FromHours(1));
 
     /// <summary>Report, classification and (when given) a notice: the notice starts the clock.</summary>
-    public static async Task<Guid> CaseAsync(ReportingHost host, DateTimeOffset now, TimeSpan allowed, DateTimeOffset? noticeSentAt, string organisation = "tech-for-peace")
+    public static async Task<Guid> CaseAsync(
+        ReportingHost host, DateTimeOffset now, TimeSpan allowed, DateTimeOffset? noticeSentAt, string organisation = "tech-for-peace", string platform = "telegram")
     {
         var contentId = Guid.NewGuid();
-        await host.HandleAsync(new RecordReport(Report(contentId, now.AddMinutes(-30), organisation), now));
+        await host.HandleAsync(new RecordReport(Report(contentId, now.AddMinutes(-30), organisation, platform), now));
         await host.HandleAsync(new RecordClassification(Classification(contentId, now.AddMinutes(-29), allowed), now));
         if (noticeSentAt is { } sentAt)
             await host.HandleAsync(new SendNotice(contentId, "email", "m-" + contentId.ToString("N")[..6], sentAt, now));
