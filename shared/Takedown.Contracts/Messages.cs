@@ -77,6 +77,17 @@ public sealed record ClassificationOverridden
     /// <summary>The API key that made the override, as "api-key:{name}@{organisation}".</summary>
     public required string OverriddenBy { get; init; }
     public required DateTimeOffset OverriddenAt { get; init; }
+    /// <summary>
+    /// The regime the legal policy gives the new category and severity (P0 always gets the shortest clock); null when
+    /// Classification could not decide it again (older classifications, older publishers): the earlier clock stands.
+    /// </summary>
+    public string? Regime { get; init; }
+    /// <summary>How long <see cref="Regime"/> allows, in seconds, from the clock's start (the first notice).</summary>
+    public long? AllowedSeconds { get; init; }
+    /// <summary>The regime if a removal order is received instead.</summary>
+    public string? RemovalOrderRegime { get; init; }
+    /// <summary>How long <see cref="RemovalOrderRegime"/> allows, in seconds, from the order.</summary>
+    public long? RemovalOrderAllowedSeconds { get; init; }
 }
 
 public static class ContentCategories

@@ -39,7 +39,9 @@ public static class CaseConsumers
             store.ConsumeOnceAsync(context, "reporting-classification-overridden", session =>
             {
                 var m = context.Message;
-                var overridden = new ClassificationOverridden(m.ContentId, m.Category, m.Severity, m.Reason, m.OverriddenBy, m.OverriddenAt);
+                var overridden = new ClassificationOverridden(m.ContentId, m.Category, m.Severity, m.Reason, m.OverriddenBy, m.OverriddenAt,
+                    m.Regime, m.AllowedSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+                    m.RemovalOrderRegime, m.RemovalOrderAllowedSeconds is { } order ? TimeSpan.FromSeconds(order) : null);
                 return CaseCommands.HandleAsync(session, new RecordOverride(overridden, time.GetUtcNow()), null, context.CancellationToken);
             });
     }

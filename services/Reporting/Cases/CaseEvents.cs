@@ -20,8 +20,10 @@ public sealed record ContentClassified(
     TimeSpan? Allowed = null, string? RemovalOrderRegime = null, TimeSpan? RemovalOrderAllowed = null) : ICaseEvent;
 
 /// <param name="Reason">The analyst's reason, verbatim.</param>
+/// <param name="Regime">The clock the policy gives the new category and severity, with its durations; null keeps the earlier clock.</param>
 public sealed record ClassificationOverridden(
-    Guid ContentId, string Category, string Severity, string Reason, string OverriddenBy, DateTimeOffset OverriddenAt) : ICaseEvent;
+    Guid ContentId, string Category, string Severity, string Reason, string OverriddenBy, DateTimeOffset OverriddenAt,
+    string? Regime = null, TimeSpan? Allowed = null, string? RemovalOrderRegime = null, TimeSpan? RemovalOrderAllowed = null) : ICaseEvent;
 
 public sealed record FingerprintsRecorded(Guid ContentId, IReadOnlyList<string> Fingerprints, DateTimeOffset FingerprintedAt) : ICaseEvent;
 

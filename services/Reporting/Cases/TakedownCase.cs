@@ -81,7 +81,8 @@ public sealed record TakedownCase(
     string? EscalationReason = null,
     DateTimeOffset? ReinstatedAt = null,
     DateTimeOffset? ClosedAt = null,
-    string? ClosedReason = null)
+    string? ClosedReason = null,
+    bool OverrideSetClock = false)
 {
     public const string RemovalOrderChannel = "removal-order";
     public const string ReuploadEscalationTarget = "analysts";
@@ -171,7 +172,9 @@ public sealed record TakedownCase(
             ReporterOrganisations = state.ReporterOrganisations.Add(r.ReporterOrganisation),
             FirstReportedAt = state.FirstReportedAt ?? r.ReportedAt,
         },
-        // An analyst's override stands against later automatic classifications; their clock still applies.
+        // An analyst's override stands against later automatic classifications, and so does its clock if it set one;
+        // otherwise (overrides from before clocks were decided again) their clock still applies.
+        ContentClassified when state.OverrideSetClock => state,
         ContentClassified c when state.Overridden => WithClock(state with
         {
             ClassifiedRegime = c.Regime ?? state.ClassifiedRegime, ClassifiedDueAt = c.DueAt ?? state.ClassifiedDueAt,
@@ -185,7 +188,13 @@ public sealed record TakedownCase(
             Allowed = c.Allowed ?? state.Allowed, RemovalOrderRegime = c.RemovalOrderRegime ?? state.RemovalOrderRegime,
             RemovalOrderAllowed = c.RemovalOrderAllowed ?? state.RemovalOrderAllowed,
         }),
-        ClassificationOverridden o => state with { Category = o.Category, Severity = o.Severity, Overridden = true },
+        // The override's clock replaces classification's when Classification could decide one; the start stays the notice.
+        ClassificationOverridden o => WithClock(state with
+        {
+            Category = o.Category, Severity = o.Severity, Overridden = true, OverrideSetClock = state.OverrideSetClock || o.Allowed is not null,
+            ClassifiedRegime = o.Regime ?? state.ClassifiedRegime, Allowed = o.Allowed ?? state.Allowed,
+            RemovalOrderRegime = o.RemovalOrderRegime ?? state.RemovalOrderRegime, RemovalOrderAllowed = o.RemovalOrderAllowed ?? state.RemovalOrderAllowed,
+        }),
         NoticeSent n => WithClock(state with
         {
             FirstNotifiedAt = state.FirstNotifiedAt ?? n.SentAt,

@@ -109,6 +109,19 @@ public sealed class TakedownCaseTests
     }
 
     [Fact]
+    public void An_override_to_P0_puts_the_case_on_the_shortest_clock_from_its_notice_and_later_classifications_keep_it()
+    {
+        var toP0 = new ClassificationOverridden(Id, "incitement-threat-to-life", "P0", "A date and a place for the attack", "api-key:a@b", T0.AddHours(1),
+            "p0-imminent-threat", TimeSpan.FromHours(1), "p0-imminent-threat", TimeSpan.FromHours(1));
+        var state = StateAfter(Reported, Classified, Notified, toP0);
+        Assert.Equal(("p0-imminent-threat", Notified.SentAt.AddHours(1)), (state.Regime, state.DueAt!.Value));
+
+        Assert.Equal(Notified.SentAt.AddHours(1), StateAfter(Reported, Classified, Notified, toP0, Classified).DueAt);
+        Given(Reported, Classified, Notified, toP0).When(new RecordSlaBreach(Id, Notified.SentAt.AddHours(2)),
+            new SlaBreached(Id, "p0-imminent-threat", Notified.SentAt.AddHours(1), Notified.SentAt.AddHours(2)));
+    }
+
+    [Fact]
     public void Fingerprints_are_recorded_when_they_change()
     {
         IReadOnlyList<string> changed = ["text-sha256:bb"];

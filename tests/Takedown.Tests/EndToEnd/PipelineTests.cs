@@ -97,6 +97,27 @@ public sealed class PipelineTests(PipelineFixture pipeline) : IClassFixture<Pipe
     }
 
     [Fact]
+    public async Task An_override_to_P0_moves_the_case_onto_the_one_hour_clock_from_its_notice()
+    {
+        var reporter = await pipeline.IssueKeyAsync(Organisation, "reporter");
+        var analyst = await pipeline.IssueKeyAsync("takedown-analysts", "analyst");
+        var liaison = await pipeline.IssueKeyAsync(Organisation, "liaison");
+        var accepted = await ReportAsync(reporter, UniqueUrl("posts"), "they will meet him at the station", jurisdiction: "DE");
+        await CaseWhenAsync(analyst, accepted.ContentId, c => Complete(c) && c.Regime is not null, "the classified case");
+        var sentAt = new DateTimeOffset(DateTimeOffset.UtcNow.AddMinutes(-10).UtcTicks / 10_000_000 * 10_000_000, TimeSpan.Zero);
+        using (var notice = await pipeline.Reporting.SendAsync(PipelineFixture.Request(HttpMethod.Post, $"/api/v1/cases/{accepted.ContentId}/notices", liaison,
+                   new { channel = "email", reference = "m-p0", sentAt })))
+            Assert.Equal(HttpStatusCode.OK, notice.StatusCode);
+
+        using (var overridden = await pipeline.Classification.SendAsync(PipelineFixture.Request(HttpMethod.Post, $"/api/v1/classifications/{accepted.ContentId}/override", analyst,
+                   new { category = "incitement-threat-to-life", severity = "P0", reason = "Names the time and place of an attack." })))
+            Assert.Equal(HttpStatusCode.OK, overridden.StatusCode);
+
+        var found = (await CaseWhenAsync(analyst, accepted.ContentId, c => c.Severity == "P0", "the override on the case"))!;
+        Assert.Equal(("p0-imminent-threat", sentAt.AddHours(1)), (found.Regime, found.DueAt));
+    }
+
+    [Fact]
     public async Task An_analyst_override_changes_the_cases_category_and_severity_and_shows_on_its_timeline()
     {
         var reporter = await pipeline.IssueKeyAsync(Organisation, "reporter");
