@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Takedown.EventStore;
 using Takedown.Reporting.Cases;
+using Takedown.ServiceDefaults.Telemetry;
 
 namespace Takedown.Reporting.Sla;
 
@@ -33,9 +34,9 @@ public sealed partial class SlaClock(EventStore.EventStore store, TimeProvider t
             try
             {
                 var now = time.GetUtcNow();
-                var recorded = await RecordOverdueAsync(now, stop);
-                if (recorded == options.Value.BatchSize)
-                    wait = TimeSpan.Zero;   // more may be waiting
+                var (seen, recorded) = await RecordOverdueAsync(now, stop);
+                if (seen == options.Value.BatchSize && recorded > 0)
+                    wait = TimeSpan.Zero;   // a full batch that made progress: more may be waiting
                 else if (await NextDeadlineAsync(now, stop) is { } next && next - now < wait)
                     wait = next - now;
             }
@@ -58,9 +59,10 @@ public sealed partial class SlaClock(EventStore.EventStore store, TimeProvider t
         }
     }
 
-    /// <summary>One pass: every overdue case the list knows of goes through the decider. Returns how many it looked at.</summary>
-    public async Task<int> RecordOverdueAsync(DateTimeOffset now, CancellationToken ct)
+    /// <summary>One pass: every overdue case the list knows of goes through the decider. Returns how many it saw and recorded.</summary>
+    public async Task<(int Seen, int Recorded)> RecordOverdueAsync(DateTimeOffset now, CancellationToken ct)
     {
+        var recorded = 0;
         var overdue = new List<Guid>();
         await using (var query = store.DataSource.CreateCommand(
             $"""
@@ -85,7 +87,9 @@ public sealed partial class SlaClock(EventStore.EventStore store, TimeProvider t
                 if (decision.NewEvents.Count == 0)
                     continue;   // already on record; the list has not caught up yet
                 await session.CommitAsync(ct);
+                recorded++;
                 var breach = (SlaBreached)decision.NewEvents[0];
+                TakedownTelemetry.SlaBreaches.Add(1, new KeyValuePair<string, object?>("regime", breach.Regime));
                 LogBreached(contentId, breach.Regime, breach.DueAt);
             }
             catch (StreamConcurrencyException)
@@ -93,7 +97,7 @@ public sealed partial class SlaClock(EventStore.EventStore store, TimeProvider t
                 // Another replica (or a request) wrote first; the next pass decides again on what it wrote.
             }
         }
-        return overdue.Count;
+        return (overdue.Count, recorded);
     }
 
     private async Task<DateTimeOffset?> NextDeadlineAsync(DateTimeOffset now, CancellationToken ct)

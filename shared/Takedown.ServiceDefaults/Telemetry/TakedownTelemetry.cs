@@ -14,4 +14,5 @@ public static class TakedownTelemetry
     public static readonly Counter<long> ContentClassified = Meter.CreateCounter<long>("takedown.content.classified", "{item}", "Classification decisions, by category.");
     public static readonly Counter<long> ReuploadsDetected = Meter.CreateCounter<long>("takedown.reuploads.detected", "{match}", "Content matching already removed content.");
     public static readonly Counter<long> PlatformResponses = Meter.CreateCounter<long>("takedown.platform.responses", "{response}", "Platform answers recorded, by outcome.");
+    public static readonly Counter<long> SlaBreaches = Meter.CreateCounter<long>("takedown.sla.breaches", "{breach}", "Legal deadlines recorded as missed by the SLA clock, by regime.");
 }
