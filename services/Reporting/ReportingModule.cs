@@ -3,6 +3,7 @@ using Takedown.EventStore.Projections;
 using Takedown.Reporting.Cases;
 using Takedown.Reporting.Transparency;
 using Takedown.Reporting.Liveness;
+using Takedown.Reporting.Sla;
 using Takedown.ServiceDefaults;
 using Takedown.ServiceDefaults.Messaging;
 
@@ -25,12 +26,19 @@ public static class ReportingModule
                 .Map<NoticeSent>("notice-sent")
                 .Map<PlatformAcknowledged>("platform-acknowledged")
                 .Map<RemovalConfirmed>("removal-confirmed")
-                .Map<RemovalRejected>("removal-rejected");
+                .Map<RemovalRejected>("removal-rejected")
+                .Map<Escalated>("escalated")
+                .Map<SlaBreached>("sla-breached")
+                .Map<ContentReinstated>("content-reinstated")
+                .Map<CaseClosed>("case-closed");
             store.ReadModelMigrations.AddRange(CaseSummaryProjection.Migrations);
             store.Projections.Add(new CaseSummaryProjection(Schema, store.Json), ProjectionLifecycle.Async);
             store.ReadModelMigrations.AddRange(TransparencyFactsProjection.Migrations);
             store.Projections.Add(new TransparencyFactsProjection(Schema, store.Json), ProjectionLifecycle.Async);
         });
+        // Reporting:SlaClock:PollInterval bounds how late a breach is recorded (default 30 seconds).
+        builder.Services.AddOptions<SlaClockOptions>().Bind(builder.Configuration.GetSection("Reporting:SlaClock"));
+        builder.Services.AddHostedService<SlaClock>();
         builder.AddTakedownBus(bus =>
         {
             bus.AddConsumer<CaseConsumers.ContentSubmittedConsumer, TakedownConsumerDefinition<CaseConsumers.ContentSubmittedConsumer>>();

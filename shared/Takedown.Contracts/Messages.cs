@@ -53,6 +53,15 @@ public sealed record ContentClassified
     public DateTimeOffset? DueAt { get; init; }
     /// <summary>When the clock started: the notice or removal order; the report time until notices exist.</summary>
     public DateTimeOffset? ClockStartsAt { get; init; }
+    /// <summary>
+    /// How long <see cref="Regime"/> allows, in seconds, from the clock's start. Reporting starts the clock at the
+    /// first notice and computes the case's own deadline from this; null from older publishers.
+    /// </summary>
+    public long? AllowedSeconds { get; init; }
+    /// <summary>The regime that applies instead if the content becomes the subject of a removal order.</summary>
+    public string? RemovalOrderRegime { get; init; }
+    /// <summary>How long <see cref="RemovalOrderRegime"/> allows, in seconds, from the order.</summary>
+    public long? RemovalOrderAllowedSeconds { get; init; }
 }
 
 /// <summary>An analyst replaced the classification's category and severity.</summary>
@@ -68,6 +77,17 @@ public sealed record ClassificationOverridden
     /// <summary>The API key that made the override, as "api-key:{name}@{organisation}".</summary>
     public required string OverriddenBy { get; init; }
     public required DateTimeOffset OverriddenAt { get; init; }
+    /// <summary>
+    /// The regime the legal policy gives the new category and severity (P0 always gets the shortest clock); null when
+    /// Classification could not decide it again (older classifications, older publishers): the earlier clock stands.
+    /// </summary>
+    public string? Regime { get; init; }
+    /// <summary>How long <see cref="Regime"/> allows, in seconds, from the clock's start (the first notice).</summary>
+    public long? AllowedSeconds { get; init; }
+    /// <summary>The regime if a removal order is received instead.</summary>
+    public string? RemovalOrderRegime { get; init; }
+    /// <summary>How long <see cref="RemovalOrderRegime"/> allows, in seconds, from the order.</summary>
+    public long? RemovalOrderAllowedSeconds { get; init; }
 }
 
 public static class ContentCategories
@@ -159,4 +179,42 @@ public sealed record TakedownRejected
     /// <summary>The platform's reason, verbatim.</summary>
     public required string Reason { get; init; }
     public required DateTimeOffset RejectedAt { get; init; }
+}
+
+/// <summary>A case's legal deadline passed while the content was still up. Published once per deadline.</summary>
+public sealed record SlaBreached
+{
+    public required Guid ContentId { get; init; }
+    public required string Platform { get; init; }
+    public required string CanonicalUrl { get; init; }
+    /// <summary>The legal regime whose deadline passed, e.g. "de-netzdg-manifestly-unlawful".</summary>
+    public required string Regime { get; init; }
+    /// <summary>The deadline: the clock's start (the first notice, or the removal order) plus the time the regime allows.</summary>
+    public required DateTimeOffset DueAt { get; init; }
+    /// <summary>When Reporting recorded the breach: at or after <see cref="DueAt"/>, later if it was down at that moment.</summary>
+    public required DateTimeOffset BreachedAt { get; init; }
+}
+
+/// <summary>Content whose removal was confirmed is reachable again; its case is open again.</summary>
+public sealed record ContentReinstated
+{
+    public required Guid ContentId { get; init; }
+    public required string Platform { get; init; }
+    public required string CanonicalUrl { get; init; }
+    /// <summary>"liveness-check", "analyst" or "liaison".</summary>
+    public required string Source { get; init; }
+    public required DateTimeOffset ReinstatedAt { get; init; }
+}
+
+/// <summary>A case was escalated: by a person, or automatically when it is a re-upload of removed content.</summary>
+public sealed record CaseEscalated
+{
+    public required Guid ContentId { get; init; }
+    /// <summary>Null while the report behind a case has not reached Reporting (messages arrive in any order).</summary>
+    public string? Platform { get; init; }
+    public string? CanonicalUrl { get; init; }
+    /// <summary>Who should act, e.g. "analysts" or "legal".</summary>
+    public required string To { get; init; }
+    public required string Reason { get; init; }
+    public required DateTimeOffset EscalatedAt { get; init; }
 }

@@ -99,6 +99,19 @@ public sealed class TestVirtualHost : IAsyncDisposable
             throw new InvalidOperationException($"Queue {queue} does not exist in {Name}.");
     }
 
+    /// <summary>
+    /// A durable queue bound to a message type's fanout exchange, declared as MassTransit declares it, so that messages
+    /// published before any consumer exists are kept and can be counted.
+    /// </summary>
+    public async Task BindQueueAsync(string queue, string exchange)
+    {
+        var vhost = Uri.EscapeDataString(Name);
+        var escapedExchange = Uri.EscapeDataString(exchange);
+        (await Api.PutAsync($"api/exchanges/{vhost}/{escapedExchange}", JsonContent.Create(new { type = "fanout", durable = true, auto_delete = false }))).EnsureSuccessStatusCode();
+        (await Api.PutAsync($"api/queues/{vhost}/{queue}", JsonContent.Create(new { durable = true }))).EnsureSuccessStatusCode();
+        (await Api.PostAsync($"api/bindings/{vhost}/e/{escapedExchange}/q/{queue}", JsonContent.Create(new { }))).EnsureSuccessStatusCode();
+    }
+
     public async ValueTask DisposeAsync() => await Api.DeleteAsync($"api/vhosts/{Name}");
 
     private static HttpClient CreateApiClient()

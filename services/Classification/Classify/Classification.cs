@@ -11,6 +11,7 @@ public interface IClassificationEvent
 }
 
 /// <summary>A classification decision, with the legal clock it starts (null in events recorded before clocks existed).</summary>
+/// <param name="Jurisdiction">The report's, kept with <paramref name="Platform"/> so an override can decide the clock again.</param>
 public sealed record ContentClassified(
     Guid ContentId,
     Guid ReportId,
@@ -24,11 +25,19 @@ public sealed record ContentClassified(
     DateTimeOffset ClassifiedAt,
     string? Regime = null,
     DateTimeOffset? DueAt = null,
-    DateTimeOffset? ClockStartsAt = null) : IClassificationEvent;
+    DateTimeOffset? ClockStartsAt = null,
+    TimeSpan? Allowed = null,
+    string? RemovalOrderRegime = null,
+    TimeSpan? RemovalOrderAllowed = null,
+    string? Jurisdiction = null,
+    string? Platform = null) : IClassificationEvent;
 
 /// <param name="OverriddenBy">The acting API key, as recorded in event metadata.</param>
+/// <param name="Regime">The clock the policy gives the new category and severity; null when the classification predates
+/// the fields it needs (jurisdiction, platform), and then the earlier clock stands.</param>
 public sealed record ClassificationOverridden(
-    Guid ContentId, string Category, string Severity, string Reason, string OverriddenBy, DateTimeOffset OverriddenAt) : IClassificationEvent;
+    Guid ContentId, string Category, string Severity, string Reason, string OverriddenBy, DateTimeOffset OverriddenAt,
+    string? Regime = null, TimeSpan? Allowed = null, string? RemovalOrderRegime = null, TimeSpan? RemovalOrderAllowed = null) : IClassificationEvent;
 
 public abstract record ClassificationCommand(Guid ContentId, DateTimeOffset Now);
 
@@ -42,7 +51,10 @@ public sealed record OverrideClassification(Guid ContentId, string Category, str
 
 public sealed class NotClassified(Guid contentId) : Exception($"Content {contentId} has no classification to override.");
 
-public sealed record Classification(string? Category, string? Severity, string? TextSha256, string? ModelVersion)
+/// <param name="ClockInputsKnown">Jurisdiction and platform were recorded, so an override can decide the clock again.</param>
+public sealed record Classification(
+    string? Category, string? Severity, string? TextSha256, string? ModelVersion,
+    string? Jurisdiction = null, string? Platform = null, bool ClockInputsKnown = false)
 {
     public static readonly Classification None = new(null, null, null, null);
 
@@ -59,14 +71,14 @@ public sealed record Classification(string? Category, string? Severity, string? 
 
         OverrideClassification when state.Category is null => throw new NotClassified(command.ContentId),
         OverrideClassification c when c.Category == state.Category && c.Severity == state.Severity => [],
-        OverrideClassification c => [new ClassificationOverridden(c.ContentId, c.Category, c.Severity, c.Reason, c.OverriddenBy, c.Now)],
+        OverrideClassification c => [Override(c, state, policy)],
 
         _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "Unknown classification command."),
     };
 
     public static Classification Evolve(Classification state, IClassificationEvent e) => e switch
     {
-        ContentClassified c => new(c.Category, c.Severity, c.TextSha256, c.ModelVersion),
+        ContentClassified c => new(c.Category, c.Severity, c.TextSha256, c.ModelVersion, c.Jurisdiction, c.Platform, ClockInputsKnown: c.Platform is not null),
         ClassificationOverridden o => state with { Category = o.Category, Severity = o.Severity },
         _ => state,
     };
@@ -76,8 +88,22 @@ public sealed record Classification(string? Category, string? Severity, string? 
         var result = ContentTriage.Classify(c.Text);
         // The notice type is unknown until a notice is sent, so only the jurisdiction, category and severity decide here.
         var clock = policy.Decide(c.Jurisdiction, result.Category, result.Severity, noticeType: null, c.Platform, c.ClockStartsAt);
+        // Reporting starts the clock itself (at the notice, or at the order) and needs both durations for that.
+        var order = policy.Decide(c.Jurisdiction, result.Category, result.Severity, NoticeTypes.RemovalOrder, c.Platform, c.ClockStartsAt);
         return new(c.ContentId, c.ReportId, result.Category, result.Severity, result.Confidence, result.Language,
-            result.Explanation, ContentTriage.ModelVersion, HashOf(c.Text), c.Now, clock.Regime, clock.DueAt, c.ClockStartsAt);
+            result.Explanation, ContentTriage.ModelVersion, HashOf(c.Text), c.Now, clock.Regime, clock.DueAt, c.ClockStartsAt,
+            clock.Allowed, order.Regime, order.Allowed, c.Jurisdiction, c.Platform);
+    }
+
+    // The policy may give the new category or severity another clock (P0 always gets the shortest); only the durations
+    // matter here, Reporting starts them at the notice or order.
+    private static ClassificationOverridden Override(OverrideClassification c, Classification state, LegalPolicy policy)
+    {
+        if (!state.ClockInputsKnown)
+            return new(c.ContentId, c.Category, c.Severity, c.Reason, c.OverriddenBy, c.Now);
+        var clock = policy.Decide(state.Jurisdiction, c.Category, c.Severity, noticeType: null, state.Platform, c.Now);
+        var order = policy.Decide(state.Jurisdiction, c.Category, c.Severity, NoticeTypes.RemovalOrder, state.Platform, c.Now);
+        return new(c.ContentId, c.Category, c.Severity, c.Reason, c.OverriddenBy, c.Now, clock.Regime, clock.Allowed, order.Regime, order.Allowed);
     }
 
     private static string HashOf(string? text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text ?? "")));

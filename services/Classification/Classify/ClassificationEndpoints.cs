@@ -74,6 +74,10 @@ public static class ClassificationEndpoints
                 Reason = overridden.Reason,
                 OverriddenBy = overridden.OverriddenBy,
                 OverriddenAt = overridden.OverriddenAt,
+                Regime = overridden.Regime,
+                AllowedSeconds = (long?)overridden.Allowed?.TotalSeconds,
+                RemovalOrderRegime = overridden.RemovalOrderRegime,
+                RemovalOrderAllowedSeconds = (long?)overridden.RemovalOrderAllowed?.TotalSeconds,
             }, ct);
             await session.CommitAsync(ct);
         }

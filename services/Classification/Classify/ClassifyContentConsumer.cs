@@ -37,6 +37,9 @@ public sealed class ClassifyContentConsumer(EventStore.EventStore store, LegalPo
                 Regime = decided.Regime,
                 DueAt = decided.DueAt,
                 ClockStartsAt = decided.ClockStartsAt,
+                AllowedSeconds = (long?)decided.Allowed?.TotalSeconds,
+                RemovalOrderRegime = decided.RemovalOrderRegime,
+                RemovalOrderAllowedSeconds = (long?)decided.RemovalOrderAllowed?.TotalSeconds,
             }, ct);
             TakedownTelemetry.ContentClassified.Add(1, new KeyValuePair<string, object?>("category", decided.Category));
         });

@@ -1,4 +1,5 @@
 using Takedown.EventStore;
+using Contracts = Takedown.Contracts;
 
 namespace Takedown.Reporting.Cases;
 
@@ -7,8 +8,9 @@ public sealed record CaseDecision(TakedownCase State, long Version, IReadOnlyLis
 public static class CaseCommands
 {
     /// <summary>
-    /// Reads the case, decides, appends. <paramref name="ifMatch"/> is the version the caller saw (HTTP If-Match);
-    /// a case that moved on since is a conflict, decided before anything is written.
+    /// Reads the case, decides, appends, and stages the integration messages the new events publish, all in the
+    /// caller's transaction. <paramref name="ifMatch"/> is the version the caller saw (HTTP If-Match); a case that
+    /// moved on since is a conflict, decided before anything is written.
     /// </summary>
     public static async Task<CaseDecision> HandleAsync(EventSession session, CaseCommand command, long? ifMatch, CancellationToken ct)
     {
@@ -22,6 +24,56 @@ public static class CaseCommands
             return new CaseDecision(current.State, current.Version, events);
 
         var version = await session.AppendAsync(stream, current.Exists ? ExpectedVersion.Exactly(current.Version) : ExpectedVersion.NoStream, events, ct);
-        return new CaseDecision(events.Aggregate(current.State, TakedownCase.Evolve), version, events);
+        var decision = new CaseDecision(events.Aggregate(current.State, TakedownCase.Evolve), version, events);
+        await StageMessagesAsync(session, decision, ct);
+        return decision;
+    }
+
+    // Whoever decided (an endpoint, a consumer, the SLA clock, the liveness monitor), the same events publish the same
+    // messages. StageAsync names the exchange by the static type, hence one call per message type.
+    private static async Task StageMessagesAsync(EventSession session, CaseDecision decision, CancellationToken ct)
+    {
+        var state = decision.State;
+        foreach (var e in decision.NewEvents)
+        {
+            switch (e)
+            {
+                case RemovalConfirmed removed:
+                    await session.StageAsync(new Contracts.TakedownConfirmed
+                    {
+                        ContentId = state.ContentId, Platform = state.Platform!, CanonicalUrl = state.CanonicalUrl!,
+                        Source = removed.Source, RemovedAt = removed.RemovedAt,
+                    }, ct);
+                    break;
+                case RemovalRejected rejected:
+                    await session.StageAsync(new Contracts.TakedownRejected
+                    {
+                        ContentId = state.ContentId, Platform = state.Platform!, CanonicalUrl = state.CanonicalUrl!,
+                        Reason = rejected.Reason, RejectedAt = rejected.RejectedAt,
+                    }, ct);
+                    break;
+                case SlaBreached breached:
+                    await session.StageAsync(new Contracts.SlaBreached
+                    {
+                        ContentId = state.ContentId, Platform = state.Platform!, CanonicalUrl = state.CanonicalUrl!,
+                        Regime = breached.Regime, DueAt = breached.DueAt, BreachedAt = breached.BreachedAt,
+                    }, ct);
+                    break;
+                case ContentReinstated reinstated:
+                    await session.StageAsync(new Contracts.ContentReinstated
+                    {
+                        ContentId = state.ContentId, Platform = state.Platform!, CanonicalUrl = state.CanonicalUrl!,
+                        Source = reinstated.Source, ReinstatedAt = reinstated.ReinstatedAt,
+                    }, ct);
+                    break;
+                case Escalated escalated:
+                    await session.StageAsync(new Contracts.CaseEscalated
+                    {
+                        ContentId = state.ContentId, Platform = state.Platform, CanonicalUrl = state.CanonicalUrl,
+                        To = escalated.To, Reason = escalated.Reason, EscalatedAt = escalated.EscalatedAt,
+                    }, ct);
+                    break;
+            }
+        }
     }
 }

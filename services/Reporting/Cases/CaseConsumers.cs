@@ -25,8 +25,10 @@ public static class CaseConsumers
             store.ConsumeOnceAsync(context, "reporting-content-classified", session =>
             {
                 var m = context.Message;
+                // Publishers before AllowedSeconds still said when their clock started and fell due: the difference is the same duration.
+                var allowed = m.AllowedSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : m.DueAt - m.ClockStartsAt;
                 var classification = new ContentClassified(m.ContentId, m.Category, m.Severity, m.Confidence, m.Explanation, m.ModelVersion, m.ClassifiedAt,
-                    m.Regime, m.DueAt);
+                    m.Regime, m.DueAt, allowed, m.RemovalOrderRegime, m.RemovalOrderAllowedSeconds is { } order ? TimeSpan.FromSeconds(order) : null);
                 return CaseCommands.HandleAsync(session, new RecordClassification(classification, time.GetUtcNow()), null, context.CancellationToken);
             });
     }
@@ -37,7 +39,9 @@ public static class CaseConsumers
             store.ConsumeOnceAsync(context, "reporting-classification-overridden", session =>
             {
                 var m = context.Message;
-                var overridden = new ClassificationOverridden(m.ContentId, m.Category, m.Severity, m.Reason, m.OverriddenBy, m.OverriddenAt);
+                var overridden = new ClassificationOverridden(m.ContentId, m.Category, m.Severity, m.Reason, m.OverriddenBy, m.OverriddenAt,
+                    m.Regime, m.AllowedSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+                    m.RemovalOrderRegime, m.RemovalOrderAllowedSeconds is { } order ? TimeSpan.FromSeconds(order) : null);
                 return CaseCommands.HandleAsync(session, new RecordOverride(overridden, time.GetUtcNow()), null, context.CancellationToken);
             });
     }
@@ -53,6 +57,7 @@ public static class CaseConsumers
             });
     }
 
+    // The decider escalates the re-upload to analysts with the link; CaseCommands publishes CaseEscalated with it.
     public sealed class ReuploadDetectedConsumer(EventStore.EventStore store, TimeProvider time) : IConsumer<Contracts.ReuploadDetected>
     {
         public Task Consume(ConsumeContext<Contracts.ReuploadDetected> context) =>

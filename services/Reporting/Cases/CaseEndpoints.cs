@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Security.Claims;
-using Takedown.Contracts;
 using Takedown.EventStore;
 using Takedown.ServiceDefaults.Auth;
 using Takedown.ServiceDefaults.Http;
@@ -9,6 +8,11 @@ using Takedown.ServiceDefaults.Telemetry;
 namespace Takedown.Reporting.Cases;
 
 public sealed record TimelineEntry(long Version, string Type, DateTimeOffset OccurredAt, string Summary);
+
+/// <param name="Actor">Who wrote the event: an API key ("api-key:{name}@{organisation}"), a consumer or "reporting-sla-clock".</param>
+public sealed record TimelineEvent(long Version, string Type, DateTimeOffset OccurredAt, string Actor, string Summary);
+
+public sealed record CaseTimeline(Guid ContentId, long Version, IReadOnlyList<TimelineEvent> Events);
 
 public sealed record CaseView(
     Guid ContentId,
@@ -30,12 +34,20 @@ public sealed record CaseView(
     DateTimeOffset? DueAt,
     DateTimeOffset? FirstNotifiedAt,
     DateTimeOffset? AcknowledgedAt,
-    IReadOnlyList<TimelineEntry> Timeline);
+    IReadOnlyList<TimelineEntry> Timeline,
+    DateTimeOffset? ClockStartsAt = null,
+    bool Breached = false,
+    int Escalations = 0,
+    string? EscalatedTo = null,
+    DateTimeOffset? ReinstatedAt = null,
+    DateTimeOffset? ClosedAt = null,
+    string? ClosedReason = null);
 
 /// <param name="Channel">"trusted-flagger-portal", "email", "api" or "removal-order".</param>
 /// <param name="Reference">The platform's ticket number, the e-mail's message id or the order's number.</param>
 /// <param name="SentAt">When the notice went out; now when omitted.</param>
-public sealed record NoticeRequest(string? Channel, string? Reference, DateTimeOffset? SentAt);
+/// <param name="OrderIssuedAt">Removal orders only: when the authority issued the order, which starts its clock; sentAt when omitted.</param>
+public sealed record NoticeRequest(string? Channel, string? Reference, DateTimeOffset? SentAt, DateTimeOffset? OrderIssuedAt = null);
 
 public sealed record AcknowledgementRequest(string? Reference, DateTimeOffset? AcknowledgedAt);
 
@@ -44,23 +56,46 @@ public sealed record AcknowledgementRequest(string? Reference, DateTimeOffset? A
 /// <param name="RespondedAt">When the platform answered; now when omitted.</param>
 public sealed record PlatformResponseRequest(string? Outcome, string? Reason, DateTimeOffset? RespondedAt);
 
+/// <param name="To">Who should act, e.g. "analysts", "legal", "liaison-lead".</param>
+public sealed record EscalationRequest(string? To, string? Reason, DateTimeOffset? EscalatedAt);
+
+/// <param name="ReinstatedAt">When the content was seen up again; now when omitted.</param>
+public sealed record ReinstatementRequest(DateTimeOffset? ReinstatedAt);
+
+public sealed record ClosureRequest(string? Reason, DateTimeOffset? ClosedAt);
+
 public static class CaseEndpoints
 {
+    private const int MaxTextLength = 2000;
+    private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
+
     public static IEndpointRouteBuilder MapCases(this IEndpointRouteBuilder app)
     {
         var cases = app.MapGroup("/api/v1/cases").WithTags("Cases");
         cases.MapGet("/{contentId:guid}", GetAsync)
             .RequireAuthorization(Policies.ReadCases)
-            .WithSummary("A case: its status, classification and timestamped history. ETag is the stream version.");
+            .WithSummary("A case: its status, classification, deadline and timestamped history. ETag is the stream version.");
+        cases.MapGet("/{contentId:guid}/timeline", GetTimelineAsync)
+            .RequireAuthorization(Policies.ReadCases)
+            .WithSummary("The case's events in order: type, time, the actor who wrote each, and a summary. ETag is the stream version.");
         cases.MapPost("/{contentId:guid}/notices", RecordNoticeAsync)
             .RequireAuthorization(Policies.RecordPlatformResponses)
-            .WithSummary("Record a notice sent to the platform (portal, e-mail, API or removal order). Honours If-Match.");
+            .WithSummary("Record a notice sent to the platform (portal, e-mail, API or removal order); the first starts the legal clock. Honours If-Match.");
         cases.MapPost("/{contentId:guid}/acknowledgement", RecordAcknowledgementAsync)
             .RequireAuthorization(Policies.RecordPlatformResponses)
             .WithSummary("Record that the platform acknowledged the notice. Honours If-Match.");
         cases.MapPost("/{contentId:guid}/platform-response", RecordPlatformResponseAsync)
             .RequireAuthorization(Policies.RecordPlatformResponses)
             .WithSummary("Record the platform's answer (removed, or rejected with its reason). Honours If-Match.");
+        cases.MapPost("/{contentId:guid}/escalations", EscalateAsync)
+            .RequireAuthorization(Policies.ManageCases)
+            .WithSummary("Escalate the case to someone (to, reason). Honours If-Match.");
+        cases.MapPost("/{contentId:guid}/reinstatements", ReinstateAsync)
+            .RequireAuthorization(Policies.ManageCases)
+            .WithSummary("Record that removed content is up again: the case reopens and the next notice starts a new clock. Honours If-Match.");
+        cases.MapPost("/{contentId:guid}/closure", CloseAsync)
+            .RequireAuthorization(Policies.ManageCases)
+            .WithSummary("Close the case with a reason; only a new report reopens it. Honours If-Match.");
         return app;
     }
 
@@ -71,8 +106,20 @@ public static class CaseEndpoints
         if (!current.Exists || !MayRead(http.User, current.State))
             return CaseNotFound(contentId);
 
-        http.Response.Headers.ETag = $"\"{current.Version}\"";
+        http.Response.Headers.ETag = ETag(current.Version);
         return Results.Ok(ToView(current.State, current.Version, current.Events));
+    }
+
+    private static async Task<IResult> GetTimelineAsync(Guid contentId, HttpContext http, EventStore.EventStore store, CancellationToken ct)
+    {
+        var current = await store.AggregateAsync<TakedownCase, ICaseEvent>(
+            TakedownCase.StreamId(contentId), TakedownCase.Initial(contentId), TakedownCase.Evolve, ct);
+        if (!current.Exists || !MayRead(http.User, current.State))
+            return CaseNotFound(contentId);
+
+        http.Response.Headers.ETag = ETag(current.Version);
+        return Results.Ok(new CaseTimeline(contentId, current.Version,
+            [.. current.Events.Select(e => new TimelineEvent(e.Version, e.Data.GetType().Name, e.OccurredAt, e.Actor, Describe(e.Data)))]));
     }
 
     private static async Task<IResult> RecordPlatformResponseAsync(
@@ -80,26 +127,22 @@ public static class CaseEndpoints
     {
         var now = time.GetUtcNow();
         var respondedAt = request.RespondedAt ?? now;
+        var outcome = request.Outcome?.Trim().ToLowerInvariant();
         var errors = new Dictionary<string, string[]>();
-        CaseCommand? command = request.Outcome?.Trim().ToLowerInvariant() switch
-        {
-            "removed" => new ConfirmRemoval(contentId, "platform", respondedAt, now),
-            "rejected" when !string.IsNullOrWhiteSpace(request.Reason) => new RejectRemoval(contentId, request.Reason, respondedAt, now),
-            "rejected" => null,
-            _ => null,
-        };
-        if (request.Outcome?.Trim().ToLowerInvariant() is not ("removed" or "rejected"))
+        if (outcome is not ("removed" or "rejected"))
             errors["outcome"] = ["Must be \"removed\" or \"rejected\"."];
-        else if (command is null)
+        else if (outcome == "rejected" && string.IsNullOrWhiteSpace(request.Reason))
             errors["reason"] = ["A rejection needs the platform's reason, verbatim."];
-        if (respondedAt > now.AddMinutes(5))
-            errors["respondedAt"] = ["Cannot be in the future."];
+        NotInTheFuture(errors, "respondedAt", request.RespondedAt, now);
         if (errors.Count > 0)
             return Results.ValidationProblem(errors);
 
-        var result = await ExecuteAsync(contentId, command!, http, store, PublishOutcomesAsync, ct);
+        CaseCommand command = outcome == "removed"
+            ? new ConfirmRemoval(contentId, "platform", respondedAt, now)
+            : new RejectRemoval(contentId, request.Reason!, respondedAt, now);
+        var result = await ExecuteAsync(contentId, command, http, store, ct);
         if (result is IStatusCodeHttpResult { StatusCode: StatusCodes.Status200OK })
-            TakedownTelemetry.PlatformResponses.Add(1, new KeyValuePair<string, object?>("outcome", request.Outcome!.Trim().ToLowerInvariant()));
+            TakedownTelemetry.PlatformResponses.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
         return result;
     }
 
@@ -108,87 +151,147 @@ public static class CaseEndpoints
     {
         var now = time.GetUtcNow();
         var errors = new Dictionary<string, string[]>();
-        if (request.Channel is not ("trusted-flagger-portal" or "email" or "api" or "removal-order"))
+        if (request.Channel is not ("trusted-flagger-portal" or "email" or "api" or TakedownCase.RemovalOrderChannel))
             errors["channel"] = ["One of: trusted-flagger-portal, email, api, removal-order."];
         if (string.IsNullOrWhiteSpace(request.Reference) || request.Reference.Length > 500)
             errors["reference"] = ["The platform's ticket, the e-mail's id or the order's number is required (at most 500 characters)."];
-        if (request.SentAt > now.AddMinutes(5))
-            errors["sentAt"] = ["Cannot be in the future."];
+        NotInTheFuture(errors, "sentAt", request.SentAt, now);
+        if (request.OrderIssuedAt is not null && request.Channel != TakedownCase.RemovalOrderChannel)
+            errors["orderIssuedAt"] = ["Only a removal order has an issue time."];
+        else if (request.OrderIssuedAt > (request.SentAt ?? now) + ClockSkew)
+            errors["orderIssuedAt"] = ["An order is issued before it is recorded as sent."];
         return errors.Count > 0
             ? Task.FromResult(Results.ValidationProblem(errors))
-            : ExecuteAsync(contentId, new SendNotice(contentId, request.Channel!, request.Reference!.Trim(), request.SentAt ?? now, now), http, store, null, ct);
+            : ExecuteAsync(contentId, new SendNotice(contentId, request.Channel!, request.Reference!.Trim(), request.SentAt ?? now, now, request.OrderIssuedAt), http, store, ct);
     }
 
     private static Task<IResult> RecordAcknowledgementAsync(
         Guid contentId, AcknowledgementRequest request, HttpContext http, EventStore.EventStore store, TimeProvider time, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        return request.AcknowledgedAt > now.AddMinutes(5)
-            ? Task.FromResult(Results.ValidationProblem(new Dictionary<string, string[]> { ["acknowledgedAt"] = ["Cannot be in the future."] }))
-            : ExecuteAsync(contentId, new AcknowledgeNotice(contentId, request.Reference?.Trim(), request.AcknowledgedAt ?? now, now), http, store, null, ct);
+        var errors = new Dictionary<string, string[]>();
+        NotInTheFuture(errors, "acknowledgedAt", request.AcknowledgedAt, now);
+        return errors.Count > 0
+            ? Task.FromResult(Results.ValidationProblem(errors))
+            : ExecuteAsync(contentId, new AcknowledgeNotice(contentId, request.Reference?.Trim(), request.AcknowledgedAt ?? now, now), http, store, ct);
     }
 
-    // The platform's answer is what downstream services act on: removals also feed the re-upload bank.
-    // Also how the liveness monitor publishes the removals it confirms.
-    internal static async Task PublishOutcomesAsync(EventSession session, CaseDecision decision, CancellationToken ct)
+    private static Task<IResult> EscalateAsync(
+        Guid contentId, EscalationRequest request, HttpContext http, EventStore.EventStore store, TimeProvider time, CancellationToken ct)
     {
-        var state = decision.State;
-        foreach (var e in decision.NewEvents)
-        {
-            switch (e)
-            {
-                case RemovalConfirmed removed:
-                    await session.StageAsync(new TakedownConfirmed
-                    {
-                        ContentId = state.ContentId, Platform = state.Platform!, CanonicalUrl = state.CanonicalUrl!,
-                        Source = removed.Source, RemovedAt = removed.RemovedAt,
-                    }, ct);
-                    break;
-                case RemovalRejected rejected:
-                    await session.StageAsync(new TakedownRejected
-                    {
-                        ContentId = state.ContentId, Platform = state.Platform!, CanonicalUrl = state.CanonicalUrl!,
-                        Reason = rejected.Reason, RejectedAt = rejected.RejectedAt,
-                    }, ct);
-                    break;
-            }
-        }
+        var now = time.GetUtcNow();
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(request.To) || request.To.Length > 100)
+            errors["to"] = ["Who should act is required (at most 100 characters), e.g. \"analysts\" or \"legal\"."];
+        RequiredText(errors, "reason", request.Reason, "An escalation needs a reason");
+        NotInTheFuture(errors, "escalatedAt", request.EscalatedAt, now);
+        return errors.Count > 0
+            ? Task.FromResult(Results.ValidationProblem(errors))
+            : ExecuteAsync(contentId, new Escalate(contentId, request.To!.Trim(), request.Reason!.Trim(), request.EscalatedAt ?? now, now), http, store, ct);
+    }
+
+    private static Task<IResult> ReinstateAsync(
+        Guid contentId, ReinstatementRequest request, HttpContext http, EventStore.EventStore store, TimeProvider time, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var errors = new Dictionary<string, string[]>();
+        NotInTheFuture(errors, "reinstatedAt", request.ReinstatedAt, now);
+        // Who saw it up again; the API key itself is in the event's metadata.
+        var source = http.User.IsInRole(Roles.Liaison) ? "liaison" : "analyst";
+        return errors.Count > 0
+            ? Task.FromResult(Results.ValidationProblem(errors))
+            : ExecuteAsync(contentId, new ReinstateContent(contentId, source, request.ReinstatedAt ?? now, now), http, store, ct);
+    }
+
+    private static Task<IResult> CloseAsync(
+        Guid contentId, ClosureRequest request, HttpContext http, EventStore.EventStore store, TimeProvider time, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var errors = new Dictionary<string, string[]>();
+        RequiredText(errors, "reason", request.Reason, "Closing a case needs a reason");
+        NotInTheFuture(errors, "closedAt", request.ClosedAt, now);
+        return errors.Count > 0
+            ? Task.FromResult(Results.ValidationProblem(errors))
+            : ExecuteAsync(contentId, new CloseCase(contentId, request.Reason!.Trim(), request.ClosedAt ?? now, now), http, store, ct);
+    }
+
+    private static void NotInTheFuture(Dictionary<string, string[]> errors, string field, DateTimeOffset? value, DateTimeOffset now)
+    {
+        if (value > now + ClockSkew)
+            errors[field] = ["Cannot be in the future."];
+    }
+
+    private static void RequiredText(Dictionary<string, string[]> errors, string field, string? value, string what)
+    {
+        if (string.IsNullOrWhiteSpace(value) || value.Length > MaxTextLength)
+            errors[field] = [$"{what} (at most {MaxTextLength} characters)."];
     }
 
     /// <summary>
-    /// One case command from HTTP: 404 for no case, 409 for a stale If-Match or a transition the case does not
-    /// allow, otherwise the events and any published messages commit together and the case comes back with its ETag.
+    /// One case command from HTTP, the same for every write: 404 for no case; 412 for an If-Match that names no
+    /// version; 409 with the case's status and version for a stale If-Match or a transition the case does not allow;
+    /// otherwise the events and their messages commit together and the case comes back with its ETag.
     /// </summary>
-    private static async Task<IResult> ExecuteAsync(
-        Guid contentId, CaseCommand command, HttpContext http, EventStore.EventStore store,
-        Func<EventSession, CaseDecision, CancellationToken, Task>? publish, CancellationToken ct)
+    private static async Task<IResult> ExecuteAsync(Guid contentId, CaseCommand command, HttpContext http, EventStore.EventStore store, CancellationToken ct)
     {
         await using var session = await store.BeginAsync(http.ToEventContext(), ct);
         var existing = await session.AggregateAsync<TakedownCase, ICaseEvent>(TakedownCase.StreamId(contentId), TakedownCase.Initial(contentId), TakedownCase.Evolve, ct);
         if (!existing.Exists)
             return CaseNotFound(contentId);
+        if (!TryReadIfMatch(http.Request, out var ifMatch))
+        {
+            http.Response.Headers.ETag = ETag(existing.Version);
+            return Results.Problem(
+                statusCode: StatusCodes.Status412PreconditionFailed,
+                title: "If-Match names no version of this case.",
+                detail: "Send the case's ETag, e.g. If-Match: \"3\", or * for any version.",
+                extensions: new Dictionary<string, object?> { ["status"] = Status(existing.State), ["currentVersion"] = existing.Version });
+        }
 
         CaseDecision decision;
         try
         {
-            decision = await CaseCommands.HandleAsync(session, command, http.Request.IfMatchVersion(), ct);
+            decision = await CaseCommands.HandleAsync(session, command, ifMatch, ct);
+        }
+        catch (StreamConcurrencyException stale)
+        {
+            http.Response.Headers.ETag = ETag(stale.Actual ?? existing.Version);
+            return Results.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: "The case was changed by someone else.",
+                detail: $"If-Match was {ifMatch?.ToString(CultureInfo.InvariantCulture) ?? "absent"}, but the case is at version {stale.Actual ?? existing.Version}. Read it again and retry.",
+                extensions: new Dictionary<string, object?> { ["status"] = Status(existing.State), ["currentVersion"] = stale.Actual ?? existing.Version });
         }
         catch (InvalidCaseTransition invalid)
         {
+            http.Response.Headers.ETag = ETag(existing.Version);
             return Results.Problem(
                 statusCode: StatusCodes.Status409Conflict,
                 title: "That does not fit the case's current state.",
                 detail: invalid.Message,
-                extensions: new Dictionary<string, object?> { ["status"] = invalid.State.Status.ToString(), ["currentVersion"] = existing.Version });
+                extensions: new Dictionary<string, object?> { ["status"] = Status(invalid.State), ["currentVersion"] = existing.Version });
         }
-        if (publish is not null)
-            await publish(session, decision, ct);
         await session.CommitAsync(ct);
 
         var events = await store.ReadStreamAsync(TakedownCase.StreamId(contentId), ct);
-        http.Response.Headers.ETag = $"\"{decision.Version}\"";
+        http.Response.Headers.ETag = ETag(decision.Version);
         return Results.Ok(ToView(decision.State, decision.Version, events));
     }
+
+    // Absent or "*": no precondition. "3" or 3: that version. Anything else (a weak tag, a list) can never match: 412.
+    private static bool TryReadIfMatch(HttpRequest request, out long? version)
+    {
+        version = null;
+        var value = request.Headers.IfMatch.ToString().Trim();
+        if (value.Length == 0 || value == "*")
+            return true;
+        version = request.IfMatchVersion();
+        return version is not null;
+    }
+
+    private static string ETag(long version) => $"\"{version.ToString(CultureInfo.InvariantCulture)}\"";
+
+    private static string Status(TakedownCase state) => state.Status.ToString().ToLowerInvariant();
 
     // Reporters see their own organisation's cases only; a case they may not see does not exist for them.
     private static bool MayRead(ClaimsPrincipal user, TakedownCase state) =>
@@ -198,22 +301,29 @@ public static class CaseEndpoints
         Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such case.", detail: $"No case exists for content {contentId}.");
 
     private static CaseView ToView(TakedownCase state, long version, IReadOnlyList<StoredEvent> events) => new(
-        state.ContentId, version, state.Status.ToString().ToLowerInvariant(), state.Platform, state.Url, state.CanonicalUrl,
+        state.ContentId, version, Status(state), state.Platform, state.Url, state.CanonicalUrl,
         state.Category, state.Severity, state.Confidence, state.ReportIds.Count, [.. state.ReporterOrganisations], state.ReuploadOf,
         state.FirstReportedAt, state.RemovedAt, state.RejectionReason, state.Regime, state.DueAt, state.FirstNotifiedAt, state.AcknowledgedAt,
-        [.. events.Select(e => new TimelineEntry(e.Version, e.Data.GetType().Name, e.OccurredAt, Describe(e.Data)))]);
+        [.. events.Select(e => new TimelineEntry(e.Version, e.Data.GetType().Name, e.OccurredAt, Describe(e.Data)))],
+        state.OrderIssuedAt is { } order && (state.ClockStartsAt is null || order < state.ClockStartsAt) ? order : state.ClockStartsAt,
+        state.DeadlineBreached(), state.Escalations, state.EscalatedTo, state.ReinstatedAt, state.ClosedAt, state.ClosedReason);
 
     private static string Describe(object e) => e switch
     {
         ContentReported r => string.Create(CultureInfo.InvariantCulture, $"Report #{r.ReportNumber} by {r.ReporterOrganisation} of {r.CanonicalUrl} on {r.Platform}"),
         ContentClassified c => string.Create(CultureInfo.InvariantCulture, $"Classified {c.Category} ({c.Severity}, confidence {c.Confidence:0.00}) by {c.ModelVersion}"),
         ClassificationOverridden o => $"Analyst override: {o.Category} ({o.Severity}): {o.Reason}",
+        NoticeSent { OrderIssuedAt: { } issued } n => string.Create(CultureInfo.InvariantCulture, $"Notice sent by {n.Channel}, reference {n.Reference}, order issued {issued:u}"),
         NoticeSent n => $"Notice sent by {n.Channel}, reference {n.Reference}",
         PlatformAcknowledged a => a.Reference is null ? "Platform acknowledged the notice" : $"Platform acknowledged the notice, reference {a.Reference}",
         FingerprintsRecorded f => $"Fingerprinted: {string.Join(", ", f.Fingerprints.Select(x => x.Split(':')[0]))}",
         ReuploadLinked l => $"Re-upload of removed content {l.MatchedContentId} ({l.Signal})",
         RemovalConfirmed r => $"Removal confirmed by {r.Source}",
         RemovalRejected r => $"Platform refused removal: {r.Reason}",
+        Escalated x => $"Escalated to {x.To}: {x.Reason}",
+        SlaBreached b => string.Create(CultureInfo.InvariantCulture, $"Deadline of {b.Regime} passed at {b.DueAt:u} with the content still up"),
+        ContentReinstated r => $"Content up again, seen by {r.Source}",
+        CaseClosed c => $"Closed: {c.Reason}",
         _ => e.GetType().Name,
     };
 }

@@ -11,14 +11,19 @@ public sealed record ContentReported(
     string ReporterOrganisation, string? Jurisdiction, long? Views, DateTimeOffset ReportedAt) : ICaseEvent;
 
 /// <param name="Regime">The legal regime whose clock runs; null in events recorded before clocks existed.</param>
-/// <param name="DueAt">When that regime's deadline falls.</param>
+/// <param name="DueAt">Classification's deadline, counted from the report; used only when <paramref name="Allowed"/> is unknown.</param>
+/// <param name="Allowed">How long the regime allows from the clock's start (the first notice); null from older publishers.</param>
+/// <param name="RemovalOrderRegime">The regime if a removal order is received instead, with <paramref name="RemovalOrderAllowed"/>.</param>
 public sealed record ContentClassified(
     Guid ContentId, string Category, string Severity, double Confidence, IReadOnlyList<string> Explanation,
-    string ModelVersion, DateTimeOffset ClassifiedAt, string? Regime = null, DateTimeOffset? DueAt = null) : ICaseEvent;
+    string ModelVersion, DateTimeOffset ClassifiedAt, string? Regime = null, DateTimeOffset? DueAt = null,
+    TimeSpan? Allowed = null, string? RemovalOrderRegime = null, TimeSpan? RemovalOrderAllowed = null) : ICaseEvent;
 
 /// <param name="Reason">The analyst's reason, verbatim.</param>
+/// <param name="Regime">The clock the policy gives the new category and severity, with its durations; null keeps the earlier clock.</param>
 public sealed record ClassificationOverridden(
-    Guid ContentId, string Category, string Severity, string Reason, string OverriddenBy, DateTimeOffset OverriddenAt) : ICaseEvent;
+    Guid ContentId, string Category, string Severity, string Reason, string OverriddenBy, DateTimeOffset OverriddenAt,
+    string? Regime = null, TimeSpan? Allowed = null, string? RemovalOrderRegime = null, TimeSpan? RemovalOrderAllowed = null) : ICaseEvent;
 
 public sealed record FingerprintsRecorded(Guid ContentId, IReadOnlyList<string> Fingerprints, DateTimeOffset FingerprintedAt) : ICaseEvent;
 
@@ -26,7 +31,8 @@ public sealed record ReuploadLinked(Guid ContentId, Guid MatchedContentId, strin
 
 /// <param name="Channel">"trusted-flagger-portal", "email", "api" or "removal-order".</param>
 /// <param name="Reference">The platform's ticket or the order's number, as the liaison recorded it.</param>
-public sealed record NoticeSent(Guid ContentId, string Channel, string Reference, DateTimeOffset SentAt) : ICaseEvent;
+/// <param name="OrderIssuedAt">For a removal order: when the authority issued it, which starts its clock; null otherwise.</param>
+public sealed record NoticeSent(Guid ContentId, string Channel, string Reference, DateTimeOffset SentAt, DateTimeOffset? OrderIssuedAt = null) : ICaseEvent;
 
 public sealed record PlatformAcknowledged(Guid ContentId, string? Reference, DateTimeOffset AcknowledgedAt) : ICaseEvent;
 
@@ -35,3 +41,17 @@ public sealed record RemovalConfirmed(Guid ContentId, string Source, DateTimeOff
 
 /// <param name="Reason">The platform's answer, verbatim.</param>
 public sealed record RemovalRejected(Guid ContentId, string Reason, DateTimeOffset RejectedAt) : ICaseEvent;
+
+/// <param name="To">Who should act, e.g. "analysts" or "legal".</param>
+public sealed record Escalated(Guid ContentId, string To, string Reason, DateTimeOffset EscalatedAt) : ICaseEvent;
+
+/// <summary>The case's deadline passed with the content still up; recorded once per deadline.</summary>
+/// <param name="BreachedAt">When the breach was recorded: at or after <paramref name="DueAt"/>.</param>
+public sealed record SlaBreached(Guid ContentId, string Regime, DateTimeOffset DueAt, DateTimeOffset BreachedAt) : ICaseEvent;
+
+/// <summary>Removed content is reachable again.</summary>
+/// <param name="Source">"liveness-check", "analyst" or "liaison".</param>
+public sealed record ContentReinstated(Guid ContentId, string Source, DateTimeOffset ReinstatedAt) : ICaseEvent;
+
+/// <param name="Reason">Why no further action is needed, in the closer's words.</param>
+public sealed record CaseClosed(Guid ContentId, string Reason, DateTimeOffset ClosedAt) : ICaseEvent;

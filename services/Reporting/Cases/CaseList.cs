@@ -6,7 +6,8 @@ namespace Takedown.Reporting.Cases;
 
 public sealed record CaseListItem(
     Guid ContentId, long Version, string Status, string? Category, string? Severity, string? Platform, string? CanonicalUrl,
-    int ReportCount, IReadOnlyList<string> ReporterOrganisations, DateTimeOffset? FirstReportedAt, DateTimeOffset? RemovedAt);
+    int ReportCount, IReadOnlyList<string> ReporterOrganisations, DateTimeOffset? FirstReportedAt, DateTimeOffset? RemovedAt,
+    string? Regime, DateTimeOffset? DueAt, bool Breached);
 
 public sealed record CasePage(IReadOnlyList<CaseListItem> Items, int Page, int PageSize, long Total);
 
@@ -19,13 +20,15 @@ public static class CaseList
         app.MapGet("/api/v1/cases", ListAsync)
             .RequireAuthorization(Policies.ReadCases)
             .WithTags("Cases")
-            .WithSummary("Cases, newest report first, filtered by status, platform, category, severity, organisation and report date; paged.");
+            .WithSummary("Cases, newest report first (soonest deadline first with overdue or dueBefore), filtered by status, platform, category, "
+                + "severity, organisation, report date and deadline; paged.");
         return app;
     }
 
     private static async Task<IResult> ListAsync(
-        HttpContext http, EventStore.EventStore store, string? status, string? platform, string? category, string? severity,
-        string? organisation, DateTimeOffset? from, DateTimeOffset? to, int? page, int? pageSize, CancellationToken ct)
+        HttpContext http, EventStore.EventStore store, TimeProvider time, string? status, string? platform, string? category, string? severity,
+        string? organisation, DateTimeOffset? from, DateTimeOffset? to, bool? overdue, DateTimeOffset? dueBefore, int? page, int? pageSize,
+        CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (page is < 1) errors["page"] = ["Pages start at 1."];
@@ -54,6 +57,12 @@ public static class CaseList
         Filter("@organisation = ANY(reporter_organisations)", "organisation", organisation);
         Filter("first_reported_at >= @from", "from", from);
         Filter("first_reported_at < @to", "to", to);
+        // A deadline counts only while the content is up (open or rejected); overdue means it has passed.
+        var now = time.GetUtcNow();
+        Filter("status IN ('open', 'rejected') AND due_at <= @now", "now", overdue == true ? now : null);
+        Filter("NOT (status IN ('open', 'rejected') AND due_at IS NOT NULL AND due_at <= @notOverdueAt)", "notOverdueAt", overdue == false ? now : null);
+        Filter("status IN ('open', 'rejected') AND due_at < @dueBefore", "dueBefore", dueBefore);
+        var order = overdue == true || dueBefore is not null ? "due_at, id" : "first_reported_at DESC NULLS LAST, id";
 
         var size = pageSize ?? 50;
         var number = page ?? 1;
@@ -61,9 +70,9 @@ public static class CaseList
         await using var command = new NpgsqlCommand(
             $"""
             SELECT content_id, version, status, category, severity, platform, data->>'canonicalUrl', report_count,
-                   reporter_organisations, first_reported_at, removed_at, count(*) OVER ()
+                   reporter_organisations, first_reported_at, removed_at, regime, due_at, breached, count(*) OVER ()
             FROM {store.Schema}.case_summaries {where}
-            ORDER BY first_reported_at DESC NULLS LAST, id
+            ORDER BY {order}
             LIMIT @limit OFFSET @offset
             """, connection);
         command.Parameters.AddRange(parameters.ToArray());
@@ -77,8 +86,9 @@ public static class CaseList
         {
             items.Add(new CaseListItem(
                 reader.GetGuid(0), reader.GetInt64(1), reader.GetString(2), Text(reader, 3), Text(reader, 4), Text(reader, 5), Text(reader, 6),
-                reader.GetInt32(7), reader.GetFieldValue<string[]>(8), Time(reader, 9), Time(reader, 10)));
-            total = reader.GetInt64(11);
+                reader.GetInt32(7), reader.GetFieldValue<string[]>(8), Time(reader, 9), Time(reader, 10),
+                Text(reader, 11), Time(reader, 12), reader.GetBoolean(13)));
+            total = reader.GetInt64(14);
         }
         return Results.Ok(new CasePage(items, number, size, total));
     }

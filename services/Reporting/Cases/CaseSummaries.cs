@@ -32,6 +32,13 @@ public sealed class CaseSummaryProjection(string schema, JsonSerializerOptions j
         CREATE INDEX case_summaries_status ON {schema}.case_summaries (status, platform);
         CREATE INDEX case_summaries_organisations ON {schema}.case_summaries USING gin (reporter_organisations);
         """,
+        // The legal clock: the governing deadline and whether a breach of it is on record. Existing rows get them
+        // from a rebuild, requested here (the checkpoint row exists only once the daemon ran, i.e. not on a fresh install).
+        """
+        ALTER TABLE {schema}.case_summaries ADD COLUMN regime text, ADD COLUMN due_at timestamptz, ADD COLUMN breached boolean NOT NULL DEFAULT false;
+        CREATE INDEX case_summaries_running_clocks ON {schema}.case_summaries (due_at) WHERE status IN ('open', 'rejected');
+        UPDATE {schema}.projection_checkpoints SET rebuild_requested_at = now() WHERE name = 'case-summaries';
+        """,
     ];
 
     protected override bool Handles(StoredEvent e) => e.Data is ICaseEvent;
@@ -53,5 +60,8 @@ public sealed class CaseSummaryProjection(string schema, JsonSerializerOptions j
         ("first_reported_at", view.FirstReportedAt),
         ("first_notified_at", view.FirstNotifiedAt),
         ("removed_at", view.RemovedAt),
+        ("regime", view.Regime),
+        ("due_at", view.DueAt),
+        ("breached", view.DeadlineBreached()),
     ];
 }

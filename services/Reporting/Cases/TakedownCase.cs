@@ -6,9 +6,13 @@ public enum CaseStatus
 {
     /// <summary>Other services spoke about the content before its report arrived (they run in parallel).</summary>
     Pending,
+    /// <summary>Reported and still up.</summary>
     Open,
     Removed,
+    /// <summary>The platform refused; the content is still up and its clock still runs.</summary>
     Rejected,
+    /// <summary>No further action; only a new report reopens it.</summary>
+    Closed,
 }
 
 public abstract record CaseCommand(Guid ContentId, DateTimeOffset Now);
@@ -17,10 +21,18 @@ public sealed record RecordClassification(ContentClassified Classification, Date
 public sealed record RecordOverride(ClassificationOverridden Override, DateTimeOffset Now) : CaseCommand(Override.ContentId, Now);
 public sealed record RecordFingerprints(Guid ContentId, IReadOnlyList<string> Fingerprints, DateTimeOffset FingerprintedAt, DateTimeOffset Now) : CaseCommand(ContentId, Now);
 public sealed record LinkReupload(Guid ContentId, Guid MatchedContentId, string Signal, DateTimeOffset DetectedAt, DateTimeOffset Now) : CaseCommand(ContentId, Now);
-public sealed record SendNotice(Guid ContentId, string Channel, string Reference, DateTimeOffset SentAt, DateTimeOffset Now) : CaseCommand(ContentId, Now);
+/// <param name="OrderIssuedAt">For a removal order: when the authority issued it (its clock starts there); null means at <paramref name="SentAt"/>.</param>
+public sealed record SendNotice(Guid ContentId, string Channel, string Reference, DateTimeOffset SentAt, DateTimeOffset Now, DateTimeOffset? OrderIssuedAt = null) : CaseCommand(ContentId, Now);
 public sealed record AcknowledgeNotice(Guid ContentId, string? Reference, DateTimeOffset AcknowledgedAt, DateTimeOffset Now) : CaseCommand(ContentId, Now);
+/// <param name="Source">"platform", "liveness-check" or "analyst".</param>
 public sealed record ConfirmRemoval(Guid ContentId, string Source, DateTimeOffset RemovedAt, DateTimeOffset Now) : CaseCommand(ContentId, Now);
 public sealed record RejectRemoval(Guid ContentId, string Reason, DateTimeOffset RejectedAt, DateTimeOffset Now) : CaseCommand(ContentId, Now);
+/// <param name="Source">"liveness-check", "analyst" or "liaison".</param>
+public sealed record ReinstateContent(Guid ContentId, string Source, DateTimeOffset ReinstatedAt, DateTimeOffset Now) : CaseCommand(ContentId, Now);
+public sealed record Escalate(Guid ContentId, string To, string Reason, DateTimeOffset EscalatedAt, DateTimeOffset Now) : CaseCommand(ContentId, Now);
+public sealed record CloseCase(Guid ContentId, string Reason, DateTimeOffset ClosedAt, DateTimeOffset Now) : CaseCommand(ContentId, Now);
+/// <summary>Asked by the SLA clock; records a breach only when the case's deadline has passed with the content up.</summary>
+public sealed record RecordSlaBreach(Guid ContentId, DateTimeOffset Now) : CaseCommand(ContentId, Now);
 
 public sealed class InvalidCaseTransition(CaseCommand command, TakedownCase state)
     : Exception($"{command.GetType().Name} is not allowed while the case is {state.Status}.")
@@ -29,6 +41,11 @@ public sealed class InvalidCaseTransition(CaseCommand command, TakedownCase stat
 }
 
 /// <summary>The takedown case: a decider over the case's events.</summary>
+/// <param name="Regime">The regime of the deadline that governs now (the earliest running clock), else classification's.</param>
+/// <param name="DueAt">The governing deadline; null while no clock runs (no notice yet, or reinstated and not noticed again).</param>
+/// <param name="ClockStartsAt">The notice clock's start: the first notice (since the last reinstatement or reopening).</param>
+/// <param name="OrderIssuedAt">The removal-order clock's start, when an order was recorded.</param>
+/// <param name="BreachedDeadlines">Deadlines a breach was recorded for; null in views stored before breaches existed.</param>
 public sealed record TakedownCase(
     Guid ContentId,
     CaseStatus Status,
@@ -50,21 +67,47 @@ public sealed record TakedownCase(
     bool Overridden = false,
     DateTimeOffset? FirstNotifiedAt = null,
     int Notices = 0,
-    DateTimeOffset? AcknowledgedAt = null)
+    DateTimeOffset? AcknowledgedAt = null,
+    string? ClassifiedRegime = null,
+    TimeSpan? Allowed = null,
+    string? RemovalOrderRegime = null,
+    TimeSpan? RemovalOrderAllowed = null,
+    DateTimeOffset? ClassifiedDueAt = null,
+    DateTimeOffset? ClockStartsAt = null,
+    DateTimeOffset? OrderIssuedAt = null,
+    ImmutableList<DateTimeOffset>? BreachedDeadlines = null,
+    int Escalations = 0,
+    string? EscalatedTo = null,
+    string? EscalationReason = null,
+    DateTimeOffset? ReinstatedAt = null,
+    DateTimeOffset? ClosedAt = null,
+    string? ClosedReason = null,
+    bool OverrideSetClock = false)
 {
+    public const string RemovalOrderChannel = "removal-order";
+    public const string ReuploadEscalationTarget = "analysts";
+
     public static TakedownCase Initial(Guid contentId) => new(
         contentId, CaseStatus.Pending, null, null, null, null, null, null,
         [], ImmutableSortedSet.Create<string>(StringComparer.Ordinal), [], [], null, null, null);
 
     public static string StreamId(Guid contentId) => $"case-{contentId}";
 
+    /// <summary>The content is up as far as the case knows, so a running deadline can be missed.</summary>
+    public bool ContentUp() => Status is CaseStatus.Open or CaseStatus.Rejected;
+
+    /// <summary>A breach is already on record for the deadline that governs now.</summary>
+    public bool DeadlineBreached() => DueAt is { } due && BreachedDeadlines?.Contains(due) == true;
+
     public static ICaseEvent[] Decide(CaseCommand command, TakedownCase state) => (command, state.Status) switch
     {
+        // A new report of closed content reopens the case (see Evolve); a repeat of a known report changes nothing.
         (RecordReport c, _) when state.ReportIds.Contains(c.Report.ReportId) => [],
         (RecordReport c, _) => [c.Report],
 
         (RecordClassification c, _) when state.Category == c.Classification.Category && state.Severity == c.Classification.Severity
-            && state.Regime == c.Classification.Regime && state.DueAt == c.Classification.DueAt => [],
+            && state.ClassifiedRegime == c.Classification.Regime && state.ClassifiedDueAt == c.Classification.DueAt
+            && state.Allowed == c.Classification.Allowed && state.RemovalOrderAllowed == c.Classification.RemovalOrderAllowed => [],
         (RecordClassification c, _) => [c.Classification],
 
         (RecordOverride c, _) => [c.Override],
@@ -72,29 +115,56 @@ public sealed record TakedownCase(
         (RecordFingerprints c, _) when c.Fingerprints.SequenceEqual(state.Fingerprints) => [],
         (RecordFingerprints c, _) => [new FingerprintsRecorded(c.ContentId, c.Fingerprints, c.FingerprintedAt)],
 
+        // A re-upload of removed content is escalated to analysts at once, unless an analyst already closed the case.
         (LinkReupload c, _) when state.ReuploadOf.Contains(c.MatchedContentId) => [],
-        (LinkReupload c, _) => [new ReuploadLinked(c.ContentId, c.MatchedContentId, c.Signal, c.DetectedAt)],
+        (LinkReupload c, CaseStatus.Closed) => [new ReuploadLinked(c.ContentId, c.MatchedContentId, c.Signal, c.DetectedAt)],
+        (LinkReupload c, _) =>
+        [
+            new ReuploadLinked(c.ContentId, c.MatchedContentId, c.Signal, c.DetectedAt),
+            new Escalated(c.ContentId, ReuploadEscalationTarget, $"re-upload of removed content {c.MatchedContentId}", c.DetectedAt),
+        ],
 
         // A notice goes out while the content is up; after a rejection a new notice (another channel, an order) is the next step.
-        (SendNotice c, CaseStatus.Open or CaseStatus.Rejected) => [new NoticeSent(c.ContentId, c.Channel, c.Reference, c.SentAt)],
+        (SendNotice c, CaseStatus.Open or CaseStatus.Rejected) =>
+            [new NoticeSent(c.ContentId, c.Channel, c.Reference, c.SentAt, c.Channel == RemovalOrderChannel ? c.OrderIssuedAt ?? c.SentAt : null)],
 
-        (AcknowledgeNotice, _) when state.AcknowledgedAt is not null && state.Status != CaseStatus.Removed => [],  // already acknowledged
+        (AcknowledgeNotice, _) when state.AcknowledgedAt is not null && state.ContentUp() => [],  // already acknowledged
         (AcknowledgeNotice c, CaseStatus.Open or CaseStatus.Rejected) when state.Notices > 0 => [new PlatformAcknowledged(c.ContentId, c.Reference, c.AcknowledgedAt)],
 
         (ConfirmRemoval, CaseStatus.Removed) => [],                       // already removed: no-op
+        // Removed after the deadline: the breach is recorded with the removal even if the SLA clock has not run yet.
+        (ConfirmRemoval c, CaseStatus.Open or CaseStatus.Rejected) when state.DueAt is { } due && c.RemovedAt > due && !state.DeadlineBreached() =>
+            [Breach(state, due, c.Now), new RemovalConfirmed(c.ContentId, c.Source, c.RemovedAt)],
         (ConfirmRemoval c, CaseStatus.Open or CaseStatus.Rejected) => [new RemovalConfirmed(c.ContentId, c.Source, c.RemovedAt)],
 
         (RejectRemoval c, CaseStatus.Rejected) when c.Reason == state.RejectionReason => [],
         (RejectRemoval c, CaseStatus.Open or CaseStatus.Rejected) => [new RemovalRejected(c.ContentId, c.Reason, c.RejectedAt)],
 
+        (ReinstateContent c, CaseStatus.Removed) => [new ContentReinstated(c.ContentId, c.Source, c.ReinstatedAt)],
+        (ReinstateContent c, CaseStatus.Open or CaseStatus.Rejected) when state.ReinstatedAt == c.ReinstatedAt => [],   // a retry
+
+        (Escalate c, _) when state.EscalatedTo == c.To && state.EscalationReason == c.Reason && state.Status != CaseStatus.Closed => [],
+        (Escalate c, CaseStatus.Pending or CaseStatus.Open or CaseStatus.Rejected or CaseStatus.Removed) =>
+            [new Escalated(c.ContentId, c.To, c.Reason, c.EscalatedAt)],
+
+        (CloseCase c, CaseStatus.Closed) when c.Reason == state.ClosedReason => [],
+        (CloseCase c, CaseStatus.Open or CaseStatus.Rejected or CaseStatus.Removed) => [new CaseClosed(c.ContentId, c.Reason, c.ClosedAt)],
+
+        // The clock asks about every overdue case it sees; anything but a fresh breach is an answer of "nothing to do".
+        (RecordSlaBreach c, _) when state.ContentUp() && state.DueAt is { } due && due <= c.Now && !state.DeadlineBreached() => [Breach(state, due, c.Now)],
+        (RecordSlaBreach, _) => [],
+
         _ => throw new InvalidCaseTransition(command, state),
     };
 
+    private static SlaBreached Breach(TakedownCase state, DateTimeOffset due, DateTimeOffset now) =>
+        new(state.ContentId, state.Regime ?? "unknown", due, now > due ? now : due);
+
     public static TakedownCase Evolve(TakedownCase state, ICaseEvent e) => e switch
     {
-        ContentReported r => state with
+        ContentReported r => (state.Status == CaseStatus.Closed ? Reopened(state) : state) with
         {
-            Status = state.Status == CaseStatus.Pending ? CaseStatus.Open : state.Status,
+            Status = state.Status is CaseStatus.Pending or CaseStatus.Closed ? CaseStatus.Open : state.Status,
             Url = state.Url ?? r.Url,
             CanonicalUrl = r.CanonicalUrl,
             Platform = r.Platform,
@@ -102,20 +172,78 @@ public sealed record TakedownCase(
             ReporterOrganisations = state.ReporterOrganisations.Add(r.ReporterOrganisation),
             FirstReportedAt = state.FirstReportedAt ?? r.ReportedAt,
         },
-        // An analyst's override stands against later automatic classifications; their clock still applies.
-        ContentClassified c when state.Overridden => state with { Regime = c.Regime ?? state.Regime, DueAt = c.DueAt ?? state.DueAt },
-        ContentClassified c => state with
+        // An analyst's override stands against later automatic classifications, and so does its clock if it set one;
+        // otherwise (overrides from before clocks were decided again) their clock still applies.
+        ContentClassified when state.OverrideSetClock => state,
+        ContentClassified c when state.Overridden => WithClock(state with
+        {
+            ClassifiedRegime = c.Regime ?? state.ClassifiedRegime, ClassifiedDueAt = c.DueAt ?? state.ClassifiedDueAt,
+            Allowed = c.Allowed ?? state.Allowed, RemovalOrderRegime = c.RemovalOrderRegime ?? state.RemovalOrderRegime,
+            RemovalOrderAllowed = c.RemovalOrderAllowed ?? state.RemovalOrderAllowed,
+        }),
+        ContentClassified c => WithClock(state with
         {
             Category = c.Category, Severity = c.Severity, Confidence = c.Confidence,
-            Regime = c.Regime ?? state.Regime, DueAt = c.DueAt ?? state.DueAt,
-        },
-        ClassificationOverridden o => state with { Category = o.Category, Severity = o.Severity, Overridden = true },
-        NoticeSent n => state with { FirstNotifiedAt = state.FirstNotifiedAt ?? n.SentAt, Notices = state.Notices + 1 },
+            ClassifiedRegime = c.Regime ?? state.ClassifiedRegime, ClassifiedDueAt = c.DueAt ?? state.ClassifiedDueAt,
+            Allowed = c.Allowed ?? state.Allowed, RemovalOrderRegime = c.RemovalOrderRegime ?? state.RemovalOrderRegime,
+            RemovalOrderAllowed = c.RemovalOrderAllowed ?? state.RemovalOrderAllowed,
+        }),
+        // The override's clock replaces classification's when Classification could decide one; the start stays the notice.
+        ClassificationOverridden o => WithClock(state with
+        {
+            Category = o.Category, Severity = o.Severity, Overridden = true, OverrideSetClock = state.OverrideSetClock || o.Allowed is not null,
+            ClassifiedRegime = o.Regime ?? state.ClassifiedRegime, Allowed = o.Allowed ?? state.Allowed,
+            RemovalOrderRegime = o.RemovalOrderRegime ?? state.RemovalOrderRegime, RemovalOrderAllowed = o.RemovalOrderAllowed ?? state.RemovalOrderAllowed,
+        }),
+        NoticeSent n => WithClock(state with
+        {
+            FirstNotifiedAt = state.FirstNotifiedAt ?? n.SentAt,
+            Notices = state.Notices + 1,
+            ClockStartsAt = state.ClockStartsAt ?? n.SentAt,
+            OrderIssuedAt = n.Channel == RemovalOrderChannel ? state.OrderIssuedAt ?? n.OrderIssuedAt ?? n.SentAt : state.OrderIssuedAt,
+        }),
         PlatformAcknowledged a => state with { AcknowledgedAt = state.AcknowledgedAt ?? a.AcknowledgedAt },
         FingerprintsRecorded f => state with { Fingerprints = [.. f.Fingerprints] },
         ReuploadLinked l => state with { ReuploadOf = state.ReuploadOf.Add(l.MatchedContentId) },
         RemovalConfirmed r => state with { Status = CaseStatus.Removed, RemovedAt = r.RemovedAt, RejectionReason = null },
         RemovalRejected r => state with { Status = CaseStatus.Rejected, RejectionReason = r.Reason },
+        SlaBreached b => state with { BreachedDeadlines = (state.BreachedDeadlines ?? []).Add(b.DueAt) },
+        Escalated x => state with { Escalations = state.Escalations + 1, EscalatedTo = x.To, EscalationReason = x.Reason },
+        // Back up: the old deadline is spent (met or breached); a new notice starts a fresh clock of the same regime.
+        ContentReinstated r => WithClock(state with
+        {
+            Status = CaseStatus.Open, ReinstatedAt = r.ReinstatedAt, RemovedAt = null, ClockStartsAt = null, OrderIssuedAt = null, AcknowledgedAt = null,
+        }),
+        CaseClosed c => state with { Status = CaseStatus.Closed, ClosedAt = c.ClosedAt, ClosedReason = c.Reason },
         _ => state,
     };
+
+    // A new report of closed content: it is (again) up as far as anyone knows, and needs a new notice to start a clock.
+    private static TakedownCase Reopened(TakedownCase state) => WithClock(state with
+    {
+        ClosedAt = null, ClosedReason = null, RemovedAt = null, RejectionReason = null, ClockStartsAt = null, OrderIssuedAt = null, AcknowledgedAt = null,
+    });
+
+    /// <summary>
+    /// The governing deadline: the earlier of the notice clock (first notice + the regime's time) and the removal-order
+    /// clock (the order + the order regime's time). Classification's report-based deadline stands only when it did not
+    /// say how long its regime allows (publishers older than that field).
+    /// </summary>
+    private static TakedownCase WithClock(TakedownCase state)
+    {
+        (string? Regime, DateTimeOffset Due)? notice = state is { ClockStartsAt: { } start, Allowed: { } allowed } ? (state.ClassifiedRegime, start + allowed) : null;
+        (string? Regime, DateTimeOffset Due)? order = state.OrderIssuedAt is { } issued && (state.RemovalOrderAllowed ?? state.Allowed) is { } orderAllowed
+            ? (state.RemovalOrderRegime ?? state.ClassifiedRegime, issued + orderAllowed)
+            : null;
+        var governing = (notice, order) switch
+        {
+            ({ } n, { } o) => o.Due < n.Due ? o : n,
+            ({ } n, null) => n,
+            (null, { } o) => o,
+            _ => ((string? Regime, DateTimeOffset Due)?)null,
+        };
+        if (governing is { } clock)
+            return state with { Regime = clock.Regime, DueAt = clock.Due };
+        return state with { Regime = state.ClassifiedRegime, DueAt = state.Allowed is null ? state.ClassifiedDueAt : null };
+    }
 }

@@ -17,28 +17,23 @@ public sealed class CaseLivenessActions(EventStore.EventStore store, TimeProvide
     public const string Source = "liveness-check";
     private const string Actor = "liveness-monitor";
 
-    /// <summary>RemovalConfirmed (source liveness-check) and, in the same transaction, TakedownConfirmed for downstream services.</summary>
-    public async Task ConfirmRemovedAsync(Guid contentId, DateTimeOffset observedAt, CancellationToken ct)
+    /// <summary>RemovalConfirmed (source liveness-check); CaseCommands stages TakedownConfirmed in the same transaction.</summary>
+    public Task ConfirmRemovedAsync(Guid contentId, DateTimeOffset observedAt, CancellationToken ct) =>
+        ApplyAsync(new ConfirmRemoval(contentId, Source, observedAt, time.GetUtcNow()), "removal-confirmed", ct);
+
+    /// <summary>ContentReinstated (source liveness-check): removed content is up again; CaseCommands stages the message.</summary>
+    public Task ReportReinstatedAsync(Guid contentId, DateTimeOffset observedAt, CancellationToken ct) =>
+        ApplyAsync(new ReinstateContent(contentId, Source, observedAt, time.GetUtcNow()), "content-reinstated", ct);
+
+    private async Task ApplyAsync(CaseCommand command, string action, CancellationToken ct)
     {
         await using var session = await store.BeginAsync(EventContext.ForSystem(Actor), ct);
-        var decision = await CaseCommands.HandleAsync(session, new ConfirmRemoval(contentId, Source, observedAt, time.GetUtcNow()), null, ct);
-        await CaseEndpoints.PublishOutcomesAsync(session, decision, ct);
+        var decision = await CaseCommands.HandleAsync(session, command, null, ct);
         await session.CommitAsync(ct);
         if (decision.NewEvents.Count > 0)
         {
-            TakedownTelemetry.LivenessActions.Add(1, new KeyValuePair<string, object?>("action", "removal-confirmed"));
-            log.LogInformation("Content {ContentId} is gone (liveness check at {ObservedAt}); removal confirmed", contentId, observedAt);
+            TakedownTelemetry.LivenessActions.Add(1, new KeyValuePair<string, object?>("action", action));
+            log.LogInformation("Liveness check: {Action} for content {ContentId}", action, command.ContentId);
         }
-    }
-
-    // Wired by the lead after the lifecycle branch merges: that branch adds the ReinstateContent command and the
-    // ContentReinstated event, and this becomes
-    //   CaseCommands.HandleAsync(session, new ReinstateContent(contentId, Source, observedAt, time.GetUtcNow()), null, ct)
-    // in a session like ConfirmRemovedAsync's. Until then nothing is appended; the log and the metric show it happened.
-    public Task ReportReinstatedAsync(Guid contentId, DateTimeOffset observedAt, CancellationToken ct)
-    {
-        TakedownTelemetry.LivenessActions.Add(1, new KeyValuePair<string, object?>("action", "reinstatement-reported"));
-        log.LogWarning("Removed content {ContentId} is up again (liveness check at {ObservedAt}); not yet recorded on the case", contentId, observedAt);
-        return Task.CompletedTask;
     }
 }

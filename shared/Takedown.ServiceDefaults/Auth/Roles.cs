@@ -24,6 +24,8 @@ public static class Policies
     public const string Analyse = "analyse";
     /// <summary>Keys, rebuilds and other operator actions.</summary>
     public const string Administer = "administer";
+    /// <summary>Escalate, reinstate and close cases: analysts and liaison officers.</summary>
+    public const string ManageCases = "manage-cases";
 
     internal static readonly IReadOnlyDictionary<string, string[]> RolesByPolicy = new Dictionary<string, string[]>
     {
@@ -32,6 +34,7 @@ public static class Policies
         [RecordPlatformResponses] = [Roles.Liaison, Roles.Admin],
         [Analyse] = [Roles.Analyst, Roles.Admin],
         [Administer] = [Roles.Admin],
+        [ManageCases] = [Roles.Analyst, Roles.Liaison, Roles.Admin],
     };
 }
 

@@ -16,4 +16,5 @@ public static class TakedownTelemetry
     public static readonly Counter<long> PlatformResponses = Meter.CreateCounter<long>("takedown.platform.responses", "{response}", "Platform answers recorded, by outcome.");
     public static readonly Counter<long> LivenessChecks = Meter.CreateCounter<long>("takedown.liveness.checks", "{check}", "URL liveness checks, by verdict and reason.");
     public static readonly Counter<long> LivenessActions = Meter.CreateCounter<long>("takedown.liveness.actions", "{action}", "Case changes the liveness monitor made or reported, by action.");
+    public static readonly Counter<long> SlaBreaches = Meter.CreateCounter<long>("takedown.sla.breaches", "{breach}", "Legal deadlines recorded as missed by the SLA clock, by regime.");
 }

@@ -93,18 +93,44 @@ public sealed class PipelineTests(PipelineFixture pipeline) : IClassFixture<Pipe
     }
 
     [Fact]
-    public async Task Propaganda_reported_in_germany_runs_on_the_netzdg_24_hour_clock_from_the_report()
+    public async Task Propaganda_reported_in_germany_runs_on_the_netzdg_24_hour_clock_from_the_first_notice()
     {
         var reporter = await pipeline.IssueKeyAsync(Organisation, "reporter");
         var analyst = await pipeline.IssueKeyAsync("takedown-analysts", "analyst");
+        var liaison = await pipeline.IssueKeyAsync(Organisation, "liaison");
         var accepted = await ReportAsync(reporter, UniqueUrl("posts"), "الدولة الإسلامية باقية وتتمدد", jurisdiction: "DE");
 
-        var found = (await CaseWhenAsync(analyst, accepted.ContentId, c => Complete(c) && c.DueAt is not null, "the classified case with its clock"))!;
-
+        var found = (await CaseWhenAsync(analyst, accepted.ContentId, c => Complete(c) && c.Regime is not null, "the classified case"))!;
         Assert.Equal(("terrorist-propaganda", "P1"), (found.Category, found.Severity));
         Assert.Equal("de-netzdg-manifestly-unlawful", found.Regime);
-        // Until notices exist the clock starts at the report that was classified (the only report here).
-        Assert.Equal(found.FirstReportedAt!.Value.AddHours(24), found.DueAt);
+        Assert.Null(found.DueAt);   // the law starts the clock at the notice, and none was sent yet
+
+        var sentAt = new DateTimeOffset(DateTimeOffset.UtcNow.AddMinutes(-10).UtcTicks / 10_000_000 * 10_000_000, TimeSpan.Zero);
+        using var notice = await pipeline.Reporting.SendAsync(PipelineFixture.Request(HttpMethod.Post, $"/api/v1/cases/{accepted.ContentId}/notices", liaison,
+            new { channel = "email", reference = "m-de-1", sentAt }));
+        var noticed = (await notice.Content.ReadFromJsonAsync<CaseResponse>())!;
+        Assert.Equal(("de-netzdg-manifestly-unlawful", sentAt.AddHours(24)), (noticed.Regime, noticed.DueAt));
+    }
+
+    [Fact]
+    public async Task An_override_to_P0_moves_the_case_onto_the_one_hour_clock_from_its_notice()
+    {
+        var reporter = await pipeline.IssueKeyAsync(Organisation, "reporter");
+        var analyst = await pipeline.IssueKeyAsync("takedown-analysts", "analyst");
+        var liaison = await pipeline.IssueKeyAsync(Organisation, "liaison");
+        var accepted = await ReportAsync(reporter, UniqueUrl("posts"), "they will meet him at the station", jurisdiction: "DE");
+        await CaseWhenAsync(analyst, accepted.ContentId, c => Complete(c) && c.Regime is not null, "the classified case");
+        var sentAt = new DateTimeOffset(DateTimeOffset.UtcNow.AddMinutes(-10).UtcTicks / 10_000_000 * 10_000_000, TimeSpan.Zero);
+        using (var notice = await pipeline.Reporting.SendAsync(PipelineFixture.Request(HttpMethod.Post, $"/api/v1/cases/{accepted.ContentId}/notices", liaison,
+                   new { channel = "email", reference = "m-p0", sentAt })))
+            Assert.Equal(HttpStatusCode.OK, notice.StatusCode);
+
+        using (var overridden = await pipeline.Classification.SendAsync(PipelineFixture.Request(HttpMethod.Post, $"/api/v1/classifications/{accepted.ContentId}/override", analyst,
+                   new { category = "incitement-threat-to-life", severity = "P0", reason = "Names the time and place of an attack." })))
+            Assert.Equal(HttpStatusCode.OK, overridden.StatusCode);
+
+        var found = (await CaseWhenAsync(analyst, accepted.ContentId, c => c.Severity == "P0", "the override on the case"))!;
+        Assert.Equal(("p0-imminent-threat", sentAt.AddHours(1)), (found.Regime, found.DueAt));
     }
 
     [Fact]
@@ -209,6 +235,7 @@ public sealed class PipelineTests(PipelineFixture pipeline) : IClassFixture<Pipe
 
         Assert.Equal([original.ContentId], reuploadCase.ReuploadOf);
         Assert.Contains(reuploadCase.Timeline, t => t.Type == "ReuploadLinked" && t.Summary == $"Re-upload of removed content {original.ContentId} (text-sha256)");
+        Assert.Contains(reuploadCase.Timeline, t => t.Type == "Escalated" && t.Summary == $"Escalated to analysts: re-upload of removed content {original.ContentId}");
     }
 
     [Fact]

@@ -53,7 +53,7 @@ public sealed class LivenessHostFixture : IAsyncLifetime
                 ["Liveness:Timeout"] = "00:00:01",
                 ["Liveness:AllowList:0"] = "127.0.0.1/32",
             }));
-            // The real actions, watched: reinstatements append nothing yet, so the recorder is how a test sees them.
+            // The real actions, watched, so a test sees which the monitor took and when.
             host.ConfigureTestServices(services =>
             {
                 services.AddSingleton<CaseLivenessActions>();
@@ -152,9 +152,10 @@ public sealed class LivenessMonitorTests(LivenessHostFixture host) : IClassFixtu
 
         Assert.Equal(["report-reinstated"], host.Actions.For(id));
         Assert.True(host.Site.Hits(path) >= 6, "three gone, then three up");
-        // Wired by the lead after the lifecycle branch merges: until then the case stays as it was.
         var events = await host.Store.ReadStreamAsync(TakedownCase.StreamId(id), CancellationToken.None);
-        Assert.Equal(["ContentReported", "RemovalConfirmed"], events.Select(e => e.Data.GetType().Name));
+        Assert.Equal(["ContentReported", "RemovalConfirmed", "ContentReinstated"], events.Select(e => e.Data.GetType().Name));
+        Assert.Equal(CaseLivenessActions.Source, ((ContentReinstated)events[^1].Data).Source);
+        await Eventually.UntilAsync(() => StatusAsync(id), s => s == "open", what: "the case list showing it up again");
     }
 
     [Fact]
