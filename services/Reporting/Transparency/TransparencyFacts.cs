@@ -33,7 +33,8 @@ public sealed record TransparencyFact(
     string? RemovalSource,
     DateTimeOffset? RejectedAt,
     bool Reupload,
-    ImmutableSortedSet<string> ContentKinds)
+    ImmutableSortedSet<string> ContentKinds,
+    TakedownCase? Case = null)
 {
     public static TransparencyFact Initial(Guid contentId) => new(
         contentId, null, null, null, false, null, ImmutableSortedSet.Create<string>(StringComparer.Ordinal), 0, null, null,
@@ -45,7 +46,20 @@ public sealed record TransparencyFact(
     /// <summary>The platform refused and has not removed it since.</summary>
     public bool Rejected => RejectedAt is not null && RemovedAt is null;
 
-    public static TransparencyFact Evolve(TransparencyFact fact, ICaseEvent e) => e switch
+    /// <summary>
+    /// The deadline is the case's own (the decider's clock: first notice or removal order plus the regime's time), so
+    /// the report and the SLA clock can never disagree; the last deadline that ran is kept after a reinstatement stops it.
+    /// </summary>
+    public static TransparencyFact Evolve(TransparencyFact fact, ICaseEvent e)
+    {
+        var next = Fold(fact, e);
+        var @case = TakedownCase.Evolve(fact.Case ?? TakedownCase.Initial(e.ContentId), e);
+        if (ReferenceEquals(next, fact) && ReferenceEquals(@case, fact.Case))
+            return fact;   // an event neither knows
+        return next with { Case = @case, Regime = @case.Regime ?? next.Regime, DueAt = @case.DueAt ?? fact.DueAt };
+    }
+
+    private static TransparencyFact Fold(TransparencyFact fact, ICaseEvent e) => e switch
     {
         ContentReported r => fact with
         {
@@ -58,9 +72,8 @@ public sealed record TransparencyFact(
             Views = fact.RemovedAt is null && r.Views is { } views ? Math.Max(fact.Views ?? 0, views) : fact.Views,
         },
         // As in the case: an analyst's override stands against later automatic classifications.
-        ContentClassified c when fact.Overridden => fact with { Regime = c.Regime ?? fact.Regime, DueAt = c.DueAt ?? fact.DueAt },
-        // The one place the due time comes from (today: the classification's regime clock).
-        ContentClassified c => fact with { Category = c.Category, Severity = c.Severity, Regime = c.Regime ?? fact.Regime, DueAt = c.DueAt ?? fact.DueAt },
+        ContentClassified when fact.Overridden => fact,
+        ContentClassified c => fact with { Category = c.Category, Severity = c.Severity },
         ClassificationOverridden o => fact with { Category = o.Category, Severity = o.Severity, Overridden = true },
         FingerprintsRecorded f => fact with { ContentKinds = [.. f.Fingerprints.Select(KindOf).OfType<string>()] },
         ReuploadLinked => fact with { Reupload = true },
