@@ -15,6 +15,7 @@ public static class TakedownCli
             new ProjectionCommand(options, host),
             new ClassifyCommand(host),
             new ModelCommand(host),
+            new HashCommand(host),
         };
         options.AddTo(root);
         return root;
