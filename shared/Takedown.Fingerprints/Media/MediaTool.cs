@@ -52,7 +52,20 @@ internal static class MediaTool
             var writing = WriteInputAsync(process.StandardInput.BaseStream, input, token);
             try
             {
-                var result = await readOutput(process.StandardOutput.BaseStream, token);
+                T result;
+                try
+                {
+                    result = await readOutput(process.StandardOutput.BaseStream, token);
+                }
+                catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
+                {
+                    // Output cut short or malformed: ffmpeg's own reason, if it failed, says more than ours.
+                    await process.StandardOutput.BaseStream.CopyToAsync(Stream.Null, token);
+                    await process.WaitForExitAsync(token);
+                    throw process.ExitCode != 0
+                        ? Failure(Path.GetFileName(executable), await errors, process.ExitCode)
+                        : new UndecodableMediaException($"{Path.GetFileName(executable)} output could not be read: {e.Message}");
+                }
                 await process.StandardOutput.BaseStream.CopyToAsync(Stream.Null, token);
                 await process.WaitForExitAsync(token);
                 await writing;
