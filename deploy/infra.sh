@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs (from Debian's packages) and starts what Takedown needs on a machine without Docker:
-# PostgreSQL with a "takedown" role and database, RabbitMQ with its management plugin.
+# PostgreSQL with a "takedown" role and database, RabbitMQ with its management plugin, ffmpeg.
 # Idempotent: safe to run when everything is already up. Sourced by deploy/test.sh and deploy/run-local.sh.
 set -euo pipefail
 
@@ -56,5 +56,7 @@ start_rabbitmq() {
 
 ensure_package curl curl
 ensure_package chromium chromium   # the transparency report's HTML is checked in headless Chromium
+# ffmpeg/ffprobe decode images and video frames for PDQ (Takedown.Fingerprints.Media, `takedown hash`, their tests).
+ensure_package ffmpeg ffmpeg
 start_postgres
 start_rabbitmq

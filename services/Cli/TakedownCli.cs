@@ -16,6 +16,7 @@ public static class TakedownCli
             new BankCommand(options, host),
             new ClassifyCommand(host),
             new ModelCommand(host),
+            new HashCommand(host),
         };
         options.AddTo(root);
         return root;

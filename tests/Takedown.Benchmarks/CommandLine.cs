@@ -47,6 +47,9 @@ public sealed class CommandLine
     public double Double(string name, double fallback) =>
         _values.TryGetValue(name, out var value) && value is not null ? double.Parse(value, CultureInfo.InvariantCulture) : fallback;
 
+    public string String(string name, string fallback) =>
+        _values.TryGetValue(name, out var value) && value is not null ? value : fallback;
+
     public int[] Ints(string name, int[] fallback) =>
         _values.TryGetValue(name, out var value) && value is not null
             ? value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray()

@@ -1,6 +1,7 @@
 using Takedown.Benchmarks;
 using Takedown.Benchmarks.Append;
 using Takedown.Benchmarks.Catchup;
+using Takedown.Benchmarks.Hashing;
 
 // A harness rather than BenchmarkDotNet: concurrent writers, latency percentiles and a million-event catch-up
 // against a live database are not per-method micro-benchmarks. See docs/benchmarks.md.
@@ -19,6 +20,8 @@ try
             AppendSettings.From(CommandLine.Parse(args.Skip(1), "seconds", "warmup", "rounds", "streams-per-writer", "explain")), cancel.Token),
         "catchup" => await CatchupBenchmark.RunAsync(
             CatchupSettings.From(CommandLine.Parse(args.Skip(1), "events", "streams", "batch-sizes", "lag-refresh", "explain")), cancel.Token),
+        "pdq" => await PdqBenchmark.RunAsync(
+            PdqSettings.From(CommandLine.Parse(args.Skip(1), "image", "video", "iterations", "warmup")), cancel.Token),
         _ => Usage(),
     };
 }
@@ -46,6 +49,9 @@ static int Usage()
           catchup  [--events 1000000] [--streams 10000] [--batch-sizes 1000,5000] [--lag-refresh 5] [--explain]
                    seeds events with SQL, then times the projection daemon replaying them all.
                    --explain prints the plan of the daemon's batch read.
+          pdq      [--iterations 30] [--warmup 3] [--image FILE] [--video FILE]
+                   PDQ per image from decoded pixels and end to end from a JPEG (ffmpeg included); one video at 1 fps.
+                   Needs ffmpeg, not PostgreSQL. Defaults: the 1600x1004 bridge JPEG and a 4 s sample video from the tests.
 
         PostgreSQL: TAKEDOWN_TEST_POSTGRES (an admin connection string with CREATEDB), default
         Host=localhost;Port=5432;Username=takedown;Password=takedown;Database=postgres
