@@ -25,7 +25,7 @@ public sealed class ApiClient(HttpMessageHandler handler, string? apiKey) : IDis
     public async Task<ApiResponse<T>> SendContentAsync<T>(
         HttpMethod method, ServiceEndpoint endpoint, string path, HttpContent? content, CancellationToken cancellationToken)
     {
-        var (url, status, text) = await SendRawAsync(method, endpoint, path, body, "application/json", cancellationToken);
+        var (url, status, text) = await SendRawAsync(method, endpoint, path, content, "application/json", cancellationToken);
         try
         {
             var value = JsonSerializer.Deserialize<T>(text, Json);
@@ -42,10 +42,10 @@ public sealed class ApiClient(HttpMessageHandler handler, string? apiKey) : IDis
 
     /// <summary>GETs a document (CSV, HTML, JSON lines…) and returns its body as received.</summary>
     public async Task<string> GetTextAsync(ServiceEndpoint endpoint, string path, string accept, CancellationToken cancellationToken) =>
-        (await SendRawAsync(HttpMethod.Get, endpoint, path, body: null, accept, cancellationToken)).Text;
+        (await SendRawAsync(HttpMethod.Get, endpoint, path, content: null, accept, cancellationToken)).Text;
 
     private async Task<(Uri Url, int Status, string Text)> SendRawAsync(
-        HttpMethod method, ServiceEndpoint endpoint, string path, object? body, string accept, CancellationToken cancellationToken)
+        HttpMethod method, ServiceEndpoint endpoint, string path, HttpContent? content, string accept, CancellationToken cancellationToken)
     {
         var url = endpoint.Resolve(path);
         using var request = new HttpRequestMessage(method, url);
