@@ -277,6 +277,35 @@ public sealed class BankTests(BankHosts hosts) : IClassFixture<BankHosts>
         Assert.Equal(("text-sha256", textHash, "statement"), (byText.Signal, byText.MatchedHash, byText.Label));
     }
 
+    [Fact]
+    public async Task A_url_is_banked_and_looked_up_in_its_canonical_form()
+    {
+        var bank = UniqueBank();
+        var video = Guid.NewGuid().ToString("N")[..11];
+        var post = Guid.NewGuid().ToString("N");
+        var csv = $"""
+            signal,hash,label,source
+            url,https://m.youtube.com/watch?feature=share&v={video}&utm_source=tg,video,tat
+            url,https://youtu.be/{video}?si=abc,same video,tat
+            url,HTTP://WWW.Example.org/{post}/?utm_campaign=x&b=2&a=1#top,forum post,tat
+            url,ftp://example.org/file,not http,tat
+            """;
+
+        var summary = await ImportOkAsync(hosts.First, bank, csv);
+
+        // The short link is the same video as the watch URL: one hash, one duplicate.
+        Assert.Equal((2, 1, 1L), (summary.Accepted, summary.Duplicates, summary.RejectedTotal));
+        Assert.Equal([new RejectedRowView(5, "a url is an absolute http or https URL of at most 4096 characters.")], summary.Rejected);
+        var byShorts = Assert.Single(await MatchAsync(hosts.First, new { url = $"https://www.youtube.com/shorts/{video}" }));
+        Assert.Equal(($"https://www.youtube.com/watch?v={video}", $"https://www.youtube.com/watch?v={video}", "video"), (byShorts.Hash, byShorts.MatchedHash, byShorts.Label));
+        var forum = Assert.Single(await MatchAsync(hosts.First, new { url = $"https://www.example.org/{post}?b=2&a=1" }));
+        Assert.Equal($"https://www.example.org/{post}?a=1&b=2", forum.MatchedHash);
+
+        // Removal names the hash in any of its forms.
+        Assert.Equal(HttpStatusCode.NoContent, await RemoveAsync(hosts.First, bank, "url", $"https://youtu.be/{video}"));
+        Assert.Empty(await MatchAsync(hosts.First, new { url = $"https://www.youtube.com/watch?v={video}" }));
+    }
+
     private static string FlipBits(string hex, int bits)
     {
         var bytes = Convert.FromHexString(hex);

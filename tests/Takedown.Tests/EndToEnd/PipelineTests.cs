@@ -242,7 +242,8 @@ public sealed class PipelineTests(PipelineFixture pipeline) : IClassFixture<Pipe
         var bank = "list-" + Guid.NewGuid().ToString("N")[..8];
         using (var import = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/banks/{bank}/hashes:import")
                {
-                   Content = new StringContent($"signal,hash,label,source\nurl,{url},known post,tat\n", System.Text.Encoding.UTF8, "text/csv"),
+                   // The list names the post by its mobile share link; the report by its canonical URL.
+                   Content = new StringContent($"signal,hash,label,source\nurl,{url.Replace("www.", "m.")}/?fbclid=x&utm_source=share,known post,tat\n", System.Text.Encoding.UTF8, "text/csv"),
                })
         {
             import.Headers.Add("X-Api-Key", analyst);
