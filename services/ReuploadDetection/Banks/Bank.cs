@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Takedown.Fingerprints.Text;
 using Takedown.Fingerprints.Urls;
 using Takedown.ReuploadDetection.Fingerprinting;
 
@@ -21,7 +22,6 @@ public static partial class Bank
     public const int MaxLabelLength = 200;
     public const int MaxSourceLength = 200;
     private const int MaxUrlLength = 4096;
-    private const int MaxTextMinHashDigits = 2048;
 
     public static string StreamId(string bank) => $"bank-{bank}";
 
@@ -64,9 +64,9 @@ public static partial class Bank
                     return "a media-md5 hash is 32 hexadecimal digits.";
                 break;
             case Signals.TextMinHash:
-                normalised = value.Length is > 0 and <= MaxTextMinHashDigits && value.Length % 2 == 0 ? Hex(value, value.Length) : null;
-                if (normalised is null)
-                    return $"a {Signals.TextMinHash} hash is an even number of hexadecimal digits, at most {MaxTextMinHashDigits}.";
+                if (!TextFingerprint.TryParse(value, out var text))
+                    return $"a {Signals.TextMinHash} hash is a text fingerprint: 32 or 544 hexadecimal digits.";
+                normalised = text.ToHex();
                 break;
             case Signals.Url:
                 if (value.Length > MaxUrlLength || !CanonicalUrl.TryCreate(value, out normalised, out _))
