@@ -1,5 +1,6 @@
 using Takedown.Benchmarks;
 using Takedown.Benchmarks.Append;
+using Takedown.Benchmarks.Banks;
 using Takedown.Benchmarks.Catchup;
 
 // A harness rather than BenchmarkDotNet: concurrent writers, latency percentiles and a million-event catch-up
@@ -19,6 +20,7 @@ try
             AppendSettings.From(CommandLine.Parse(args.Skip(1), "seconds", "warmup", "rounds", "streams-per-writer", "explain")), cancel.Token),
         "catchup" => await CatchupBenchmark.RunAsync(
             CatchupSettings.From(CommandLine.Parse(args.Skip(1), "events", "streams", "batch-sizes", "lag-refresh", "explain")), cancel.Token),
+        "text-bank" => TextBankBenchmark.Run(CommandLine.Parse(args.Skip(1), "texts", "queries")),
         _ => Usage(),
     };
 }
@@ -46,6 +48,9 @@ static int Usage()
           catchup  [--events 1000000] [--streams 10000] [--batch-sizes 1000,5000] [--lag-refresh 5] [--explain]
                    seeds events with SQL, then times the projection daemon replaying them all.
                    --explain prints the plan of the daemon's batch read.
+          text-bank [--texts 100000] [--queries 1000]
+                   memory and lookup time of banked text-minhash fingerprints in ReuploadDetection's matcher
+                   (in memory; no database).
 
         PostgreSQL: TAKEDOWN_TEST_POSTGRES (an admin connection string with CREATEDB), default
         Host=localhost;Port=5432;Username=takedown;Password=takedown;Database=postgres

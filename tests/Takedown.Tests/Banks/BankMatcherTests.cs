@@ -93,4 +93,29 @@ public sealed class BankMatcherTests
         Assert.Single(matcher.Match([("text-minhash", TextFingerprint.Of("الموتُ لأمريكا 🔥")!.ToHex())], 31));
         Assert.Empty(matcher.Match([("text-minhash", TextFingerprint.Of("الموت لإسرائيل")!.ToHex())], 31));
     }
+
+    [Fact]
+    public void Texts_filed_under_the_same_keys_stay_findable_as_each_is_removed_and_banked_again()
+    {
+        var matcher = new BankMatcher(new LinearPdqIndex());
+        var banked = TextFingerprint.Of(TextSamples.Statement)!.ToHex();
+        var repost = TextFingerprint.Of(TextSamples.StatementReposted)!.ToHex();
+        var first = Guid.NewGuid();
+        var second = Guid.NewGuid();
+        matcher.Add(new HashAdded("removed", "text-minhash", banked, first, "l", "s", At), 1);
+        matcher.Add(new HashAdded("removed", "text-minhash", banked, second, "l", "s", At), 2);
+        matcher.Add(new HashAdded("tat", "text-minhash", banked, null, "l", "s", At), 1);
+
+        Assert.Equal(3, matcher.Match([("text-minhash", repost)], 31).Count);
+
+        // The first text filed under each key leaves while others share the keys.
+        matcher.Remove("removed", "text-minhash", banked, 3);
+        Assert.Equal("tat", Assert.Single(matcher.Match([("text-minhash", repost)], 31)).Entry.Bank);
+
+        matcher.Remove("tat", "text-minhash", banked, 2);
+        Assert.Empty(matcher.Match([("text-minhash", repost)], 31));
+
+        matcher.Add(new HashAdded("tat", "text-minhash", banked, null, "again", "s", At), 3);
+        Assert.Equal("again", Assert.Single(matcher.Match([("text-minhash", repost)], 31)).Entry.Label);
+    }
 }
