@@ -17,6 +17,11 @@ if [ -z "${TAKEDOWN_ADMIN_KEY:-}" ]; then
   [ -s "$state/admin-key" ] || head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$state/admin-key"
   TAKEDOWN_ADMIN_KEY=$(cat "$state/admin-key")
 fi
+# The key the services present to each other (role service): reupload-detection reads evidence from ingest.
+if [ -z "${TAKEDOWN_SERVICE_KEY:-}" ]; then
+  [ -s "$state/service-key" ] || head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$state/service-key"
+  TAKEDOWN_SERVICE_KEY=$(cat "$state/service-key")
+fi
 
 echo "build: dotnet build -c Release"
 dotnet build Takedown.sln -c Release -v quiet -nologo >"$state/logs/build.log" 2>&1 || { tail -n 30 "$state/logs/build.log"; exit 1; }
@@ -25,20 +30,23 @@ pids=()
 stop_services() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap stop_services EXIT
 
-start_service() { # name, project folder, port
+start_service() { # name, project folder, port, then any NAME=value settings of this service alone
   local name=$1 project=$2 port=$3
+  shift 3
   ( cd "services/$project" && \
-    ASPNETCORE_URLS="http://127.0.0.1:$port" \
+    exec env ASPNETCORE_URLS="http://127.0.0.1:$port" \
     ConnectionStrings__Postgres="${ConnectionStrings__Postgres:-Host=localhost;Port=5432;Database=takedown;Username=takedown;Password=takedown}" \
     Auth__BootstrapAdminKey="$TAKEDOWN_ADMIN_KEY" \
-    exec dotnet "bin/Release/net10.0/Takedown.$project.dll" ) >"$state/logs/$name.log" 2>&1 &
+    Auth__ServiceKey="$TAKEDOWN_SERVICE_KEY" \
+    "$@" \
+    dotnet "bin/Release/net10.0/Takedown.$project.dll" ) >"$state/logs/$name.log" 2>&1 &
   pids+=($!)
   echo "start: $name on http://127.0.0.1:$port (log: $state/logs/$name.log)"
 }
 
 start_service ingest Ingest 5101
 start_service classification Classification 5102
-start_service reupload-detection ReuploadDetection 5103
+start_service reupload-detection ReuploadDetection 5103 Ingest__BaseUrl=http://127.0.0.1:5101 Ingest__ApiKey="$TAKEDOWN_SERVICE_KEY"
 start_service reporting Reporting 5104
 
 for port in 5101 5102 5103 5104; do

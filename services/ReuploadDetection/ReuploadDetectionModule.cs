@@ -1,6 +1,8 @@
 using MassTransit;
+using Microsoft.Extensions.Options;
 using Takedown.EventStore.Projections;
 using Takedown.ReuploadDetection.Banks;
+using Takedown.ReuploadDetection.Evidence;
 using Takedown.ReuploadDetection.Fingerprinting;
 using Takedown.ServiceDefaults;
 using Takedown.ServiceDefaults.Messaging;
@@ -29,6 +31,14 @@ public static class ReuploadDetectionModule
         // Before the bus: the matcher is loaded before the first submission is consumed.
         builder.Services.AddSingleton<BankFeed>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BankFeed>());
+        // Reported media stays in Ingest's schema; fingerprinting fetches it from there.
+        builder.Services.AddOptions<IngestClientOptions>().Bind(builder.Configuration.GetSection("Ingest"));
+        builder.Services.AddHttpClient<EvidenceClient>((services, http) =>
+        {
+            if (services.GetRequiredService<IOptions<IngestClientOptions>>().Value.BaseUrl is { } ingest)
+                http.BaseAddress = new Uri(ingest.AbsoluteUri.TrimEnd('/') + "/");
+            http.Timeout = Timeout.InfiniteTimeSpan;   // each attempt has its own timeout (Polly)
+        });
         builder.AddTakedownBus(bus =>
         {
             bus.AddConsumer<FingerprintContentConsumer, TakedownConsumerDefinition<FingerprintContentConsumer>>();

@@ -118,7 +118,7 @@ public sealed record ContentFingerprinted
 
 public sealed record Fingerprint
 {
-    /// <summary>Signal type: "text-sha256", "media-sha256" or "media-md5"; more signals are added, never renamed.</summary>
+    /// <summary>Signal type: "text-sha256", "text-minhash", "media-sha256" or "media-md5"; more signals are added, never renamed.</summary>
     public required string Signal { get; init; }
     /// <summary>Lower-case hex.</summary>
     public required string Value { get; init; }
@@ -150,7 +150,7 @@ public sealed record KnownHashMatched
     public required string Signal { get; init; }
     /// <summary>The content's fingerprint value.</summary>
     public required string Value { get; init; }
-    /// <summary>The banked value; differs from <see cref="Value"/> only for a near match (PDQ).</summary>
+    /// <summary>The banked value; differs from <see cref="Value"/> only for a near match (PDQ, text-minhash).</summary>
     public required string MatchedValue { get; init; }
     public required int Distance { get; init; }
     public required string Label { get; init; }

@@ -1,5 +1,6 @@
 using Takedown.Benchmarks;
 using Takedown.Benchmarks.Append;
+using Takedown.Benchmarks.Banks;
 using Takedown.Benchmarks.Catchup;
 using Takedown.Benchmarks.Hashing;
 
@@ -22,6 +23,7 @@ try
             CatchupSettings.From(CommandLine.Parse(args.Skip(1), "events", "streams", "batch-sizes", "lag-refresh", "explain")), cancel.Token),
         "pdq" => await PdqBenchmark.RunAsync(
             PdqSettings.From(CommandLine.Parse(args.Skip(1), "image", "video", "iterations", "warmup")), cancel.Token),
+        "text-bank" => TextBankBenchmark.Run(CommandLine.Parse(args.Skip(1), "texts", "queries")),
         _ => Usage(),
     };
 }
@@ -52,6 +54,9 @@ static int Usage()
           pdq      [--iterations 30] [--warmup 3] [--image FILE] [--video FILE]
                    PDQ per image from decoded pixels and end to end from a JPEG (ffmpeg included); one video at 1 fps.
                    Needs ffmpeg, not PostgreSQL. Defaults: the 1600x1004 bridge JPEG and a 4 s sample video from the tests.
+          text-bank [--texts 100000] [--queries 1000]
+                   memory and lookup time of banked text-minhash fingerprints in ReuploadDetection's matcher
+                   (in memory; no database).
 
         PostgreSQL: TAKEDOWN_TEST_POSTGRES (an admin connection string with CREATEDB), default
         Host=localhost;Port=5432;Username=takedown;Password=takedown;Database=postgres

@@ -89,6 +89,15 @@ public static partial class Evidence
         }
     }
 
+    /// <summary>A stored item's bytes and media type, or null when no report brought media with this SHA-256.</summary>
+    public static async Task<(byte[] Bytes, string ContentType)?> ReadAsync(Npgsql.NpgsqlDataSource dataSource, string schema, string sha256, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT bytes, content_type FROM {schema}.evidence WHERE sha256 = @sha256");
+        command.Parameters.AddWithValue("sha256", sha256);
+        await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SingleRow, ct);
+        return await reader.ReadAsync(ct) ? (reader.GetFieldValue<byte[]>(0), reader.GetString(1)) : null;
+    }
+
     [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9!#$&^_.+-]{0,126}/[a-zA-Z0-9][a-zA-Z0-9!#$&^_.+-]{0,126}$")]
     private static partial Regex MediaType();
 }

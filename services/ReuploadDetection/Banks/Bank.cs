@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using Takedown.Fingerprints.Text;
+using Takedown.Fingerprints.Urls;
 using Takedown.ReuploadDetection.Fingerprinting;
 
 namespace Takedown.ReuploadDetection.Banks;
@@ -20,7 +22,6 @@ public static partial class Bank
     public const int MaxLabelLength = 200;
     public const int MaxSourceLength = 200;
     private const int MaxUrlLength = 4096;
-    private const int MaxTextMinHashDigits = 2048;
 
     public static string StreamId(string bank) => $"bank-{bank}";
 
@@ -33,7 +34,7 @@ public static partial class Bank
 
     /// <summary>
     /// Checks one hash for its signal and puts the value in the form matching compares: lower-case hex, or for
-    /// <c>url</c> an absolute http(s) URL with lower-case scheme and host and no fragment. Null when valid.
+    /// <c>url</c> the canonical URL (<see cref="CanonicalUrl"/>, as Ingest gives every submission). Null when valid.
     /// </summary>
     public static string? Validate(string? signal, string? value, string? label, string? source, out BankHash hash)
     {
@@ -63,13 +64,12 @@ public static partial class Bank
                     return "a media-md5 hash is 32 hexadecimal digits.";
                 break;
             case Signals.TextMinHash:
-                normalised = value.Length is > 0 and <= MaxTextMinHashDigits && value.Length % 2 == 0 ? Hex(value, value.Length) : null;
-                if (normalised is null)
-                    return $"a {Signals.TextMinHash} hash is an even number of hexadecimal digits, at most {MaxTextMinHashDigits}.";
+                if (!TextFingerprint.TryParse(value, out var text))
+                    return $"a {Signals.TextMinHash} hash is a text fingerprint: 32 or 544 hexadecimal digits.";
+                normalised = text.ToHex();
                 break;
             case Signals.Url:
-                normalised = Url(value);
-                if (normalised is null)
+                if (value.Length > MaxUrlLength || !CanonicalUrl.TryCreate(value, out normalised, out _))
                     return $"a url is an absolute http or https URL of at most {MaxUrlLength} characters.";
                 break;
             default:
@@ -89,21 +89,6 @@ public static partial class Bank
                 return null;
         }
         return value.ToLowerInvariant();
-    }
-
-    private static string? Url(string value)
-    {
-        if (value.Length > MaxUrlLength || !Uri.TryCreate(value, UriKind.Absolute, out var uri)
-            || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || string.IsNullOrEmpty(uri.Host))
-            return null;
-        var builder = new UriBuilder(uri)
-        {
-            Scheme = uri.Scheme.ToLowerInvariant(),
-            Host = uri.IdnHost.ToLowerInvariant(),
-            Port = uri.IsDefaultPort ? -1 : uri.Port,
-            Fragment = "",
-        };
-        return builder.Uri.AbsoluteUri;
     }
 
     [GeneratedRegex("^[a-z0-9-]{1,64}$")]

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Takedown.Contracts;
+using Takedown.Fingerprints.Text;
 using Takedown.Text;
 
 namespace Takedown.ReuploadDetection.Fingerprinting;
@@ -23,12 +24,15 @@ public static class Signals
     public const string Pdq = "pdq";
     /// <summary>A canonical content URL (Ingest's canonical form), matched exactly.</summary>
     public const string Url = "url";
-    /// <summary>Near-duplicate text fingerprint (hex); its name may change with the text fingerprints, so only this constant names it.</summary>
+    /// <summary>
+    /// Near-duplicate text fingerprint: <see cref="TextFingerprint.ToHex"/> (32 hex digits of the exact hash, then
+    /// 512 of the MinHash signature for texts of 8 words or more), matched by <see cref="TextFingerprint.Similarity"/>.
+    /// </summary>
     public const string TextMinHash = "text-minhash";
 
     /// <summary>
-    /// Exact signals of a submission. The text is normalised first (diacritics, letter variants, spacing), so a
-    /// re-post that only changes those still matches; near-duplicate text matching comes with the text fingerprints.
+    /// The signals of a submission: its text (exact and near-duplicate) and its media's hashes. The text is
+    /// normalised first (diacritics, letter variants, spacing), so a re-post that only changes those matches exactly.
     /// </summary>
     public static IReadOnlyList<Fingerprint> Of(ContentSubmitted content)
     {
@@ -41,14 +45,30 @@ public static class Signals
         return fingerprints;
     }
 
-    /// <summary>The text signals; none for text that normalises to nothing.</summary>
+    /// <summary>
+    /// The text signals: <see cref="TextSha256"/> of the normalised text, then <see cref="TextMinHash"/>. None for text
+    /// that normalises to nothing; no <see cref="TextMinHash"/> for text without words (only emoji, links or mentions).
+    /// The exact signal comes first, so an unchanged re-post is reported by it.
+    /// </summary>
     public static IReadOnlyList<Fingerprint> OfText(string? text)
     {
         if (string.IsNullOrWhiteSpace(text))
             return [];
         var normalised = TextNormalizer.Normalize(text);
-        return normalised.Length == 0
-            ? []
-            : [new Fingerprint { Signal = TextSha256, Value = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(normalised))) }];
+        if (normalised.Length == 0)
+            return [];
+        var fingerprints = new List<Fingerprint>(2)
+        {
+            new() { Signal = TextSha256, Value = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(normalised))) },
+        };
+        if (TextFingerprint.Of(text) is { } near)
+            fingerprints.Add(new Fingerprint { Signal = TextMinHash, Value = near.ToHex() });
+        return fingerprints;
     }
+
+    /// <summary>
+    /// How far apart two texts of similarity <paramref name="similarity"/> are, as a match's distance:
+    /// round((1 − similarity) × 100), so 0 for the same words and at most 40 at the 0.6 threshold.
+    /// </summary>
+    public static int TextDistance(double similarity) => (int)Math.Round((1 - similarity) * 100, MidpointRounding.AwayFromZero);
 }

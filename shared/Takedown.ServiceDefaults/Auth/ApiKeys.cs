@@ -11,6 +11,12 @@ public sealed class AuthOptions
 {
     /// <summary>An admin key taken from configuration, so a fresh deployment can create the first real keys.</summary>
     public string? BootstrapAdminKey { get; set; }
+
+    /// <summary>
+    /// The key the services present to each other, taken from configuration so a fresh deployment needs no issued
+    /// key for it: a request with it acts in the role <see cref="Roles.Service"/> only. Empty: off.
+    /// </summary>
+    public string? ServiceKey { get; set; }
 }
 
 public sealed record ApiKeyIdentity(Guid Id, string Name, string Organisation, IReadOnlyList<string> Roles);
@@ -26,6 +32,7 @@ public sealed class ApiKeys(NpgsqlDataSource dataSource, IOptions<AuthOptions> o
     public const string Schema = "auth";
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(30);
     private static readonly Guid BootstrapKeyId = Guid.Empty;
+    private static readonly Guid ServiceKeyId = new("00000000-0000-0000-0000-000000000001");
     private readonly ConcurrentDictionary<string, (ApiKeyIdentity? Identity, DateTimeOffset Until)> _cache = new();
 
     internal static readonly IReadOnlyList<string> Migrations =
@@ -86,6 +93,9 @@ public sealed class ApiKeys(NpgsqlDataSource dataSource, IOptions<AuthOptions> o
         var bootstrap = options.Value.BootstrapAdminKey;
         if (!string.IsNullOrEmpty(bootstrap) && CryptographicOperations.FixedTimeEquals(hash, Hash(bootstrap)))
             return new ApiKeyIdentity(BootstrapKeyId, "bootstrap-admin", "operators", [Roles.Admin]);
+        var service = options.Value.ServiceKey;
+        if (!string.IsNullOrEmpty(service) && CryptographicOperations.FixedTimeEquals(hash, Hash(service)))
+            return new ApiKeyIdentity(ServiceKeyId, "takedown-services", "takedown", [Roles.Service]);
 
         var cacheKey = Convert.ToHexString(hash);
         var now = time.GetUtcNow();

@@ -7,8 +7,10 @@ public static class Roles
     public const string Analyst = "analyst";
     public const string Liaison = "liaison";
     public const string Admin = "admin";
+    /// <summary>Another Takedown service calling on its own behalf (ReuploadDetection reading evidence from Ingest).</summary>
+    public const string Service = "service";
 
-    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { Reporter, Analyst, Liaison, Admin };
+    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { Reporter, Analyst, Liaison, Admin, Service };
 }
 
 /// <summary>Authorization policies; admin passes every one of them.</summary>
@@ -26,6 +28,8 @@ public static class Policies
     public const string Administer = "administer";
     /// <summary>Escalate, reinstate and close cases: analysts and liaison officers.</summary>
     public const string ManageCases = "manage-cases";
+    /// <summary>Read reported media (evidence bytes): analysts, and services that fingerprint it.</summary>
+    public const string ReadEvidence = "read-evidence";
 
     internal static readonly IReadOnlyDictionary<string, string[]> RolesByPolicy = new Dictionary<string, string[]>
     {
@@ -35,6 +39,7 @@ public static class Policies
         [Analyse] = [Roles.Analyst, Roles.Admin],
         [Administer] = [Roles.Admin],
         [ManageCases] = [Roles.Analyst, Roles.Liaison, Roles.Admin],
+        [ReadEvidence] = [Roles.Analyst, Roles.Service, Roles.Admin],
     };
 }
 

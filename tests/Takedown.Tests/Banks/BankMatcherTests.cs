@@ -1,6 +1,7 @@
 extern alias reupload;
 
 using reupload::Takedown.ReuploadDetection.Banks;
+using Takedown.Fingerprints.Text;
 
 namespace Takedown.Tests.Banks;
 
@@ -60,5 +61,61 @@ public sealed class BankMatcherTests
 
         matcher.Remove("gifct", "pdq", banked, 2);
         Assert.Empty(matcher.Match([("pdq", banked)], 31));
+    }
+
+    [Fact]
+    public void A_text_fingerprint_matches_its_reposts_by_similarity_and_not_another_text_on_the_same_event()
+    {
+        var matcher = new BankMatcher(new LinearPdqIndex());
+        var banked = TextFingerprint.Of(TextSamples.Statement)!;
+        var repost = TextFingerprint.Of(TextSamples.StatementReposted)!;
+        var content = Guid.NewGuid();
+        matcher.Add(new HashAdded("removed", "text-minhash", banked.ToHex(), content, "removed from telegram", "platform", At), 1);
+
+        var match = Assert.Single(matcher.Match([("text-minhash", repost.ToHex())], 31));
+        var similarity = banked.Similarity(repost);
+        Assert.InRange(similarity, TextFingerprint.Threshold, 0.99);
+        Assert.Equal((content, banked.ToHex(), (int)Math.Round((1 - similarity) * 100)), (match.Entry.ContentId, match.Entry.Value, match.Distance));
+        Assert.Equal(0, Assert.Single(matcher.Match([("text-minhash", banked.ToHex())], 31)).Distance);
+        Assert.Empty(matcher.Match([("text-minhash", TextFingerprint.Of(TextSamples.SameEventOtherWords)!.ToHex())], 31));
+
+        matcher.Remove("removed", "text-minhash", banked.ToHex(), 2);
+        Assert.Empty(matcher.Match([("text-minhash", repost.ToHex())], 31));
+        Assert.Equal(0, matcher.Count);
+    }
+
+    [Fact]
+    public void A_short_text_fingerprint_matches_only_the_same_words()
+    {
+        var matcher = new BankMatcher(new LinearPdqIndex());
+        matcher.Add(new HashAdded("slogans", "text-minhash", TextFingerprint.Of("الموت لأمريكا")!.ToHex(), null, "slogan", "tat", At), 1);
+
+        Assert.Single(matcher.Match([("text-minhash", TextFingerprint.Of("الموتُ لأمريكا 🔥")!.ToHex())], 31));
+        Assert.Empty(matcher.Match([("text-minhash", TextFingerprint.Of("الموت لإسرائيل")!.ToHex())], 31));
+    }
+
+    [Fact]
+    public void Texts_filed_under_the_same_keys_stay_findable_as_each_is_removed_and_banked_again()
+    {
+        var matcher = new BankMatcher(new LinearPdqIndex());
+        var banked = TextFingerprint.Of(TextSamples.Statement)!.ToHex();
+        var repost = TextFingerprint.Of(TextSamples.StatementReposted)!.ToHex();
+        var first = Guid.NewGuid();
+        var second = Guid.NewGuid();
+        matcher.Add(new HashAdded("removed", "text-minhash", banked, first, "l", "s", At), 1);
+        matcher.Add(new HashAdded("removed", "text-minhash", banked, second, "l", "s", At), 2);
+        matcher.Add(new HashAdded("tat", "text-minhash", banked, null, "l", "s", At), 1);
+
+        Assert.Equal(3, matcher.Match([("text-minhash", repost)], 31).Count);
+
+        // The first text filed under each key leaves while others share the keys.
+        matcher.Remove("removed", "text-minhash", banked, 3);
+        Assert.Equal("tat", Assert.Single(matcher.Match([("text-minhash", repost)], 31)).Entry.Bank);
+
+        matcher.Remove("tat", "text-minhash", banked, 2);
+        Assert.Empty(matcher.Match([("text-minhash", repost)], 31));
+
+        matcher.Add(new HashAdded("tat", "text-minhash", banked, null, "again", "s", At), 3);
+        Assert.Equal("again", Assert.Single(matcher.Match([("text-minhash", repost)], 31)).Entry.Label);
     }
 }

@@ -7,6 +7,7 @@ using System.Net.Http.Json;
 using System.Text;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Takedown.Fingerprints.Text;
 using Takedown.Testing;
 using Signals = reupload::Takedown.ReuploadDetection.Fingerprinting.Signals;
 
@@ -153,7 +154,7 @@ public sealed class BankTests(BankHosts hosts) : IClassFixture<BankHosts>
         [
             new RejectedRowView(4, "a media-md5 hash is 32 hexadecimal digits."),
             new RejectedRowView(6, "unknown signal 'sound'; one of pdq, media-sha256, media-md5, text-sha256, text-minhash, url."),
-            new RejectedRowView(9, "a text-minhash hash is an even number of hexadecimal digits, at most 2048."),
+            new RejectedRowView(9, "a text-minhash hash is a text fingerprint: 32 or 544 hexadecimal digits."),
             new RejectedRowView(10, "label is longer than 200 characters."),
             new RejectedRowView(11, "unterminated quoted field (a field cannot span lines)."),
             new RejectedRowView(12, "expected 4 fields, found 2."),
@@ -261,7 +262,7 @@ public sealed class BankTests(BankHosts hosts) : IClassFixture<BankHosts>
     {
         var bank = UniqueBank();
         const string text = "بيان صادر عن المكتب الإعلامي " + "رقم ٧";
-        var textHash = Signals.OfText(text).Single().Value;
+        var textHash = Signals.OfText(text).Single(f => f.Signal == Signals.TextSha256).Value;
         // Flip 3 bits of a distinct PDQ hash; another 40 bits away must not match at the default threshold of 31.
         var banked = Hex(32);
         var near = FlipBits(banked, 3);
@@ -275,6 +276,58 @@ public sealed class BankTests(BankHosts hosts) : IClassFixture<BankHosts>
         // Diacritics and spacing are normalised away, as for a submission's text.
         var byText = Assert.Single(await MatchAsync(hosts.First, new { text = "  بَيَان صادر عن المكتب الإعلامي رقم ٧ " }));
         Assert.Equal(("text-sha256", textHash, "statement"), (byText.Signal, byText.MatchedHash, byText.Label));
+    }
+
+    [Fact]
+    public async Task A_url_is_banked_and_looked_up_in_its_canonical_form()
+    {
+        var bank = UniqueBank();
+        var video = Guid.NewGuid().ToString("N")[..11];
+        var post = Guid.NewGuid().ToString("N");
+        var csv = $"""
+            signal,hash,label,source
+            url,https://m.youtube.com/watch?feature=share&v={video}&utm_source=tg,video,tat
+            url,https://youtu.be/{video}?si=abc,same video,tat
+            url,HTTP://WWW.Example.org/{post}/?utm_campaign=x&b=2&a=1#top,forum post,tat
+            url,ftp://example.org/file,not http,tat
+            """;
+
+        var summary = await ImportOkAsync(hosts.First, bank, csv);
+
+        // The short link is the same video as the watch URL: one hash, one duplicate.
+        Assert.Equal((2, 1, 1L), (summary.Accepted, summary.Duplicates, summary.RejectedTotal));
+        Assert.Equal([new RejectedRowView(5, "a url is an absolute http or https URL of at most 4096 characters.")], summary.Rejected);
+        var byShorts = Assert.Single(await MatchAsync(hosts.First, new { url = $"https://www.youtube.com/shorts/{video}" }));
+        Assert.Equal(($"https://www.youtube.com/watch?v={video}", $"https://www.youtube.com/watch?v={video}", "video"), (byShorts.Hash, byShorts.MatchedHash, byShorts.Label));
+        var forum = Assert.Single(await MatchAsync(hosts.First, new { url = $"https://www.example.org/{post}?b=2&a=1" }));
+        Assert.Equal($"https://www.example.org/{post}?a=1&b=2", forum.MatchedHash);
+
+        // Removal names the hash in any of its forms.
+        Assert.Equal(HttpStatusCode.NoContent, await RemoveAsync(hosts.First, bank, "url", $"https://youtu.be/{video}"));
+        Assert.Empty(await MatchAsync(hosts.First, new { url = $"https://www.youtube.com/watch?v={video}" }));
+    }
+
+    [Fact]
+    public async Task Imported_text_fingerprints_match_reposts_of_their_text_and_not_other_texts_on_the_same_event()
+    {
+        var bank = UniqueBank();
+        var banked = TextFingerprint.Of(TextSamples.Statement)!;
+        var repost = TextFingerprint.Of(TextSamples.StatementReposted)!;
+        var ndjson = $$"""
+            {"signal":"text-minhash","hash":"{{banked.ToHex().ToUpperInvariant()}}","label":"statement","source":"tat"}
+            {"signal":"text-minhash","hash":"{{banked.ToHex()[..100]}}","label":"cut short","source":"tat"}
+            """;
+
+        var summary = await ImportOkAsync(hosts.First, bank, ndjson, "application/x-ndjson");
+
+        Assert.Equal((1, 0), (summary.Accepted, summary.Duplicates));
+        Assert.Equal([new RejectedRowView(2, "a text-minhash hash is a text fingerprint: 32 or 544 hexadecimal digits.")], summary.Rejected);
+        var expected = new MatchFoundView("text-minhash", repost.ToHex(), banked.ToHex(), (int)Math.Round((1 - banked.Similarity(repost)) * 100), bank, "statement", "tat", null);
+        Assert.InRange(expected.Distance, 1, 40);
+        // The text is fingerprinted as a submission's text is; the fingerprint itself can be asked for too.
+        Assert.Equal(expected, Assert.Single(await MatchAsync(hosts.First, new { text = TextSamples.StatementReposted }), m => m.Bank == bank));
+        Assert.Equal(expected, Assert.Single(await MatchHashAsync(hosts.First, "text-minhash", repost.ToHex()), m => m.Bank == bank));
+        Assert.DoesNotContain(await MatchAsync(hosts.First, new { text = TextSamples.SameEventOtherWords }), m => m.Bank == bank);
     }
 
     private static string FlipBits(string hex, int bits)

@@ -7,21 +7,27 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using Takedown.Testing;
 
 namespace Takedown.Tests.EndToEnd;
 
 /// <summary>
 /// The four real service hosts in this process, on one fresh database and one fresh RabbitMQ virtual host,
-/// talking to each other only through RabbitMQ.
+/// talking to each other through RabbitMQ, and ReuploadDetection to Ingest over HTTP for evidence (its
+/// EvidenceClient is routed to the Ingest test server, with the deployment's service key).
 /// </summary>
 public sealed class PipelineFixture : IAsyncLifetime
 {
     public const string AdminKey = "test-bootstrap-admin-key";
+    public const string ServiceKey = "test-service-key";
 
     private TestDatabase _db = null!;
     private TestVirtualHost _vhost = null!;
     private readonly List<IDisposable> _factories = [];
+    private WebApplicationFactory<ingest::Program> _ingest = null!;
+    private WebApplicationFactory<reupload::Program> _reupload = null!;
 
     public HttpClient Ingest { get; private set; } = null!;
     public HttpClient Classification { get; private set; } = null!;
@@ -34,17 +40,29 @@ public sealed class PipelineFixture : IAsyncLifetime
     {
         _db = await TestDatabase.CreateAsync();
         _vhost = await TestVirtualHost.CreateAsync();
-        Ingest = Start<ingest::Program>();
-        Classification = Start<classification::Program>();
-        Reupload = Start<reupload::Program>();
-        Reporting = Start<reporting::Program>();
+        (_ingest, Ingest) = Start<ingest::Program>();
+        (_, Classification) = Start<classification::Program>();
+        (_reupload, Reupload) = Start<reupload::Program>(host =>
+        {
+            host.UseSetting("Ingest:BaseUrl", "http://ingest.test/");
+            host.UseSetting("Ingest:ApiKey", ServiceKey);
+            host.ConfigureTestServices(services => services.AddHttpClient<reupload::Takedown.ReuploadDetection.Evidence.EvidenceClient>()
+                .ConfigurePrimaryHttpMessageHandler(CreateIngestHandler));
+        });
+        (_, Reporting) = Start<reporting::Program>();
 
         // Ready means schema migrated and both servers reachable; consumers are bound once the bus is up.
         foreach (var client in new[] { Ingest, Classification, Reupload, Reporting })
             await Eventually.UntilAsync(async () => (await client.GetAsync("/health/ready")).StatusCode, s => s == System.Net.HttpStatusCode.OK, what: "readiness");
     }
 
-    private HttpClient Start<TProgram>() where TProgram : class
+    /// <summary>ReuploadDetection's services (its EvidenceClient, its matcher).</summary>
+    public IServiceProvider ReuploadServices => _reupload.Services;
+
+    /// <summary>A handler that sends requests into the Ingest host, as ReuploadDetection's EvidenceClient does.</summary>
+    public HttpMessageHandler CreateIngestHandler() => _ingest.Server.CreateHandler();
+
+    private (WebApplicationFactory<TProgram> Factory, HttpClient Client) Start<TProgram>(Action<IWebHostBuilder>? configure = null) where TProgram : class
     {
         var factory = new WebApplicationFactory<TProgram>().WithWebHostBuilder(host =>
         {
@@ -52,9 +70,11 @@ public sealed class PipelineFixture : IAsyncLifetime
             host.UseSetting("ConnectionStrings:Postgres", _db.ConnectionString);
             host.UseSetting("RabbitMq:VirtualHost", _vhost.Name);
             host.UseSetting("Auth:BootstrapAdminKey", AdminKey);
+            host.UseSetting("Auth:ServiceKey", ServiceKey);
+            configure?.Invoke(host);
         });
         _factories.Add(factory);
-        return factory.CreateClient();
+        return (factory, factory.CreateClient());
     }
 
     /// <summary>Issues a real API key through the admin endpoint, as an operator would.</summary>

@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Takedown.Fingerprints.Text;
 using Takedown.Testing;
+using Takedown.Tests.Banks;
 
 namespace Takedown.Tests.EndToEnd;
 
@@ -239,6 +241,34 @@ public sealed class PipelineTests(PipelineFixture pipeline) : IClassFixture<Pipe
     }
 
     [Fact]
+    public async Task A_repost_of_removed_text_with_emoji_and_hashtags_is_a_reupload_and_another_text_on_the_same_event_is_not()
+    {
+        var reporter = await pipeline.IssueKeyAsync(Organisation, "reporter");
+        var liaison = await pipeline.IssueKeyAsync(Organisation, "liaison");
+        var original = await ReportAsync(reporter, UniqueUrl("posts"), TextSamples.Statement);
+        await CaseWhenAsync(liaison, original.ContentId, Complete, "the original case");
+        using (var removed = await pipeline.Reporting.SendAsync(PipelineFixture.Request(HttpMethod.Post, $"/api/v1/cases/{original.ContentId}/platform-response", liaison, new { outcome = "removed" })))
+            Assert.Equal(HttpStatusCode.OK, removed.StatusCode);
+        await Eventually.UntilAsync(() => BankedHashesAsync(original.ContentId), n => n == 2, what: "the removed text's text-sha256 and text-minhash in the bank");
+
+        var repost = await ReportAsync(reporter, UniqueUrl("reposts"), TextSamples.StatementReposted);
+        var repostCase = (await CaseWhenAsync(liaison, repost.ContentId, c => c.ReuploadOf.Count > 0, "the re-upload link"))!;
+
+        Assert.Equal([original.ContentId], repostCase.ReuploadOf);
+        Assert.Contains(repostCase.Timeline, t => t.Type == "ReuploadLinked" && t.Summary == $"Re-upload of removed content {original.ContentId} (text-minhash)");
+        var banked = TextFingerprint.Of(TextSamples.Statement)!;
+        var reposted = TextFingerprint.Of(TextSamples.StatementReposted)!;
+        var matched = Assert.Single(await ReuploadMatchesAsync(repost.ContentId));
+        Assert.Equal((original.ContentId, "text-minhash", reposted.ToHex(), (int)Math.Round((1 - banked.Similarity(reposted)) * 100)), matched);
+
+        var other = await ReportAsync(reporter, UniqueUrl("posts"), TextSamples.SameEventOtherWords);
+        var otherCase = (await CaseWhenAsync(liaison, other.ContentId, Complete, "the other text's case"))!;
+        // The match runs in the transaction that records the fingerprints, so by now there would be one.
+        Assert.Empty(otherCase.ReuploadOf);
+        Assert.Empty(await ReuploadMatchesAsync(other.ContentId));
+    }
+
+    [Fact]
     public async Task Media_of_removed_content_reported_at_another_url_is_detected_as_a_reupload()
     {
         var reporter = await pipeline.IssueKeyAsync(Organisation, "reporter");
@@ -247,10 +277,10 @@ public sealed class PipelineTests(PipelineFixture pipeline) : IClassFixture<Pipe
 
         var original = await ReportAsync(reporter, UniqueUrl("videos"), "original caption", media: [new { contentType = "video/mp4", data = video }]);
         var originalCase = (await CaseWhenAsync(liaison, original.ContentId, Complete, "the original case"))!;
-        Assert.Contains(originalCase.Timeline, t => t.Summary == "Fingerprinted: text-sha256, media-sha256, media-md5");
+        Assert.Contains(originalCase.Timeline, t => t.Summary == "Fingerprinted: text-sha256, text-minhash, media-sha256, media-md5");
         using (var removed = await pipeline.Reporting.SendAsync(PipelineFixture.Request(HttpMethod.Post, $"/api/v1/cases/{original.ContentId}/platform-response", liaison, new { outcome = "removed" })))
             Assert.Equal(HttpStatusCode.OK, removed.StatusCode);
-        await Eventually.UntilAsync(() => BankedHashesAsync(original.ContentId), n => n == 3, what: "the removed content's hashes in the bank");
+        await Eventually.UntilAsync(() => BankedHashesAsync(original.ContentId), n => n == 4, what: "the removed content's hashes in the bank");
 
         var reupload = await ReportAsync(reporter, UniqueUrl("videos"), "a different caption", media: [new { contentType = "video/mp4", data = video }]);
         var reuploadCase = (await CaseWhenAsync(liaison, reupload.ContentId, c => c.ReuploadOf.Count > 0, "the re-upload link"))!;
@@ -269,7 +299,8 @@ public sealed class PipelineTests(PipelineFixture pipeline) : IClassFixture<Pipe
         var bank = "list-" + Guid.NewGuid().ToString("N")[..8];
         using (var import = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/banks/{bank}/hashes:import")
                {
-                   Content = new StringContent($"signal,hash,label,source\nurl,{url},known post,tat\n", System.Text.Encoding.UTF8, "text/csv"),
+                   // The list names the post by its mobile share link; the report by its canonical URL.
+                   Content = new StringContent($"signal,hash,label,source\nurl,{url.Replace("www.", "m.")}/?fbclid=x&utm_source=share,known post,tat\n", System.Text.Encoding.UTF8, "text/csv"),
                })
         {
             import.Headers.Add("X-Api-Key", analyst);
@@ -557,6 +588,18 @@ public sealed class PipelineTests(PipelineFixture pipeline) : IClassFixture<Pipe
         await using var command = pipeline.Database.DataSource.CreateCommand("SELECT count(*) FROM reupload.bank_entries WHERE content_id = @id");
         command.Parameters.AddWithValue("id", contentId);
         return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    private async Task<List<(Guid Matched, string Signal, string Value, int Distance)>> ReuploadMatchesAsync(Guid contentId)
+    {
+        await using var command = pipeline.Database.DataSource.CreateCommand(
+            "SELECT (data->>'matchedContentId')::uuid, data->>'signal', data->>'value', (data->>'distance')::int FROM reupload.events WHERE stream_id = @s AND type = 'reupload-matched'");
+        command.Parameters.AddWithValue("s", $"fingerprint-{contentId}");
+        await using var reader = await command.ExecuteReaderAsync();
+        var matches = new List<(Guid, string, string, int)>();
+        while (await reader.ReadAsync())
+            matches.Add((reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3)));
+        return matches;
     }
 
     private async Task<string> OriginalTextAsync(Guid contentId)
