@@ -1,6 +1,7 @@
 using Takedown.Benchmarks;
 using Takedown.Benchmarks.Append;
 using Takedown.Benchmarks.Catchup;
+using Takedown.Benchmarks.Matcher;
 
 // A harness rather than BenchmarkDotNet: concurrent writers, latency percentiles and a million-event catch-up
 // against a live database are not per-method micro-benchmarks. See docs/benchmarks.md.
@@ -19,6 +20,7 @@ try
             AppendSettings.From(CommandLine.Parse(args.Skip(1), "seconds", "warmup", "rounds", "streams-per-writer", "explain")), cancel.Token),
         "catchup" => await CatchupBenchmark.RunAsync(
             CatchupSettings.From(CommandLine.Parse(args.Skip(1), "events", "streams", "batch-sizes", "lag-refresh", "explain")), cancel.Token),
+        "matcher" => MatcherBenchmark.Run(MatcherSettings.From(args.Skip(1))),
         _ => Usage(),
     };
 }
@@ -46,6 +48,11 @@ static int Usage()
           catchup  [--events 1000000] [--streams 10000] [--batch-sizes 1000,5000] [--lag-refresh 5] [--explain]
                    seeds events with SQL, then times the projection daemon replaying them all.
                    --explain prints the plan of the daemon's batch read.
+          matcher  [bank size, 1000000] [--queries 20000] [--recall-sample 2000] [--brute-force-sample 200] [--slots 0]
+                   [--adds 20000] [--seed 1]
+                   the in-memory PDQ index on a clustered bank: build, memory, lookups/s on 1 and 2 threads, p50/p99,
+                   recall against brute force, the brute-force floor, adds while serving. --slots 0 = chosen by
+                   bank size; a list (e.g. 0,12,16) compares layouts. No database needed.
 
         PostgreSQL: TAKEDOWN_TEST_POSTGRES (an admin connection string with CREATEDB), default
         Host=localhost;Port=5432;Username=takedown;Password=takedown;Database=postgres

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Takedown.Fingerprints.Matching;
 
@@ -16,7 +17,7 @@ internal sealed class FrozenSegment
     private readonly int[][] _offsets;     // per slot: 2^width + 1
     private readonly int[][] _postings;    // per slot: entry numbers ordered by slot value, then entry
     private readonly ulong[] _removed;     // tombstone bit per entry
-    private readonly int[]?[] _radiiByDistance = new int[PdqHash.BitCount + 1][];
+    private readonly ProbePlan?[] _plans = new ProbePlan?[PdqHash.BitCount + 1];
     private int _removedCount;
 
     private FrozenSegment(PdqSlotLayout layout, ulong[] words, long[] ids, int[][] offsets, int[][] postings)
@@ -89,40 +90,89 @@ internal sealed class FrozenSegment
         {
             return;
         }
-        var radii = _radiiByDistance[maxDistance] ??= Layout.RadiiFor(maxDistance, Count);
-        if (Layout.ProbeCount(radii) > Math.Min(ProbeMasks.MaxMasks, Count / 4))
+        var plan = _plans[maxDistance] ??= new ProbePlan(Layout, maxDistance, Count);
+        if (plan.Masks is null)
         {
             Scan(query, maxDistance, results); // a wide radius enumerates more slot values than there are hashes
             return;
         }
-        var words = _words;
-        var (q0, q1, q2, q3) = (query.Bits0, query.Bits1, query.Bits2, query.Bits3);
+        var scratch = Scratch.ForThisThread;
         for (var slot = 0; slot < Layout.SlotCount; slot++)
         {
-            if (radii[slot] < 0)
+            var masks = plan.Masks[slot];
+            var key = Layout.Value(query.Bits0, query.Bits1, query.Bits2, query.Bits3, slot);
+            for (var from = 0; from < masks.Length; from += Scratch.Chunk)
             {
-                continue;
+                var count = Math.Min(Scratch.Chunk, masks.Length - from);
+                var candidates = Gather(slot, key, masks.AsSpan(from, count), scratch);
+                Rerank(query, maxDistance, slot, plan.Radii, scratch.Candidates.AsSpan(0, candidates), results);
             }
-            var key = Layout.Value(q0, q1, q2, q3, slot);
-            var offsets = _offsets[slot];
-            var postings = _postings[slot];
-            foreach (var mask in ProbeMasks.For(Layout.Width(slot), radii[slot]))
+        }
+    }
+
+    /// <summary>
+    /// The entries in the buckets of one chunk of probes, in three passes so that each pass's cache misses
+    /// overlap: prefetch the offset table entries, then read them and prefetch the postings, then read the
+    /// postings and prefetch the hashes. Serially, every probe and candidate would wait for DRAM in turn.
+    /// </summary>
+    private unsafe int Gather(int slot, uint key, ReadOnlySpan<uint> masks, Scratch scratch)
+    {
+        var starts = scratch.Starts;
+        var ends = scratch.Ends;
+        fixed (int* offsets = _offsets[slot])
+        fixed (int* postings = _postings[slot])
+        fixed (ulong* words = _words)
+        {
+            for (var i = 0; i < masks.Length; i++)
             {
-                var probe = key ^ mask;
-                var end = offsets[probe + 1];
-                for (var p = offsets[probe]; p < end; p++)
+                Prefetch(offsets + (key ^ masks[i]));
+            }
+            var total = 0;
+            for (var i = 0; i < masks.Length; i++)
+            {
+                var probe = key ^ masks[i];
+                starts[i] = offsets[probe];
+                ends[i] = offsets[probe + 1];
+                Prefetch(postings + starts[i]);
+                total += ends[i] - starts[i];
+            }
+            var candidates = scratch.CandidateBuffer(total);
+            var n = 0;
+            for (var i = 0; i < masks.Length; i++)
+            {
+                for (var p = starts[i]; p < ends[i]; p++)
                 {
-                    var e = postings[p];
-                    var b = 4 * e;
-                    var (x0, x1, x2, x3) = (words[b] ^ q0, words[b + 1] ^ q1, words[b + 2] ^ q2, words[b + 3] ^ q3);
-                    var distance = BitOperations.PopCount(x0) + BitOperations.PopCount(x1)
-                        + BitOperations.PopCount(x2) + BitOperations.PopCount(x3);
-                    if (distance <= maxDistance && !IsRemoved(e) && !FoundInEarlierSlot(x0, x1, x2, x3, slot, radii))
-                    {
-                        results.Add(new PdqMatch(_ids[e], distance));
-                    }
+                    var entry = postings[p];
+                    Prefetch(words + 4 * entry);
+                    Prefetch(words + 4 * entry + 3); // an entry may straddle two cache lines
+                    candidates[n++] = entry;
                 }
             }
+            return n;
+        }
+    }
+
+    private void Rerank(PdqHash query, int maxDistance, int slot, int[] radii, ReadOnlySpan<int> candidates, List<PdqMatch> results)
+    {
+        var words = _words;
+        var (q0, q1, q2, q3) = (query.Bits0, query.Bits1, query.Bits2, query.Bits3);
+        foreach (var e in candidates)
+        {
+            var b = 4 * e;
+            var (x0, x1, x2, x3) = (words[b] ^ q0, words[b + 1] ^ q1, words[b + 2] ^ q2, words[b + 3] ^ q3);
+            var distance = BitOperations.PopCount(x0) + BitOperations.PopCount(x1) + BitOperations.PopCount(x2) + BitOperations.PopCount(x3);
+            if (distance <= maxDistance && !IsRemoved(e) && !FoundInEarlierSlot(x0, x1, x2, x3, slot, radii))
+            {
+                results.Add(new PdqMatch(_ids[e], distance));
+            }
+        }
+    }
+
+    private static unsafe void Prefetch(void* address)
+    {
+        if (Sse.IsSupported)
+        {
+            Sse.Prefetch0(address);
         }
     }
 
@@ -190,6 +240,49 @@ internal sealed class FrozenSegment
             {
                 yield return (_words[4 * e], _words[4 * e + 1], _words[4 * e + 2], _words[4 * e + 3], _ids[e]);
             }
+        }
+    }
+
+    /// <summary>Per query distance: each slot's radius and the masks to probe it with, or no masks when a scan is cheaper.</summary>
+    private sealed class ProbePlan
+    {
+        public ProbePlan(PdqSlotLayout layout, int maxDistance, int count)
+        {
+            Radii = layout.RadiiFor(maxDistance, count);
+            if (layout.ProbeCount(Radii) <= Math.Min(ProbeMasks.MaxMasks, count / 4))
+            {
+                Masks = [.. Enumerable.Range(0, layout.SlotCount).Select(slot => Radii[slot] < 0 ? [] : ProbeMasks.For(layout.Width(slot), Radii[slot]))];
+            }
+        }
+
+        public int[] Radii { get; }
+
+        public uint[][]? Masks { get; }
+    }
+
+    /// <summary>Per-thread buffers for <see cref="Gather"/>, so a query allocates nothing but its results.</summary>
+    private sealed class Scratch
+    {
+        public const int Chunk = 128;
+
+        [ThreadStatic]
+        private static Scratch? _forThisThread;
+
+        public static Scratch ForThisThread => _forThisThread ??= new Scratch();
+
+        public int[] Starts { get; } = new int[Chunk];
+
+        public int[] Ends { get; } = new int[Chunk];
+
+        public int[] Candidates { get; private set; } = new int[4096];
+
+        public int[] CandidateBuffer(int size)
+        {
+            if (Candidates.Length < size)
+            {
+                Candidates = new int[Math.Max(size, 2 * Candidates.Length)];
+            }
+            return Candidates;
         }
     }
 }
