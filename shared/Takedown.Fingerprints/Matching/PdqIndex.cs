@@ -119,7 +119,8 @@ public sealed class PdqIndex
             snapshot.Delta.Append(hash, id);
             if (_options.MergeInBackground && snapshot.Delta.Count >= _options.MergeThreshold && _backgroundMerge.IsCompleted)
             {
-                _backgroundMerge = Task.Run(MergeInBackground);
+                // Its own thread: a merge takes seconds of CPU and must not wait behind a busy thread pool.
+                _backgroundMerge = Task.Factory.StartNew(MergeInBackground, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             }
         }
     }
@@ -178,13 +179,13 @@ public sealed class PdqIndex
     {
         lock (_merging)
         {
-            if (_current.Delta.Count < _options.MergeThreshold)
-            {
-                return; // an explicit Merge got there first
-            }
             try
             {
-                MergeCore();
+                // Adds that arrived during a merge may already fill another; an explicit Merge may have emptied it.
+                while (_current.Delta.Count >= _options.MergeThreshold)
+                {
+                    MergeCore();
+                }
             }
             catch (Exception ex)
             {

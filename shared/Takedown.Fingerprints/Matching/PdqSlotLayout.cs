@@ -14,16 +14,22 @@ public sealed class PdqSlotLayout
     /// <summary>Slots are looked up in a direct table of 2^width offsets; 24 bits is a 64 MiB table.</summary>
     public const int MaxSlotWidth = 24;
 
+    /// <summary>
+    /// <see cref="ForBankSize"/> picks slots of at most 22 bits (12 or more slots): at 10M hashes, 11 slots of
+    /// 23-24 bits measured 10-25% slower than 12 of 21-22 bits, with 448 MiB of offset tables against 128 MiB.
+    /// </summary>
+    public const int WidestChosenSlot = 22;
+
     /// <summary>Offset tables may take this many bytes per banked hash (but always 4 MiB).</summary>
     public const int OffsetBytesPerHash = 64;
 
     private const long MinOffsetBudget = 4L << 20;
 
     /// <summary>
-    /// A candidate (posting read, a random 32-byte hash read, popcount) costs about two cache misses; a probe
-    /// (offset table read) about one. Measured: see docs/benchmarks.md, "PDQ matcher".
+    /// Cost of one candidate relative to one probe's offset table read; fitted to the benchmark (docs/benchmarks.md,
+    /// "PDQ matcher"): candidates come in contiguous postings and their hashes are prefetched together.
     /// </summary>
-    private const double CandidateCost = 2.0;
+    private const double CandidateCost = 0.5;
 
     private readonly int[] _starts;
     private readonly int[] _widths;
@@ -55,9 +61,10 @@ public sealed class PdqSlotLayout
 
     /// <summary>
     /// The slot count with the least estimated work per query at distance 31 for a bank of
-    /// <paramref name="bankSize"/> uniformly spread hashes: probes + 2 x expected candidates, where a slot of
-    /// width w probed at radius r costs V(w, r) = sum_{j&lt;=r} C(w, j) probes and brings V(w, r) * N / 2^w
-    /// candidates; among layouts whose offset tables fit in 64 bytes a hash (at least 4 MiB).
+    /// <paramref name="bankSize"/> uniformly spread hashes, among layouts with slots of at most 22 bits whose
+    /// offset tables fit in 64 bytes a hash (at least 4 MiB). A slot of width w probed at radius r makes
+    /// V(w, r) = sum_{j&lt;=r} C(w, j) probes; each costs one offset read, one postings read when its bucket is
+    /// not empty (probability 1 - e^-L, L = N / 2^w) and 0.5 per candidate (L of them on average).
     /// </summary>
     public static PdqSlotLayout ForBankSize(int bankSize)
     {
@@ -68,7 +75,7 @@ public sealed class PdqSlotLayout
         for (var slots = MinSlots; slots <= MaxSlots; slots++)
         {
             var layout = new PdqSlotLayout(slots);
-            if (layout._widths.Sum(w => 4L << w) > budget)
+            if (layout._widths.Max() > WidestChosenSlot || layout._widths.Sum(w => 4L << w) > budget)
             {
                 continue;
             }
@@ -165,8 +172,11 @@ public sealed class PdqSlotLayout
         return cost;
     }
 
-    private static double SlotCost(int width, int radius, int bankSize) =>
-        Ball(width, radius) * (1.0 + CandidateCost * bankSize / Math.Pow(2, width));
+    private static double SlotCost(int width, int radius, int bankSize)
+    {
+        var perBucket = bankSize / Math.Pow(2, width);
+        return Ball(width, radius) * (1.0 + (1.0 - Math.Exp(-perBucket)) + CandidateCost * perBucket);
+    }
 
     /// <summary>Number of slot values within <paramref name="radius"/> bits of one value: sum_{j&lt;=r} C(w, j).</summary>
     internal static long Ball(int width, int radius)

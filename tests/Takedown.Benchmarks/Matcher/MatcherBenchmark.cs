@@ -67,7 +67,7 @@ public static class MatcherBenchmark
         }
 
         Console.WriteLine();
-        Console.WriteLine("| layout | probes/query | build s | MemoryBytes B/hash | GC heap growth B/hash | working set MiB | 1 thread lookups/s (per CPU-s) | p50 / p99 / max ms | 2 threads lookups/s (per CPU-s) | p50 / p99 ms (2 threads) | recall | × brute force |");
+        Console.WriteLine("| layout | probes/query | build s (CPU-s) | MemoryBytes B/hash | GC heap growth B/hash | working set MiB | 1 thread lookups/s (per CPU-s) | p50 / p99 / max ms | 2 threads lookups/s (per CPU-s) | p50 / p99 ms (2 threads) | recall | × brute force |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---|---:|---|---:|---:|");
         rows.ForEach(Console.WriteLine);
 
@@ -75,8 +75,8 @@ public static class MatcherBenchmark
         {
             MeasureAdds(bank, ids, queries, settings, random);
         }
-        using var process = Process.GetCurrentProcess();
-        Console.WriteLine($"process PeakWorkingSet64 (whole run: bank, queries, index, merge): {Mib(process.PeakWorkingSet64):N0} MiB");
+        using var self = Process.GetCurrentProcess();
+        Console.WriteLine($"process PeakWorkingSet64 (whole run: bank, queries, index, merge): {Mib(self.PeakWorkingSet64):N0} MiB");
         return failed ? 1 : 0;
     }
 
@@ -85,14 +85,17 @@ public static class MatcherBenchmark
     {
         using var process = Process.GetCurrentProcess();
         var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
+        var buildCpu = process.TotalProcessorTime;
         var building = Stopwatch.StartNew();
         var index = PdqIndex.Build(bank, ids, new PdqIndexOptions { Layout = layout });
         var buildSeconds = building.Elapsed.TotalSeconds;
+        process.Refresh();
+        var buildCpuSeconds = (process.TotalProcessorTime - buildCpu).TotalSeconds;
         var heapAfter = GC.GetTotalMemory(forceFullCollection: true);
         process.Refresh();
         var workingSet = process.WorkingSet64;
         var radii = index.Layout.RadiiFor(PdqHash.MatchThreshold, index.Count);
-        Console.WriteLine($"{index.Layout}: radii [{string.Join(",", radii)}], {index.Layout.ProbeCount(radii):N0} probes/query; built in {buildSeconds:0.00} s; " +
+        Console.WriteLine($"{index.Layout}: radii [{string.Join(",", radii)}], {index.Layout.ProbeCount(radii):N0} probes/query; built in {buildSeconds:0.00} s ({buildCpuSeconds:0.0} CPU-s); " +
             $"MemoryBytes {Mib(index.MemoryBytes):N0} MiB = {(double)index.MemoryBytes / bank.Length:0.0} B/hash; GC heap +{Mib(heapAfter - heapBefore):N0} MiB; working set {Mib(workingSet):N0} MiB");
 
         // Warm up (JIT, page faults), then one thread, then two threads on halves of the queries.
@@ -110,7 +113,7 @@ public static class MatcherBenchmark
         var (found, expected, extra, exact) = Recall(index, recallSample, truth);
         var recall = expected == 0 ? 1.0 : (double)found / expected;
         Console.WriteLine($"  recall vs brute force: {found:N0} of {expected:N0} matches ({recall:P2}), {extra} not in brute force, {exact} of {recallSample.Length} result lists identical");
-        var row = $"| {index.Layout} | {index.Layout.ProbeCount(radii):N0} | {buildSeconds:0.00} | {(double)index.MemoryBytes / bank.Length:0.0} | " +
+        var row = $"| {index.Layout} | {index.Layout.ProbeCount(radii):N0} | {buildSeconds:0.0} ({buildCpuSeconds:0.0}) | {(double)index.MemoryBytes / bank.Length:0.0} | " +
             $"{(double)(heapAfter - heapBefore) / bank.Length:0.0} | {Mib(workingSet):N0} | {single.PerSecond:N0} ({single.PerCpuSecond:N0}) | {single.P50:0.000} / {single.P99:0.000} / {single.Max:0.00} | " +
             $"{dual.PerSecond:N0} ({dual.PerCpuSecond:N0}) | {dual.P50:0.000} / {dual.P99:0.000} | {recall:P2} | {single.PerSecond / floor:N0}× |";
         GC.KeepAlive(index);
@@ -205,9 +208,13 @@ public static class MatcherBenchmark
         }
         var addSeconds = adding.Elapsed.TotalSeconds;
         var beforeMerge = Interlocked.Read(ref served);
+        using var process = Process.GetCurrentProcess();
+        var mergeCpu = process.TotalProcessorTime;
         var merging = Stopwatch.StartNew();
         index.Merge();
         var mergeSeconds = merging.Elapsed.TotalSeconds;
+        process.Refresh();
+        var mergeCpuSeconds = (process.TotalProcessorTime - mergeCpu).TotalSeconds; // the reader's CPU included
         var duringMerge = Interlocked.Read(ref served) - beforeMerge;
         Volatile.Write(ref serving, false);
         reader.Join();
@@ -215,7 +222,7 @@ public static class MatcherBenchmark
         double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
         Console.WriteLine($"adds while 1 thread queries: {added.Length:N0} adds in {addSeconds:0.00} s; Add + a query that finds it: p50 {Ms(visible[visible.Length / 2]):0.000} ms, " +
             $"p99 {Ms(visible[(int)(visible.Length * 0.99)]):0.000} ms, max {Ms(visible[^1]):0.00} ms; not found at once: {missing}");
-        Console.WriteLine($"merge of {added.Length:N0} pending into {bank.Length:N0}: {mergeSeconds:0.00} s, during which the reader served {duringMerge:N0} queries " +
+        Console.WriteLine($"merge of {added.Length:N0} pending into {bank.Length:N0}: {mergeSeconds:0.00} s ({mergeCpuSeconds:0.0} CPU-s, the reader's included), during which the reader served {duringMerge:N0} queries " +
             $"({duringMerge / mergeSeconds:N0}/s); after: {index.Count:N0} live, {index.PendingCount} pending, {Mib(index.MemoryBytes):N0} MiB");
     }
 

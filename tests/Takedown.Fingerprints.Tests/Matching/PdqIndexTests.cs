@@ -220,6 +220,11 @@ public class PdqIndexTests
                     Assert.Equal(1, index.Remove(10L * removalsDone));
                     Volatile.Write(ref removalsDone, removalsDone + 1);
                 }
+                if (i == added.Length / 2)
+                {
+                    // Let a background merge finish mid-way, so later adds and removals land on a merged index.
+                    Assert.True(SpinWait.SpinUntil(() => index.PendingCount < 2_500, TimeSpan.FromSeconds(60)), "no background merge finished");
+                }
             }
             Volatile.Write(ref writing, false);
         });
