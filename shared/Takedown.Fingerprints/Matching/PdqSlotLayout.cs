@@ -14,12 +14,6 @@ public sealed class PdqSlotLayout
     /// <summary>Slots are looked up in a direct table of 2^width offsets; 24 bits is a 64 MiB table.</summary>
     public const int MaxSlotWidth = 24;
 
-    /// <summary>
-    /// <see cref="ForBankSize"/> picks slots of at most 22 bits (12 or more slots): at 10M hashes, 11 slots of
-    /// 23-24 bits measured 10-25% slower than 12 of 21-22 bits, with 448 MiB of offset tables against 128 MiB.
-    /// </summary>
-    public const int WidestChosenSlot = 22;
-
     /// <summary>Offset tables may take this many bytes per banked hash (but always 4 MiB).</summary>
     public const int OffsetBytesPerHash = 64;
 
@@ -61,8 +55,8 @@ public sealed class PdqSlotLayout
 
     /// <summary>
     /// The slot count with the least estimated work per query at distance 31 for a bank of
-    /// <paramref name="bankSize"/> uniformly spread hashes, among layouts with slots of at most 22 bits whose
-    /// offset tables fit in 64 bytes a hash (at least 4 MiB). A slot of width w probed at radius r makes
+    /// <paramref name="bankSize"/> uniformly spread hashes, among layouts whose offset tables fit in 64 bytes a
+    /// hash (at least 4 MiB). A slot of width w probed at radius r makes
     /// V(w, r) = sum_{j&lt;=r} C(w, j) probes; each costs one offset read, one postings read when its bucket is
     /// not empty (probability 1 - e^-L, L = N / 2^w) and 0.5 per candidate (L of them on average).
     /// </summary>
@@ -75,7 +69,7 @@ public sealed class PdqSlotLayout
         for (var slots = MinSlots; slots <= MaxSlots; slots++)
         {
             var layout = new PdqSlotLayout(slots);
-            if (layout._widths.Max() > WidestChosenSlot || layout._widths.Sum(w => 4L << w) > budget)
+            if (layout._widths.Sum(w => 4L << w) > budget)
             {
                 continue;
             }

@@ -5,13 +5,13 @@ namespace Takedown.Fingerprints.Tests.Matching;
 public class PdqSlotLayoutTests
 {
     [Fact]
-    public void Ten_million_hashes_get_12_slots_of_21_and_22_bits_probed_at_radius_2_or_1()
+    public void Ten_million_hashes_get_11_slots_of_23_and_24_bits_probed_at_radius_2_or_1()
     {
         var layout = PdqSlotLayout.ForBankSize(10_000_000);
         var radii = layout.RadiiFor(PdqHash.MatchThreshold, 10_000_000);
 
-        Assert.Equal(12, layout.SlotCount);
-        Assert.Equal([22, 22, 22, 22, 21, 21, 21, 21, 21, 21, 21, 21], layout.Widths);
+        Assert.Equal(11, layout.SlotCount);
+        Assert.Equal([24, 24, 24, 23, 23, 23, 23, 23, 23, 23, 23], layout.Widths);
         Assert.Equal(32, radii.Sum(r => r + 1));
         Assert.All(radii, r => Assert.InRange(r, 1, 2));
     }
