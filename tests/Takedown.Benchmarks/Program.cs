@@ -3,6 +3,7 @@ using Takedown.Benchmarks.Append;
 using Takedown.Benchmarks.Banks;
 using Takedown.Benchmarks.Catchup;
 using Takedown.Benchmarks.Hashing;
+using Takedown.Benchmarks.Matcher;
 
 // A harness rather than BenchmarkDotNet: concurrent writers, latency percentiles and a million-event catch-up
 // against a live database are not per-method micro-benchmarks. See docs/benchmarks.md.
@@ -24,6 +25,7 @@ try
         "pdq" => await PdqBenchmark.RunAsync(
             PdqSettings.From(CommandLine.Parse(args.Skip(1), "image", "video", "iterations", "warmup")), cancel.Token),
         "text-bank" => TextBankBenchmark.Run(CommandLine.Parse(args.Skip(1), "texts", "queries")),
+        "matcher" => MatcherBenchmark.Run(MatcherSettings.From(args.Skip(1))),
         _ => Usage(),
     };
 }
@@ -57,6 +59,11 @@ static int Usage()
           text-bank [--texts 100000] [--queries 1000]
                    memory and lookup time of banked text-minhash fingerprints in ReuploadDetection's matcher
                    (in memory; no database).
+          matcher  [bank size, 1000000] [--queries 20000] [--recall-sample 2000] [--brute-force-sample 200] [--slots 0]
+                   [--adds 20000] [--seed 1]
+                   the in-memory PDQ index on a clustered bank: build, memory, lookups/s on 1 and 2 threads, p50/p99,
+                   recall against brute force, the brute-force floor, adds while serving. --slots 0 = chosen by
+                   bank size; a list (e.g. 0,12,16) compares layouts. No database needed.
 
         PostgreSQL: TAKEDOWN_TEST_POSTGRES (an admin connection string with CREATEDB), default
         Host=localhost;Port=5432;Username=takedown;Password=takedown;Database=postgres
