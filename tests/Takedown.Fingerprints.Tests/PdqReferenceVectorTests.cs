@@ -6,20 +6,7 @@ public class PdqReferenceVectorTests
 {
     private static readonly string DataDir = Path.Combine(AppContext.BaseDirectory, "TestData", "pdq");
 
-    public static TheoryData<string, int, int, string, int> ReferenceRows()
-    {
-        var rows = new TheoryData<string, int, int, string, int>();
-        foreach (var line in File.ReadLines(Path.Combine(DataDir, "expected-from-rgb24.csv")).Skip(1))
-        {
-            if (string.IsNullOrWhiteSpace(line))
-            {
-                continue;
-            }
-            var f = line.Split(',');
-            rows.Add(f[0], int.Parse(f[1]), int.Parse(f[2]), f[3], int.Parse(f[4]));
-        }
-        return rows;
-    }
+    public static TheoryData<string, int, int, string, int> ReferenceRows() => ReferenceTables.HashRows("expected-from-rgb24.csv");
 
     [Fact]
     public void All_thirteen_reference_rows_are_present()

@@ -8,20 +8,7 @@ public class ImageDecodeTests
     private static readonly string MediaDir = Path.Combine(AppContext.BaseDirectory, "TestData", "media");
     private static readonly MediaFingerprinter Fingerprinter = new();
 
-    public static TheoryData<string, int, int, string, int> LibjpegRows()
-    {
-        var rows = new TheoryData<string, int, int, string, int>();
-        foreach (var line in File.ReadLines(Path.Combine(PdqDir, "expected-decoded-by-libjpeg.csv")).Skip(1))
-        {
-            if (string.IsNullOrWhiteSpace(line))
-            {
-                continue;
-            }
-            var f = line.Split(',');
-            rows.Add(f[0], int.Parse(f[1]), int.Parse(f[2]), f[3], int.Parse(f[4]));
-        }
-        return rows;
-    }
+    public static TheoryData<string, int, int, string, int> LibjpegRows() => ReferenceTables.HashRows("expected-decoded-by-libjpeg.csv");
 
     [Fact]
     public void The_libjpeg_table_has_all_29_images()
