@@ -12,7 +12,7 @@ public class ModelTests
     {
         var model = TriageModel.Load();
 
-        Assert.Matches(new Regex("^triage-model/1\\+[0-9a-f]{12}$"), model.Version);
+        Assert.Matches(new Regex("^triage-model/2\\+[0-9a-f]{12}$"), model.Version);
         Assert.Same(model, TriageModel.Load());
         Assert.True(model.NonZeroBuckets > 10_000, "an empty or truncated parameter file");
     }
@@ -147,5 +147,50 @@ public class ModelTests
         Assert.Equal((2, 8), (test.Count(t => t.Category == "abusive"), test.Count(t => t.Category == "not-violating")));
         Assert.Equal(40, train.Count);
         Assert.Equal(test, ModelEvaluation.Split(data, seed: 42).Test);
+    }
+
+    [Fact]
+    public void Overrides_become_labelled_training_data_and_the_classes_the_model_does_not_learn_are_skipped()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllLines(path,
+            [
+                """{"text": "you are a stupid idiot", "category": "abusive"}""",
+                "",
+                """{"text": "lovely weather today", "category": "not-violating"}""",
+                """{"text": "we know where you live", "category": "targeting-of-individuals"}""",
+            ]);
+
+            var texts = TrainingCorpora.ReadOverrides(path, out var skipped);
+
+            Assert.Equal(
+                [new LabelledText("you are a stupid idiot", "abusive", "overrides"), new LabelledText("lovely weather today", "not-violating", "overrides")],
+                texts);
+            Assert.Equal(1, skipped);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void An_override_line_without_a_category_is_rejected_with_its_line_number()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllLines(path, ["""{"text": "fine", "category": "abusive"}""", """{"text": "no category"}"""]);
+
+            var error = Assert.Throws<InvalidDataException>(() => TrainingCorpora.ReadOverrides(path, out _));
+
+            Assert.Contains("line 2", error.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 }

@@ -38,7 +38,7 @@ public static class EvaluationReport
         Line("- **The model** (`TriageModel`): multinomial logistic regression over hashed n-grams, trained on public labelled corpora. " +
              "It knows the three classes those corpora teach: `hate-speech`, `abusive` (offensive or vulgar) and `not-violating`. " +
              "Arabic text is decided by two binary heads trained on the task's own corpus (offensive vs not on MPOLD, hateful vs rest on MLMA Arabic); other text by the three-class model. " +
-             "Every prediction carries the model's `Version` (`triage-model/1+` and a hash of the parameters) and the n-grams that pushed it.");
+             "Every prediction carries the model's `Version` (`triage-model/2+` and a hash of the parameters) and the n-grams that pushed it.");
         Line();
         Line("## The model");
         Line();
@@ -53,13 +53,14 @@ public static class EvaluationReport
              "(so n-grams span word boundaries), hashed into the same buckets. " +
              $"`{TriageModel.OffensiveHead}` learns offensive (abusive or hate-speech) vs not from {string.Join(", ", ModelTrainer.HeadCorpora(TriageModel.OffensiveHead))}; " +
              $"`{TriageModel.HatefulHead}` learns hate-speech vs the rest from {string.Join(", ", ModelTrainer.HeadCorpora(TriageModel.HatefulHead))}. " +
-             $"Each: NB-SVM log-count-ratio feature scaling (smoothing {F(HeadOptions.NbSmoothing)}), class-balanced loss, AdaGrad {HeadOptions.Epochs} epochs, learning rate {HeadOptions.LearningRate.ToString(CultureInfo.InvariantCulture)}, " +
-             $"L2 {HeadOptions.L2.ToString(CultureInfo.InvariantCulture)}, weights averaged over the second half of the epochs, pruned below {HeadOptions.PruneBelow.ToString(CultureInfo.InvariantCulture)}. " +
-             $"The decision threshold is the one with the best binary macro-F1 on a validation split ({HeadOptions.ValidationFraction:P0}, stratified, seed {options.Seed + 1}) carved out of the head's training rows; " +
+             $"Each: {HeadDescription(TriageModel.OffensiveHead)} for `{TriageModel.OffensiveHead}`, {HeadDescription(TriageModel.HatefulHead)} for `{TriageModel.HatefulHead}`; " +
+             "features NB-scaled (multiplied by their log-count ratio between the classes, Wang & Manning 2012), class-balanced cost, L2-regularised logistic regression solved exactly by dual coordinate descent " +
+             $"({HeadSettings.Iterations} passes, seed {options.Seed}), weights below {F(HeadSettings.For(TriageModel.OffensiveHead).PruneBelow)} pruned. " +
+             $"The decision threshold is the one with the best binary macro-F1 over the out-of-fold scores of {HeadSettings.ThresholdFolds}-fold cross-validation (stratified, seed {options.Seed + 1}) on the head's training rows; " +
              "the head is then retrained on all its training rows and the threshold folded into its bias. " +
              "Arabic prediction: not-violating if P(offensive) < 0.5, otherwise hate-speech if P(hateful) ≥ 0.5, otherwise abusive; probabilities P(offensive)·P(hateful), P(offensive)·(1 − P(hateful)), 1 − P(offensive).");
         Line("- Parameters: `shared/Takedown.Triage/Model/triage-model.json`, embedded in the assembly. JSON with `format`, `hashBits`, `classes`, `bias`, `training` (corpus sizes and settings, no text) " +
-             "and `weights`: base64 of little-endian records sorted by bucket, each an int32 bucket and one float16 per class (hate-speech, abusive, not-violating); all-zero buckets are left out; `heads`: per Arabic head its name, bias and weights (records of an int32 bucket and one float16).");
+             "and `weights`: base64 of little-endian records sorted by bucket, each an int32 bucket and one float16 per class (hate-speech, abusive, not-violating); all-zero buckets are left out; `heads`: per Arabic head its name, bias and weights (records of an int32 bucket and one float16), and for an IDF-weighted head `idfUnseen` and `idf` (records of an int32 bucket and one float16).");
         Line($"- Committed model: `{finalModelVersion}`, trained on all rows of all corpora (training and test parts) after this evaluation.");
         Line();
         Line("## Commands");
@@ -164,6 +165,12 @@ public static class EvaluationReport
         Line("- The model has never seen threats, targeting or propaganda as such; the lexicon decides those. Where both run, a model score is evidence " +
              "for an analyst, with its contributing n-grams, not a verdict.");
         return md.ToString();
+    }
+
+    private static string HeadDescription(string head)
+    {
+        var s = HeadSettings.For(head);
+        return string.Create(CultureInfo.InvariantCulture, $"cost C {s.C}, NB smoothing {s.NbSmoothing}{(s.Idf ? ", IDF-weighted before the unit-length scaling" : "")}");
     }
 
     private static IEnumerable<BinaryView> Evaluated(EvaluationResult result) =>

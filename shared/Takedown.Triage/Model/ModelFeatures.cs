@@ -92,17 +92,20 @@ public static class ModelFeatures
     }
 
     /// <summary>
-    /// The features as a sparse vector: one entry per bucket, binary presence scaled to unit length so that long
-    /// texts do not get larger scores merely for having more n-grams.
+    /// The features as a sparse vector: one entry per bucket, binary presence (times the bucket's inverse document
+    /// frequency when <paramref name="idf"/> is given) scaled to unit length so that long texts do not get larger
+    /// scores merely for having more n-grams.
     /// </summary>
-    public static (int[] Buckets, float[] Values) Vectorize(IReadOnlyList<TextFeature> features)
+    public static (int[] Buckets, float[] Values) Vectorize(IReadOnlyList<TextFeature> features, float[]? idf = null)
     {
         var counts = new Dictionary<int, int>();
         foreach (var feature in features)
             counts[feature.Bucket] = counts.GetValueOrDefault(feature.Bucket) + 1;
-        var norm = (float)Math.Sqrt(counts.Values.Sum(c => (double)c * c));
         var buckets = counts.Keys.Order().ToArray();
-        var values = buckets.Select(b => norm == 0 ? 0f : counts[b] / norm).ToArray();
+        var values = buckets.Select(b => counts[b] * (idf?[b] ?? 1f)).ToArray();
+        var norm = (float)Math.Sqrt(values.Sum(v => (double)v * v));
+        for (var i = 0; i < values.Length; i++)
+            values[i] = norm == 0 ? 0f : values[i] / norm;
         return (buckets, values);
     }
 
