@@ -193,4 +193,37 @@ public class ModelTests
             File.Delete(path);
         }
     }
+
+    private static readonly string[] ArabicInsults =
+        ["انت حمار", "يا كلب يا حقير", "حقير ووسخ", "انت غبي وحمار", "يا وسخ", "كلب ابن كلب", "يا غبي", "حمار وغبي", "وسخ وحقير", "يا حمار يا غبي"];
+    private static readonly string[] ArabicNeutral =
+        ["صباح الخير", "الجو جميل اليوم", "مبروك النجاح", "شكرا على المقال", "مساء الخير يا اصدقاء", "الله يوفقك", "خبر جميل", "صباح النور", "مقال مفيد شكرا", "الجو حار اليوم"];
+    private static readonly string[] ArabicHate =
+        ["اللاجئين كلاب يجب طردهم", "اليهود حقيرين", "الاجانب وسخين ولازم يطلعوا", "النساء غبيات", "اللاجئين حمير", "الافارقة عبيد", "اليهود كلاب", "الاجانب حقيرين", "اللاجئين وسخين", "النساء حمير"];
+
+    [Fact]
+    public void The_arabic_heads_learn_offensive_from_mpold_and_hateful_from_mlma_and_survive_a_round_trip()
+    {
+        List<LabelledText> data =
+        [
+            .. ArabicInsults.Select(t => new LabelledText(t, "abusive", TrainingCorpora.Mpold)),
+            .. ArabicNeutral.Select(t => new LabelledText(t, "not-violating", TrainingCorpora.Mpold)),
+            .. ArabicHate.Select(t => new LabelledText(t, "hate-speech", TrainingCorpora.MlmaArabic)),
+            .. ArabicInsults.Select(t => new LabelledText(t, "abusive", TrainingCorpora.MlmaArabic)),
+            .. ArabicNeutral.Take(5).Select(t => new LabelledText(t, "not-violating", TrainingCorpora.MlmaArabic)),
+        ];
+        var model = ModelTrainer.Train(data, new TrainerOptions(Epochs: 2));
+
+        Assert.Equal(2, model.HeadWeights.Count);
+        Assert.All(model.HeadWeights.Values, count => Assert.True(count > 0));
+        Assert.Equal("not-violating", model.Predict("صباح الخير يا اصدقاء").Category);
+        Assert.NotEqual("not-violating", model.Predict("انت حمار وغبي").Category);
+
+        using var file = new MemoryStream();
+        model.Write(file);
+        file.Position = 0;
+        var copy = TriageModel.Read(file);
+        Assert.Equal(model.Version, copy.Version);
+        Assert.Equal(model.Predict("يا كلب يا حقير").Probabilities, copy.Predict("يا كلب يا حقير").Probabilities);
+    }
 }

@@ -98,12 +98,22 @@ public static class ModelFeatures
     /// </summary>
     public static (int[] Buckets, float[] Values) Vectorize(IReadOnlyList<TextFeature> features, float[]? idf = null)
     {
-        var counts = new Dictionary<int, int>();
+        var counts = new Dictionary<int, int>(features.Count);
         foreach (var feature in features)
             counts[feature.Bucket] = counts.GetValueOrDefault(feature.Bucket) + 1;
-        var buckets = counts.Keys.Order().ToArray();
-        var values = buckets.Select(b => counts[b] * (idf?[b] ?? 1f)).ToArray();
-        var norm = (float)Math.Sqrt(values.Sum(v => (double)v * v));
+        var buckets = new int[counts.Count];
+        var values = new float[counts.Count];
+        var next = 0;
+        foreach (var (bucket, count) in counts)
+        {
+            buckets[next] = bucket;
+            values[next++] = count * (idf?[bucket] ?? 1f);
+        }
+        Array.Sort(buckets, values);   // a fixed order, so sums (and so scores) do not depend on hashing order
+        var squares = 0.0;
+        foreach (var v in values)
+            squares += (double)v * v;
+        var norm = (float)Math.Sqrt(squares);
         for (var i = 0; i < values.Length; i++)
             values[i] = norm == 0 ? 0f : values[i] / norm;
         return (buckets, values);

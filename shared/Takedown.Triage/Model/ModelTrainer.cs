@@ -1,4 +1,5 @@
 using Takedown.Contracts;
+using Takedown.Text;
 
 namespace Takedown.Triage;
 
@@ -29,7 +30,10 @@ public sealed record TrainerOptions(
 /// </summary>
 /// <param name="Idf">Scale each feature by its inverse document frequency in the head's training rows before the
 /// unit-length scaling; the IDF table is stored with the head because the scaling needs it at prediction.</param>
-public sealed record HeadSettings(double C, double NbSmoothing, bool Idf, double PruneBelow = 0.01)
+/// <param name="Auxiliary">Another corpus whose rows (labelled for the same question) are added to the training rows, or null.
+/// Every feature then also gets a copy per domain (the head's own corpus or the auxiliary one), so the shared copy learns
+/// what holds in both and the domain copy what holds in one (Daumé 2007); prediction uses the shared and own-domain copies.</param>
+public sealed record HeadSettings(double C, double NbSmoothing, bool Idf, string? Auxiliary = null, double PruneBelow = 0.01)
 {
     /// <summary>Folds of the training rows whose out-of-fold scores choose the decision threshold.</summary>
     public const int ThresholdFolds = 5;
@@ -39,7 +43,7 @@ public sealed record HeadSettings(double C, double NbSmoothing, bool Idf, double
 
     public static HeadSettings For(string head) => head == TriageModel.OffensiveHead
         ? new HeadSettings(C: 10, NbSmoothing: 1, Idf: true)
-        : new HeadSettings(C: 1, NbSmoothing: 0.3, Idf: false);
+        : new HeadSettings(C: 1, NbSmoothing: 0.3, Idf: false, Auxiliary: TrainingCorpora.Mpold);
 }
 
 /// <summary>
@@ -123,13 +127,13 @@ public static class ModelTrainer
             options.Seed, options.Epochs, options.LearningRate, options.L2, options.PruneBelow);
 
         var heads = new List<BinaryHead>();
-        var offensive = data.Where(d => HeadCorpora(TriageModel.OffensiveHead).Contains(d.Corpus)).ToList();
-        var hateful = data.Where(d => HeadCorpora(TriageModel.HatefulHead).Contains(d.Corpus)).ToList();
+        var offensive = HeadRows(data, TriageModel.OffensiveHead);
+        var hateful = HeadRows(data, TriageModel.HatefulHead);
         if (offensive.Select(d => d.Category != ContentCategories.NotViolating).Distinct().Count() == 2
             && hateful.Select(d => d.Category == ContentCategories.HateSpeech).Distinct().Count() == 2)
         {
-            heads.Add(TrainHead(TriageModel.OffensiveHead, offensive, d => d.Category != ContentCategories.NotViolating, options));
-            heads.Add(TrainHead(TriageModel.HatefulHead, hateful, d => d.Category == ContentCategories.HateSpeech, options));
+            heads.Add(TrainHead(TriageModel.OffensiveHead, offensive, Auxiliary(data, TriageModel.OffensiveHead), d => d.Category != ContentCategories.NotViolating, options));
+            heads.Add(TrainHead(TriageModel.HatefulHead, hateful, Auxiliary(data, TriageModel.HatefulHead), d => d.Category == ContentCategories.HateSpeech, options));
         }
         return new TriageModel(bias, weights, summary, heads);
     }
@@ -138,27 +142,40 @@ public static class ModelTrainer
     public static string[] HeadCorpora(string head) =>
         head == TriageModel.OffensiveHead ? [TrainingCorpora.Mpold] : [TrainingCorpora.MlmaArabic];
 
+    // The head's corpus and the analysts' overrides of Arabic text (the heads decide Arabic text, so they must learn them).
+    private static List<LabelledText> HeadRows(IReadOnlyList<LabelledText> data, string head) =>
+        data.Where(d => HeadCorpora(head).Contains(d.Corpus)
+            || (d.Corpus == TrainingCorpora.Overrides && ScriptDetector.DetectLanguage(TextNormalizer.Normalize(d.Text)) == ScriptDetector.Arabic)).ToList();
+
+    private static List<LabelledText> Auxiliary(IReadOnlyList<LabelledText> data, string head) =>
+        HeadSettings.For(head).Auxiliary is { } corpus ? data.Where(d => d.Corpus == corpus).ToList() : [];
+
     /// <summary>
     /// A binary head: class-balanced NB-scaled logistic regression (<see cref="FitHead"/>). The decision threshold is the
     /// one with the best binary macro-F1 over out-of-fold scores of <see cref="HeadSettings.ThresholdFolds"/> stratified,
     /// seeded folds of <paramref name="data"/>; the head is then trained on all of <paramref name="data"/> and the
     /// threshold folded into its bias.
     /// </summary>
-    internal static BinaryHead TrainHead(string name, IReadOnlyList<LabelledText> data, Func<LabelledText, bool> positive, TrainerOptions options)
+    internal static BinaryHead TrainHead(string name, IReadOnlyList<LabelledText> data, IReadOnlyList<LabelledText> auxiliary, Func<LabelledText, bool> positive, TrainerOptions options)
     {
         var settings = HeadSettings.For(name);
         var features = data.Select(d => ModelFeatures.ExtractForHeads(d.Text)).ToArray();
         var labels = data.Select(positive).ToArray();
+        // Auxiliary rows train every fold; only the head's own rows are held out and scored.
+        var extra = auxiliary.Select(d => new HeadExample(ModelFeatures.ExtractForHeads(d.Text), positive(d), Auxiliary: true)).ToArray();
         var fold = Folds(labels, HeadSettings.ThresholdFolds, options.Seed + 1);
         var scored = new List<(float Score, bool Positive)>();
         for (var k = 0; k < HeadSettings.ThresholdFolds; k++)
         {
-            var fit = Enumerable.Range(0, data.Count).Where(i => fold[i] != k).ToArray();
-            var probe = FitHead(name, fit.Select(i => features[i]).ToArray(), fit.Select(i => labels[i]).ToArray(), settings, options.Seed, 0);
+            var fit = Enumerable.Range(0, data.Count).Where(i => fold[i] != k).Select(i => new HeadExample(features[i], labels[i], false));
+            var probe = FitHead(name, [.. fit, .. extra], settings, options.Seed, 0);
             scored.AddRange(Enumerable.Range(0, data.Count).Where(i => fold[i] == k).Select(i => (probe.Score(features[i]), labels[i])));
         }
-        return FitHead(name, features, labels, settings, options.Seed, BestThreshold(scored));
+        var all = features.Select((f, i) => new HeadExample(f, labels[i], false));
+        return FitHead(name, [.. all, .. extra], settings, options.Seed, BestThreshold(scored));
     }
+
+    private sealed record HeadExample(List<TextFeature> Features, bool Positive, bool Auxiliary);
 
     // Stratified: each class dealt round-robin into the folds after a seeded shuffle.
     private static int[] Folds(bool[] labels, int folds, int seed)
@@ -207,11 +224,12 @@ public static class ModelTrainer
     /// convergence, no learning rate to tune, deterministic for a seed. Features are NB-scaled (Wang and Manning 2012):
     /// multiplied by their log-count ratio between the classes, which is folded into the stored weights.
     /// </summary>
-    private static BinaryHead FitHead(string name, List<TextFeature>[] features, bool[] labels, HeadSettings settings, int seed, float threshold)
+    private static BinaryHead FitHead(string name, List<HeadExample> rows, HeadSettings settings, int seed, float threshold)
     {
-        var idf = settings.Idf ? InverseDocumentFrequency(features) : null;
-        var head = new BinaryHead(name, 0, new float[ModelFeatures.Buckets], idf);
-        var examples = features.Select(head.Vectorize).ToArray();
+        var idf = settings.Idf ? InverseDocumentFrequency(rows.Select(r => r.Features).ToArray()) : null;
+        var head = new BinaryHead(name, 0, new float[ModelFeatures.Buckets], idf, DomainCopies: settings.Auxiliary is not null);
+        var examples = rows.Select(r => head.Vectorize(r.Features, r.Auxiliary)).ToArray();
+        var labels = rows.Select(r => r.Positive).ToArray();
         var positives = labels.Count(l => l);
         // Class-balanced: each side of the decision carries half the total cost.
         var positiveCost = settings.C * labels.Length / (2.0 * positives);

@@ -32,7 +32,8 @@ public sealed record ModelPrediction(
 /// little-endian records sorted by bucket, each an int32 bucket followed by one float16 weight per class; buckets
 /// whose weights were all pruned to zero are absent; <c>heads</c>: per Arabic head its <c>name</c>, <c>bias</c>,
 /// <c>weights</c> (records of an int32 bucket and one float16) and, when it weights features by IDF, <c>idfUnseen</c>
-/// (the value for buckets no training text had) and <c>idf</c> (records of an int32 bucket and one float16 for the rest).
+/// (the value for buckets no training text had) and <c>idf</c> (records of an int32 bucket and one float16 for the rest);
+/// <c>domainCopies</c> when it was trained with an auxiliary corpus (<see cref="HeadSettings.Auxiliary"/>).
 /// Format 2 added the IDF table; a build reads only its own format.
 /// </remarks>
 public sealed class TriageModel
@@ -78,7 +79,7 @@ public sealed class TriageModel
             weights[k] = (float)(Half)weights[k];
         this.weights = weights;
         Training = training;
-        Version = $"{Format}+{Convert.ToHexStringLower(SHA256.HashData([.. ParameterBytes(), .. this.heads.SelectMany(h => HeadBytes(h).Concat(IdfBytes(h)))]))[..12]}";
+        Version = $"{Format}+{Convert.ToHexStringLower(SHA256.HashData([.. ParameterBytes(), .. this.heads.SelectMany(h => HeadBytes(h).Concat(IdfBytes(h)).Append(h.DomainCopies ? (byte)1 : (byte)0))]))[..12]}";
     }
 
     /// <summary><c>triage-model/2+</c> and the first 12 hex digits of the SHA-256 of the parameters.</summary>
@@ -104,32 +105,34 @@ public sealed class TriageModel
     public ModelPrediction Predict(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var features = ModelFeatures.Extract(text);
-        var (buckets, values) = ModelFeatures.Vectorize(features);
         var language = ScriptDetector.DetectLanguage(TextNormalizer.Normalize(text));
         var offensive = Head(OffensiveHead);
         var hateful = Head(HatefulHead);
         if (language == "ar" && offensive is not null && hateful is not null)
         {
             // Arabic: P(offensive) from the MPOLD head, P(hate | offensive) from the MLMA head; each head's decision
-            // threshold (chosen on a validation split) is folded into its bias, so 0.5 is the boundary for both.
-            features = ModelFeatures.ExtractForHeads(text);
-            var pOffensive = offensive.Probability(features);
-            var pHate = hateful.Probability(features);
+            // threshold (chosen on out-of-fold scores of its training rows) is folded into its bias, so 0.5 is the boundary for both.
+            var headFeatures = ModelFeatures.ExtractForHeads(text);
+            var offensiveInput = offensive.Vectorize(headFeatures);
+            var hatefulInput = hateful.Vectorize(headFeatures);
+            var pOffensive = offensive.Probability(offensiveInput);
+            var pHate = hateful.Probability(hatefulInput);
             var arabic = new[] { pOffensive * pHate, pOffensive * (1 - pHate), 1 - pOffensive };
             // Hate speech only under an offensive decision: the MLMA head alone also fires on MPOLD's inoffensive comments.
-            var (winner, head, sign) = pOffensive < 0.5f ? (2, offensive, -1f)
-                : pHate >= 0.5f ? (0, hateful, 1f)
-                : (1, hateful, -1f);
+            var (winner, head, input, sign) = pOffensive < 0.5f ? (2, offensive, offensiveInput, -1f)
+                : pHate >= 0.5f ? (0, hateful, hatefulInput, 1f)
+                : (1, hateful, hatefulInput, -1f);
             return new ModelPrediction(
                 Classes[winner],
                 arabic[winner],
                 Classes.Select((name, c) => (name, c)).ToDictionary(x => x.name, x => (double)arabic[x.c]),
-                HeadTopFeatures(features, head, sign),
+                HeadTopFeatures(headFeatures, input, head, sign),
                 language,
                 Version);
         }
 
+        var features = ModelFeatures.Extract(text);
+        var (buckets, values) = ModelFeatures.Vectorize(features);
         var probabilities = Probabilities(buckets, values);
         var best = 0;
         for (var c = 1; c < probabilities.Length; c++)
@@ -149,17 +152,22 @@ public sealed class TriageModel
 
     private BinaryHead? Head(string name) => heads.FirstOrDefault(h => h.Name == name);
 
-    private static List<ModelFeature> HeadTopFeatures(List<TextFeature> features, BinaryHead head, float sign)
+    private static List<ModelFeature> HeadTopFeatures(List<TextFeature> features, (int[] Buckets, float[] Values) input, BinaryHead head, float sign)
     {
-        var (buckets, values) = head.Vectorize(features);
-        var valueByBucket = new Dictionary<int, float>();
-        for (var i = 0; i < buckets.Length; i++)
-            valueByBucket[buckets[i]] = values[i];
-        return features
-            .Select(f => new ModelFeature(f.Name, Math.Round(valueByBucket[f.Bucket] * sign * head.Weights[f.Bucket], 4)))
-            .Where(f => f.Contribution > 0)
-            .OrderByDescending(f => f.Contribution)
+        var (buckets, values) = input;
+        // Input buckets are sorted: a binary search per feature, no per-prediction dictionary.
+        float Contribution(int bucket) => values[Array.BinarySearch(buckets, bucket)] * sign * head.Weights[bucket];
+        var contributions = new float[features.Count];
+        for (var i = 0; i < features.Count; i++)
+        {
+            var bucket = features[i].Bucket;
+            contributions[i] = Contribution(bucket) + (head.DomainCopies ? Contribution(BinaryHead.DomainBucket(bucket, false)) : 0);
+        }
+        return Enumerable.Range(0, features.Count)
+            .Where(i => contributions[i] > 0)
+            .OrderByDescending(i => contributions[i])
             .Take(TopFeatureCount)
+            .Select(i => new ModelFeature(features[i].Name, Math.Round(contributions[i], 4)))
             .ToList();
     }
 
@@ -304,7 +312,8 @@ public sealed class TriageModel
                     h.Bias,
                     Convert.ToBase64String(weightBytes, 4, weightBytes.Length - 4),
                     h.Idf is null ? null : BinaryPrimitives.ReadSingleLittleEndian(idfBytes),
-                    h.Idf is null ? null : Convert.ToBase64String(idfBytes, 4, idfBytes.Length - 4));
+                    h.Idf is null ? null : Convert.ToBase64String(idfBytes, 4, idfBytes.Length - 4),
+                    h.DomainCopies ? true : null);
             }).ToArray());
         JsonSerializer.Serialize(stream, file, JsonOptions);
     }
@@ -348,7 +357,7 @@ public sealed class TriageModel
                 for (var offset = 0; offset < idfRecords.Length; offset += 6)
                     idf[BinaryPrimitives.ReadInt32LittleEndian(idfRecords[offset..])] = (float)BinaryPrimitives.ReadHalfLittleEndian(idfRecords[(offset + 4)..]);
             }
-            heads.Add(new BinaryHead(head.Name, head.Bias, headWeights, idf));
+            heads.Add(new BinaryHead(head.Name, head.Bias, headWeights, idf, head.DomainCopies ?? false));
         }
         return new TriageModel(file.Bias, weights, file.Training, heads);
     }
@@ -362,27 +371,43 @@ public sealed class TriageModel
 
     private sealed record ModelFile(string Format, int HashBits, string[] Classes, float[] Bias, TrainingSummary Training, string Weights, HeadFile[]? Heads = null);
 
-    private sealed record HeadFile(string Name, float Bias, string Weights, float? IdfUnseen = null, string? Idf = null);
+    private sealed record HeadFile(string Name, float Bias, string Weights, float? IdfUnseen = null, string? Idf = null, bool? DomainCopies = null);
 }
 
 /// <summary>A binary logistic regression over the same hashed features: P(positive) = sigmoid(bias + w·x).</summary>
 /// <param name="Weights">Dense, one per bucket.</param>
 /// <param name="Idf">Dense inverse document frequencies, one per bucket, applied before the unit-length scaling; null: none.</param>
-internal sealed record BinaryHead(string Name, float Bias, float[] Weights, float[]? Idf = null)
+/// <param name="DomainCopies">Trained with an auxiliary corpus: every feature also has a copy for its domain (see
+/// <see cref="HeadSettings.Auxiliary"/>); prediction adds the copies of the head's own domain.</param>
+internal sealed record BinaryHead(string Name, float Bias, float[] Weights, float[]? Idf = null, bool DomainCopies = false)
 {
-    /// <summary>The head's input: present buckets, IDF-weighted when the head has a table, scaled to unit length.</summary>
-    public (int[] Buckets, float[] Values) Vectorize(IReadOnlyList<TextFeature> features) => ModelFeatures.Vectorize(features, Idf);
+    /// <summary>The head's input: present buckets (and their domain copies), IDF-weighted when the head has a table, scaled to unit length.</summary>
+    public (int[] Buckets, float[] Values) Vectorize(IReadOnlyList<TextFeature> features) => Vectorize(features, auxiliary: false);
 
-    public float Score(IReadOnlyList<TextFeature> features)
+    public (int[] Buckets, float[] Values) Vectorize(IReadOnlyList<TextFeature> features, bool auxiliary) =>
+        ModelFeatures.Vectorize(DomainCopies ? [.. features, .. features.Select(f => f with { Bucket = DomainBucket(f.Bucket, auxiliary) })] : features, Idf);
+
+    // FNV-1a over a domain byte and the bucket's four bytes: the copy lands in an unrelated bucket, without building a string per feature.
+    public static int DomainBucket(int bucket, bool auxiliary)
     {
-        var (buckets, values) = Vectorize(features);
+        var hash = (2166136261u ^ (auxiliary ? 2u : 1u)) * 16777619u;
+        for (var shift = 0; shift < 32; shift += 8)
+            hash = (hash ^ ((uint)bucket >> shift & 0xFF)) * 16777619u;
+        return (int)(hash & (ModelFeatures.Buckets - 1));
+    }
+
+    public float Score(IReadOnlyList<TextFeature> features) => Score(Vectorize(features));
+
+    public float Score((int[] Buckets, float[] Values) input)
+    {
+        var (buckets, values) = input;
         var score = Bias;
         for (var i = 0; i < buckets.Length; i++)
             score += values[i] * Weights[buckets[i]];
         return score;
     }
 
-    public float Probability(IReadOnlyList<TextFeature> features) => 1f / (1f + MathF.Exp(-Score(features)));
+    public float Probability((int[] Buckets, float[] Values) input) => 1f / (1f + MathF.Exp(-Score(input)));
 }
 
 /// <summary>What a model was trained on and how: counts and settings only, never text.</summary>
