@@ -12,7 +12,7 @@ public class ModelTests
     {
         var model = TriageModel.Load();
 
-        Assert.Matches(new Regex("^triage-model/1\\+[0-9a-f]{12}$"), model.Version);
+        Assert.Matches(new Regex("^triage-model/2\\+[0-9a-f]{12}$"), model.Version);
         Assert.Same(model, TriageModel.Load());
         Assert.True(model.NonZeroBuckets > 10_000, "an empty or truncated parameter file");
     }
@@ -147,5 +147,83 @@ public class ModelTests
         Assert.Equal((2, 8), (test.Count(t => t.Category == "abusive"), test.Count(t => t.Category == "not-violating")));
         Assert.Equal(40, train.Count);
         Assert.Equal(test, ModelEvaluation.Split(data, seed: 42).Test);
+    }
+
+    [Fact]
+    public void Overrides_become_labelled_training_data_and_the_classes_the_model_does_not_learn_are_skipped()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllLines(path,
+            [
+                """{"text": "you are a stupid idiot", "category": "abusive"}""",
+                "",
+                """{"text": "lovely weather today", "category": "not-violating"}""",
+                """{"text": "we know where you live", "category": "targeting-of-individuals"}""",
+            ]);
+
+            var texts = TrainingCorpora.ReadOverrides(path, out var skipped);
+
+            Assert.Equal(
+                [new LabelledText("you are a stupid idiot", "abusive", "overrides"), new LabelledText("lovely weather today", "not-violating", "overrides")],
+                texts);
+            Assert.Equal(1, skipped);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void An_override_line_without_a_category_is_rejected_with_its_line_number()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllLines(path, ["""{"text": "fine", "category": "abusive"}""", """{"text": "no category"}"""]);
+
+            var error = Assert.Throws<InvalidDataException>(() => TrainingCorpora.ReadOverrides(path, out _));
+
+            Assert.Contains("line 2", error.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static readonly string[] ArabicInsults =
+        ["انت حمار", "يا كلب يا حقير", "حقير ووسخ", "انت غبي وحمار", "يا وسخ", "كلب ابن كلب", "يا غبي", "حمار وغبي", "وسخ وحقير", "يا حمار يا غبي"];
+    private static readonly string[] ArabicNeutral =
+        ["صباح الخير", "الجو جميل اليوم", "مبروك النجاح", "شكرا على المقال", "مساء الخير يا اصدقاء", "الله يوفقك", "خبر جميل", "صباح النور", "مقال مفيد شكرا", "الجو حار اليوم"];
+    private static readonly string[] ArabicHate =
+        ["اللاجئين كلاب يجب طردهم", "اليهود حقيرين", "الاجانب وسخين ولازم يطلعوا", "النساء غبيات", "اللاجئين حمير", "الافارقة عبيد", "اليهود كلاب", "الاجانب حقيرين", "اللاجئين وسخين", "النساء حمير"];
+
+    [Fact]
+    public void The_arabic_heads_learn_offensive_from_mpold_and_hateful_from_mlma_and_survive_a_round_trip()
+    {
+        List<LabelledText> data =
+        [
+            .. ArabicInsults.Select(t => new LabelledText(t, "abusive", TrainingCorpora.Mpold)),
+            .. ArabicNeutral.Select(t => new LabelledText(t, "not-violating", TrainingCorpora.Mpold)),
+            .. ArabicHate.Select(t => new LabelledText(t, "hate-speech", TrainingCorpora.MlmaArabic)),
+            .. ArabicInsults.Select(t => new LabelledText(t, "abusive", TrainingCorpora.MlmaArabic)),
+            .. ArabicNeutral.Take(5).Select(t => new LabelledText(t, "not-violating", TrainingCorpora.MlmaArabic)),
+        ];
+        var model = ModelTrainer.Train(data, new TrainerOptions(Epochs: 2));
+
+        Assert.Equal(2, model.HeadWeights.Count);
+        Assert.All(model.HeadWeights.Values, count => Assert.True(count > 0));
+        Assert.Equal("not-violating", model.Predict("صباح الخير يا اصدقاء").Category);
+        Assert.NotEqual("not-violating", model.Predict("انت حمار وغبي").Category);
+
+        using var file = new MemoryStream();
+        model.Write(file);
+        file.Position = 0;
+        var copy = TriageModel.Read(file);
+        Assert.Equal(model.Version, copy.Version);
+        Assert.Equal(model.Predict("يا كلب يا حقير").Probabilities, copy.Predict("يا كلب يا حقير").Probabilities);
     }
 }

@@ -92,17 +92,30 @@ public static class ModelFeatures
     }
 
     /// <summary>
-    /// The features as a sparse vector: one entry per bucket, binary presence scaled to unit length so that long
-    /// texts do not get larger scores merely for having more n-grams.
+    /// The features as a sparse vector: one entry per bucket, binary presence (times the bucket's inverse document
+    /// frequency when <paramref name="idf"/> is given) scaled to unit length so that long texts do not get larger
+    /// scores merely for having more n-grams.
     /// </summary>
-    public static (int[] Buckets, float[] Values) Vectorize(IReadOnlyList<TextFeature> features)
+    public static (int[] Buckets, float[] Values) Vectorize(IReadOnlyList<TextFeature> features, float[]? idf = null)
     {
-        var counts = new Dictionary<int, int>();
+        var counts = new Dictionary<int, int>(features.Count);
         foreach (var feature in features)
             counts[feature.Bucket] = counts.GetValueOrDefault(feature.Bucket) + 1;
-        var norm = (float)Math.Sqrt(counts.Values.Sum(c => (double)c * c));
-        var buckets = counts.Keys.Order().ToArray();
-        var values = buckets.Select(b => norm == 0 ? 0f : counts[b] / norm).ToArray();
+        var buckets = new int[counts.Count];
+        var values = new float[counts.Count];
+        var next = 0;
+        foreach (var (bucket, count) in counts)
+        {
+            buckets[next] = bucket;
+            values[next++] = count * (idf?[bucket] ?? 1f);
+        }
+        Array.Sort(buckets, values);   // a fixed order, so sums (and so scores) do not depend on hashing order
+        var squares = 0.0;
+        foreach (var v in values)
+            squares += (double)v * v;
+        var norm = (float)Math.Sqrt(squares);
+        for (var i = 0; i < values.Length; i++)
+            values[i] = norm == 0 ? 0f : values[i] / norm;
         return (buckets, values);
     }
 

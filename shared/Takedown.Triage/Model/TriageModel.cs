@@ -30,11 +30,15 @@ public sealed record ModelPrediction(
 /// File format (<c>triage-model.json</c>): JSON with <c>format</c>, <c>hashBits</c>, <c>classes</c>, <c>bias</c>
 /// (one number per class), <c>training</c> (what it was trained on; counts only) and <c>weights</c>: base64 of
 /// little-endian records sorted by bucket, each an int32 bucket followed by one float16 weight per class; buckets
-/// whose weights were all pruned to zero are absent.
+/// whose weights were all pruned to zero are absent; <c>heads</c>: per Arabic head its <c>name</c>, <c>bias</c>,
+/// <c>weights</c> (records of an int32 bucket and one float16) and, when it weights features by IDF, <c>idfUnseen</c>
+/// (the value for buckets no training text had) and <c>idf</c> (records of an int32 bucket and one float16 for the rest);
+/// <c>domainCopies</c> when it was trained with an auxiliary corpus (<see cref="HeadSettings.Auxiliary"/>).
+/// Format 2 added the IDF table; a build reads only its own format.
 /// </remarks>
 public sealed class TriageModel
 {
-    public const string Format = "triage-model/1";
+    public const string Format = "triage-model/2";
     public const string ResourceName = "Takedown.Triage.Model.triage-model.json";
 
     public static readonly IReadOnlyList<string> Classes =
@@ -59,8 +63,12 @@ public sealed class TriageModel
         {
             if (head.Weights.Length != ModelFeatures.Buckets)
                 throw new ArgumentException($"head {head.Name} does not match the hash size");
+            if (head.Idf is { Length: var idfLength } && idfLength != ModelFeatures.Buckets)
+                throw new ArgumentException($"head {head.Name}: the IDF table does not match the hash size");
             for (var k = 0; k < head.Weights.Length; k++)
                 head.Weights[k] = (float)(Half)head.Weights[k];
+            for (var k = 0; k < (head.Idf?.Length ?? 0); k++)
+                head.Idf![k] = (float)(Half)head.Idf[k];
         }
         if (bias.Length != Classes.Count || weights.Length != ModelFeatures.Buckets * Classes.Count)
             throw new ArgumentException("bias or weights do not match the classes and hash size");
@@ -71,10 +79,10 @@ public sealed class TriageModel
             weights[k] = (float)(Half)weights[k];
         this.weights = weights;
         Training = training;
-        Version = $"{Format}+{Convert.ToHexStringLower(SHA256.HashData([.. ParameterBytes(), .. this.heads.SelectMany(HeadBytes)]))[..12]}";
+        Version = $"{Format}+{Convert.ToHexStringLower(SHA256.HashData([.. ParameterBytes(), .. this.heads.SelectMany(h => HeadBytes(h).Concat(IdfBytes(h)).Append(h.DomainCopies ? (byte)1 : (byte)0))]))[..12]}";
     }
 
-    /// <summary><c>triage-model/1+</c> and the first 12 hex digits of the SHA-256 of the parameters.</summary>
+    /// <summary><c>triage-model/2+</c> and the first 12 hex digits of the SHA-256 of the parameters.</summary>
     public string Version { get; }
 
     public TrainingSummary Training { get; }
@@ -97,33 +105,34 @@ public sealed class TriageModel
     public ModelPrediction Predict(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var features = ModelFeatures.Extract(text);
-        var (buckets, values) = ModelFeatures.Vectorize(features);
         var language = ScriptDetector.DetectLanguage(TextNormalizer.Normalize(text));
         var offensive = Head(OffensiveHead);
         var hateful = Head(HatefulHead);
         if (language == "ar" && offensive is not null && hateful is not null)
         {
             // Arabic: P(offensive) from the MPOLD head, P(hate | offensive) from the MLMA head; each head's decision
-            // threshold (chosen on a validation split) is folded into its bias, so 0.5 is the boundary for both.
-            features = ModelFeatures.ExtractForHeads(text);
-            (buckets, values) = ModelFeatures.Vectorize(features);
-            var pOffensive = offensive.Probability(buckets, values);
-            var pHate = hateful.Probability(buckets, values);
+            // threshold (chosen on out-of-fold scores of its training rows) is folded into its bias, so 0.5 is the boundary for both.
+            var headFeatures = ModelFeatures.ExtractForHeads(text);
+            var offensiveInput = offensive.Vectorize(headFeatures);
+            var hatefulInput = hateful.Vectorize(headFeatures);
+            var pOffensive = offensive.Probability(offensiveInput);
+            var pHate = hateful.Probability(hatefulInput);
             var arabic = new[] { pOffensive * pHate, pOffensive * (1 - pHate), 1 - pOffensive };
             // Hate speech only under an offensive decision: the MLMA head alone also fires on MPOLD's inoffensive comments.
-            var (winner, head, sign) = pOffensive < 0.5f ? (2, offensive, -1f)
-                : pHate >= 0.5f ? (0, hateful, 1f)
-                : (1, hateful, -1f);
+            var (winner, head, input, sign) = pOffensive < 0.5f ? (2, offensive, offensiveInput, -1f)
+                : pHate >= 0.5f ? (0, hateful, hatefulInput, 1f)
+                : (1, hateful, hatefulInput, -1f);
             return new ModelPrediction(
                 Classes[winner],
                 arabic[winner],
                 Classes.Select((name, c) => (name, c)).ToDictionary(x => x.name, x => (double)arabic[x.c]),
-                HeadTopFeatures(features, buckets, values, head, sign),
+                HeadTopFeatures(headFeatures, input, head, sign),
                 language,
                 Version);
         }
 
+        var features = ModelFeatures.Extract(text);
+        var (buckets, values) = ModelFeatures.Vectorize(features);
         var probabilities = Probabilities(buckets, values);
         var best = 0;
         for (var c = 1; c < probabilities.Length; c++)
@@ -143,16 +152,22 @@ public sealed class TriageModel
 
     private BinaryHead? Head(string name) => heads.FirstOrDefault(h => h.Name == name);
 
-    private static List<ModelFeature> HeadTopFeatures(List<TextFeature> features, int[] buckets, float[] values, BinaryHead head, float sign)
+    private static List<ModelFeature> HeadTopFeatures(List<TextFeature> features, (int[] Buckets, float[] Values) input, BinaryHead head, float sign)
     {
-        var valueByBucket = new Dictionary<int, float>();
-        for (var i = 0; i < buckets.Length; i++)
-            valueByBucket[buckets[i]] = values[i];
-        return features
-            .Select(f => new ModelFeature(f.Name, Math.Round(valueByBucket[f.Bucket] * sign * head.Weights[f.Bucket], 4)))
-            .Where(f => f.Contribution > 0)
-            .OrderByDescending(f => f.Contribution)
+        var (buckets, values) = input;
+        // Input buckets are sorted: a binary search per feature, no per-prediction dictionary.
+        float Contribution(int bucket) => values[Array.BinarySearch(buckets, bucket)] * sign * head.Weights[bucket];
+        var contributions = new float[features.Count];
+        for (var i = 0; i < features.Count; i++)
+        {
+            var bucket = features[i].Bucket;
+            contributions[i] = Contribution(bucket) + (head.DomainCopies ? Contribution(BinaryHead.DomainBucket(bucket, false)) : 0);
+        }
+        return Enumerable.Range(0, features.Count)
+            .Where(i => contributions[i] > 0)
+            .OrderByDescending(i => contributions[i])
             .Take(TopFeatureCount)
+            .Select(i => new ModelFeature(features[i].Name, Math.Round(contributions[i], 4)))
             .ToList();
     }
 
@@ -255,6 +270,29 @@ public sealed class TriageModel
         return bytes;
     }
 
+    // A head's IDF table: float32 default (the value of buckets no training text had, the largest), then records of an
+    // int32 bucket and a float16 for every other bucket, sorted by bucket. Empty when the head has no table.
+    private static byte[] IdfBytes(BinaryHead head)
+    {
+        if (head.Idf is not { } idf)
+            return [];
+        var unseen = idf.Max();
+        var kept = idf.Count(v => v != unseen);
+        var bytes = new byte[4 + kept * 6];
+        var span = bytes.AsSpan();
+        BinaryPrimitives.WriteSingleLittleEndian(span, unseen);
+        var offset = 4;
+        for (var bucket = 0; bucket < idf.Length; bucket++)
+        {
+            if (idf[bucket] == unseen)
+                continue;
+            BinaryPrimitives.WriteInt32LittleEndian(span[offset..], bucket);
+            BinaryPrimitives.WriteHalfLittleEndian(span[(offset + 4)..], (Half)idf[bucket]);
+            offset += 6;
+        }
+        return bytes;
+    }
+
     public void Write(Stream stream)
     {
         var parameters = ParameterBytes();
@@ -265,7 +303,18 @@ public sealed class TriageModel
             bias,
             Training,
             Convert.ToBase64String(parameters, Classes.Count * 4, parameters.Length - Classes.Count * 4),
-            heads.Count == 0 ? null : heads.Select(h => new HeadFile(h.Name, h.Bias, Convert.ToBase64String(HeadBytes(h), 4, HeadBytes(h).Length - 4))).ToArray());
+            heads.Count == 0 ? null : heads.Select(h =>
+            {
+                var weightBytes = HeadBytes(h);
+                var idfBytes = IdfBytes(h);
+                return new HeadFile(
+                    h.Name,
+                    h.Bias,
+                    Convert.ToBase64String(weightBytes, 4, weightBytes.Length - 4),
+                    h.Idf is null ? null : BinaryPrimitives.ReadSingleLittleEndian(idfBytes),
+                    h.Idf is null ? null : Convert.ToBase64String(idfBytes, 4, idfBytes.Length - 4),
+                    h.DomainCopies ? true : null);
+            }).ToArray());
         JsonSerializer.Serialize(stream, file, JsonOptions);
     }
 
@@ -297,7 +346,18 @@ public sealed class TriageModel
                 throw new InvalidDataException($"head {head.Name}: weights are not whole records");
             for (var offset = 0; offset < headRecords.Length; offset += 6)
                 headWeights[BinaryPrimitives.ReadInt32LittleEndian(headRecords[offset..])] = (float)BinaryPrimitives.ReadHalfLittleEndian(headRecords[(offset + 4)..]);
-            heads.Add(new BinaryHead(head.Name, head.Bias, headWeights));
+            float[]? idf = null;
+            if (head.Idf is not null)
+            {
+                idf = new float[ModelFeatures.Buckets];
+                Array.Fill(idf, head.IdfUnseen ?? throw new InvalidDataException($"head {head.Name}: idf without idfUnseen"));
+                var idfRecords = Convert.FromBase64String(head.Idf).AsSpan();
+                if (idfRecords.Length % 6 != 0)
+                    throw new InvalidDataException($"head {head.Name}: idf is not whole records");
+                for (var offset = 0; offset < idfRecords.Length; offset += 6)
+                    idf[BinaryPrimitives.ReadInt32LittleEndian(idfRecords[offset..])] = (float)BinaryPrimitives.ReadHalfLittleEndian(idfRecords[(offset + 4)..]);
+            }
+            heads.Add(new BinaryHead(head.Name, head.Bias, headWeights, idf, head.DomainCopies ?? false));
         }
         return new TriageModel(file.Bias, weights, file.Training, heads);
     }
@@ -311,22 +371,43 @@ public sealed class TriageModel
 
     private sealed record ModelFile(string Format, int HashBits, string[] Classes, float[] Bias, TrainingSummary Training, string Weights, HeadFile[]? Heads = null);
 
-    private sealed record HeadFile(string Name, float Bias, string Weights);
+    private sealed record HeadFile(string Name, float Bias, string Weights, float? IdfUnseen = null, string? Idf = null, bool? DomainCopies = null);
 }
 
 /// <summary>A binary logistic regression over the same hashed features: P(positive) = sigmoid(bias + w·x).</summary>
 /// <param name="Weights">Dense, one per bucket.</param>
-internal sealed record BinaryHead(string Name, float Bias, float[] Weights)
+/// <param name="Idf">Dense inverse document frequencies, one per bucket, applied before the unit-length scaling; null: none.</param>
+/// <param name="DomainCopies">Trained with an auxiliary corpus: every feature also has a copy for its domain (see
+/// <see cref="HeadSettings.Auxiliary"/>); prediction adds the copies of the head's own domain.</param>
+internal sealed record BinaryHead(string Name, float Bias, float[] Weights, float[]? Idf = null, bool DomainCopies = false)
 {
-    public float Score(int[] buckets, float[] values)
+    /// <summary>The head's input: present buckets (and their domain copies), IDF-weighted when the head has a table, scaled to unit length.</summary>
+    public (int[] Buckets, float[] Values) Vectorize(IReadOnlyList<TextFeature> features) => Vectorize(features, auxiliary: false);
+
+    public (int[] Buckets, float[] Values) Vectorize(IReadOnlyList<TextFeature> features, bool auxiliary) =>
+        ModelFeatures.Vectorize(DomainCopies ? [.. features, .. features.Select(f => f with { Bucket = DomainBucket(f.Bucket, auxiliary) })] : features, Idf);
+
+    // FNV-1a over a domain byte and the bucket's four bytes: the copy lands in an unrelated bucket, without building a string per feature.
+    public static int DomainBucket(int bucket, bool auxiliary)
     {
+        var hash = (2166136261u ^ (auxiliary ? 2u : 1u)) * 16777619u;
+        for (var shift = 0; shift < 32; shift += 8)
+            hash = (hash ^ ((uint)bucket >> shift & 0xFF)) * 16777619u;
+        return (int)(hash & (ModelFeatures.Buckets - 1));
+    }
+
+    public float Score(IReadOnlyList<TextFeature> features) => Score(Vectorize(features));
+
+    public float Score((int[] Buckets, float[] Values) input)
+    {
+        var (buckets, values) = input;
         var score = Bias;
         for (var i = 0; i < buckets.Length; i++)
             score += values[i] * Weights[buckets[i]];
         return score;
     }
 
-    public float Probability(int[] buckets, float[] values) => 1f / (1f + MathF.Exp(-Score(buckets, values)));
+    public float Probability((int[] Buckets, float[] Values) input) => 1f / (1f + MathF.Exp(-Score(input)));
 }
 
 /// <summary>What a model was trained on and how: counts and settings only, never text.</summary>
