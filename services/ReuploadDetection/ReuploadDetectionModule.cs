@@ -25,8 +25,7 @@ public static class ReuploadDetectionModule
             store.Projections.Add(new BankCatalogue(store.Schema), ProjectionLifecycle.Inline);
         });
         builder.Services.AddOptions<BankOptions>().Bind(builder.Configuration.GetSection("Takedown:Banks"));
-        // The placeholder: the lead swaps in the multi-index PDQ search from Takedown.Fingerprints here.
-        builder.Services.AddSingleton<IPdqCandidateIndex, LinearPdqIndex>();
+        builder.Services.AddSingleton<IPdqCandidateIndex>(_ => new MultiIndexPdqIndex());
         builder.Services.AddSingleton<BankMatcher>();
         // Before the bus: the matcher is loaded before the first submission is consumed.
         builder.Services.AddSingleton<BankFeed>();

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Takedown.Fingerprints;
+using Takedown.Fingerprints.Matching;
 using Takedown.Fingerprints.Text;
 using Takedown.ReuploadDetection.Fingerprinting;
 
@@ -27,28 +28,21 @@ public interface IPdqCandidateIndex
 }
 
 /// <summary>
-/// The placeholder PDQ index: compares the query with every banked hash. Correct, and slow once banks hold
-/// hundreds of thousands of PDQ hashes; the multi-index from Takedown.Fingerprints replaces it.
+/// The PDQ multi-index from Takedown.Fingerprints (docs/fingerprints.md, "Matcher"): exact results, any number of
+/// concurrent readers, additions merged into its frozen part in the background.
 /// </summary>
-public sealed class LinearPdqIndex : IPdqCandidateIndex
+public sealed class MultiIndexPdqIndex(PdqIndexOptions? options = null) : IPdqCandidateIndex
 {
-    private readonly Dictionary<long, PdqHash> _hashes = [];
+    private readonly PdqIndex _index = new(options);
 
-    public void Add(PdqHash hash, long entryId) => _hashes[entryId] = hash;
+    public int Count => _index.Count;
 
-    public void Remove(long entryId) => _hashes.Remove(entryId);
+    public void Add(PdqHash hash, long entryId) => _index.Add(hash, entryId);
 
-    public IReadOnlyList<(long EntryId, int Distance)> Query(PdqHash hash, int maxDistance)
-    {
-        var found = new List<(long, int)>();
-        foreach (var (id, banked) in _hashes)
-        {
-            var distance = banked.Distance(hash);
-            if (distance <= maxDistance)
-                found.Add((id, distance));
-        }
-        return found;
-    }
+    public void Remove(long entryId) => _index.Remove(entryId);
+
+    public IReadOnlyList<(long EntryId, int Distance)> Query(PdqHash hash, int maxDistance) =>
+        [.. _index.Query(hash, maxDistance).Select(match => (match.Id, match.Distance))];
 }
 
 /// <summary>

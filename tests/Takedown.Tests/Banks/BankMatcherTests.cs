@@ -20,7 +20,7 @@ public sealed class BankMatcherTests
     [Fact]
     public void An_older_addition_arriving_after_a_removal_does_not_bring_the_hash_back()
     {
-        var matcher = new BankMatcher(new LinearPdqIndex());
+        var matcher = new BankMatcher(new MultiIndexPdqIndex());
         matcher.Remove(Removed("gifct"), version: 2);
         matcher.Add(Added("gifct"), version: 1);
 
@@ -33,7 +33,7 @@ public sealed class BankMatcherTests
     [Fact]
     public void A_removal_takes_every_entry_of_the_hash_in_that_bank_and_only_there()
     {
-        var matcher = new BankMatcher(new LinearPdqIndex());
+        var matcher = new BankMatcher(new MultiIndexPdqIndex());
         var first = Guid.NewGuid();
         var second = Guid.NewGuid();
         matcher.Add(Added("removed", first), 1);
@@ -51,7 +51,7 @@ public sealed class BankMatcherTests
     [Fact]
     public void Pdq_matches_within_the_distance_and_a_removed_pdq_hash_leaves_the_index()
     {
-        var matcher = new BankMatcher(new LinearPdqIndex());
+        var matcher = new BankMatcher(new MultiIndexPdqIndex());
         var banked = new string('0', 64);
         var threeBitsAway = "7" + new string('0', 63);
         matcher.Add(new HashAdded("gifct", "pdq", banked, null, "l", "s", At), 1);
@@ -66,7 +66,7 @@ public sealed class BankMatcherTests
     [Fact]
     public void A_text_fingerprint_matches_its_reposts_by_similarity_and_not_another_text_on_the_same_event()
     {
-        var matcher = new BankMatcher(new LinearPdqIndex());
+        var matcher = new BankMatcher(new MultiIndexPdqIndex());
         var banked = TextFingerprint.Of(TextSamples.Statement)!;
         var repost = TextFingerprint.Of(TextSamples.StatementReposted)!;
         var content = Guid.NewGuid();
@@ -87,7 +87,7 @@ public sealed class BankMatcherTests
     [Fact]
     public void A_short_text_fingerprint_matches_only_the_same_words()
     {
-        var matcher = new BankMatcher(new LinearPdqIndex());
+        var matcher = new BankMatcher(new MultiIndexPdqIndex());
         matcher.Add(new HashAdded("slogans", "text-minhash", TextFingerprint.Of("الموت لأمريكا")!.ToHex(), null, "slogan", "tat", At), 1);
 
         Assert.Single(matcher.Match([("text-minhash", TextFingerprint.Of("الموتُ لأمريكا 🔥")!.ToHex())], 31));
@@ -97,7 +97,7 @@ public sealed class BankMatcherTests
     [Fact]
     public void Texts_filed_under_the_same_keys_stay_findable_as_each_is_removed_and_banked_again()
     {
-        var matcher = new BankMatcher(new LinearPdqIndex());
+        var matcher = new BankMatcher(new MultiIndexPdqIndex());
         var banked = TextFingerprint.Of(TextSamples.Statement)!.ToHex();
         var repost = TextFingerprint.Of(TextSamples.StatementReposted)!.ToHex();
         var first = Guid.NewGuid();
