@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Takedown.EventStore.Projections;
+using Takedown.Fingerprints.Media;
 using Takedown.ReuploadDetection.Banks;
 using Takedown.ReuploadDetection.Evidence;
 using Takedown.ReuploadDetection.Fingerprinting;
@@ -38,6 +39,9 @@ public static class ReuploadDetectionModule
                 http.BaseAddress = new Uri(ingest.AbsoluteUri.TrimEnd('/') + "/");
             http.Timeout = Timeout.InfiniteTimeSpan;   // each attempt has its own timeout (Polly)
         });
+        // ffmpeg decodes images and video for pdq and vpdq (docs/fingerprints.md, "Images and video").
+        builder.Services.AddSingleton(_ => new MediaFingerprinter(builder.Configuration.GetSection("Takedown:Media").Get<MediaOptions>() ?? new MediaOptions()));
+        builder.Services.AddSingleton<MediaSignals>();
         builder.AddTakedownBus(bus =>
         {
             bus.AddConsumer<FingerprintContentConsumer, TakedownConsumerDefinition<FingerprintContentConsumer>>();
