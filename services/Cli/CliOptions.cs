@@ -32,7 +32,7 @@ public sealed class CliOptions(Func<string, string?> environment)
 
     public Option<string?> ReuploadUrl { get; } = new("--reupload-url")
     {
-        Description = $"ReuploadDetection API base URL (banks) [env: {ReuploadUrlVariable}, default: {DefaultReuploadUrl}]",
+        Description = $"ReuploadDetection API base URL (banks, match) [env: {ReuploadUrlVariable}, default: {DefaultReuploadUrl}]",
         HelpName = "url",
         Recursive = true,
     };

@@ -14,6 +14,7 @@ public static class TakedownCli
             new AuditCommand(host),
             new ProjectionCommand(options, host),
             new BankCommand(options, host),
+            new MatchCommand(options, host),
             new ClassifyCommand(host),
             new ModelCommand(host),
             new HashCommand(host),

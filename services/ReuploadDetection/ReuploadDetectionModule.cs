@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Takedown.EventStore.Projections;
+using Takedown.Fingerprints.Media;
 using Takedown.ReuploadDetection.Banks;
 using Takedown.ReuploadDetection.Evidence;
 using Takedown.ReuploadDetection.Fingerprinting;
@@ -25,8 +26,7 @@ public static class ReuploadDetectionModule
             store.Projections.Add(new BankCatalogue(store.Schema), ProjectionLifecycle.Inline);
         });
         builder.Services.AddOptions<BankOptions>().Bind(builder.Configuration.GetSection("Takedown:Banks"));
-        // The placeholder: the lead swaps in the multi-index PDQ search from Takedown.Fingerprints here.
-        builder.Services.AddSingleton<IPdqCandidateIndex, LinearPdqIndex>();
+        builder.Services.AddSingleton<IPdqCandidateIndex>(_ => new MultiIndexPdqIndex());
         builder.Services.AddSingleton<BankMatcher>();
         // Before the bus: the matcher is loaded before the first submission is consumed.
         builder.Services.AddSingleton<BankFeed>();
@@ -39,6 +39,9 @@ public static class ReuploadDetectionModule
                 http.BaseAddress = new Uri(ingest.AbsoluteUri.TrimEnd('/') + "/");
             http.Timeout = Timeout.InfiniteTimeSpan;   // each attempt has its own timeout (Polly)
         });
+        // ffmpeg decodes images and video for pdq and vpdq (docs/fingerprints.md, "Images and video").
+        builder.Services.AddSingleton(_ => new MediaFingerprinter(builder.Configuration.GetSection("Takedown:Media").Get<MediaOptions>() ?? new MediaOptions()));
+        builder.Services.AddSingleton<MediaSignals>();
         builder.AddTakedownBus(bus =>
         {
             bus.AddConsumer<FingerprintContentConsumer, TakedownConsumerDefinition<FingerprintContentConsumer>>();

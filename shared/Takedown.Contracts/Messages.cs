@@ -118,7 +118,7 @@ public sealed record ContentFingerprinted
 
 public sealed record Fingerprint
 {
-    /// <summary>Signal type: "text-sha256", "text-minhash", "media-sha256" or "media-md5"; more signals are added, never renamed.</summary>
+    /// <summary>Signal type: "text-sha256", "text-minhash", "media-sha256", "media-md5", "pdq" (an image), "vpdq" (one per distinct usable video frame) or "pdq-low-quality" (an image's PDQ under quality 50, never matched); more signals are added, never renamed.</summary>
     public required string Signal { get; init; }
     /// <summary>Lower-case hex.</summary>
     public required string Value { get; init; }

@@ -316,7 +316,7 @@ public static class CaseEndpoints
         NoticeSent { OrderIssuedAt: { } issued } n => string.Create(CultureInfo.InvariantCulture, $"Notice sent by {n.Channel}, reference {n.Reference}, order issued {issued:u}"),
         NoticeSent n => $"Notice sent by {n.Channel}, reference {n.Reference}",
         PlatformAcknowledged a => a.Reference is null ? "Platform acknowledged the notice" : $"Platform acknowledged the notice, reference {a.Reference}",
-        FingerprintsRecorded f => $"Fingerprinted: {string.Join(", ", f.Fingerprints.Select(x => x.Split(':')[0]))}",
+        FingerprintsRecorded f => $"Fingerprinted: {string.Join(", ", f.Fingerprints.Select(x => x.Split(':')[0]).Distinct())}",
         ReuploadLinked l => $"Re-upload of removed content {l.MatchedContentId} ({l.Signal})",
         RemovalConfirmed r => $"Removal confirmed by {r.Source}",
         RemovalRejected r => $"Platform refused removal: {r.Reason}",

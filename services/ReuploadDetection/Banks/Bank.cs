@@ -30,7 +30,7 @@ public static partial class Bank
     public const string NameRule = "A bank name is 1 to 64 characters: lower-case letters, digits and '-'.";
 
     public static readonly IReadOnlyList<string> KnownSignals =
-        [Signals.Pdq, Signals.MediaSha256, Signals.MediaMd5, Signals.TextSha256, Signals.TextMinHash, Signals.Url];
+        [Signals.Pdq, Signals.Vpdq, Signals.MediaSha256, Signals.MediaMd5, Signals.TextSha256, Signals.TextMinHash, Signals.Url];
 
     /// <summary>
     /// Checks one hash for its signal and puts the value in the form matching compares: lower-case hex, or for
@@ -53,7 +53,7 @@ public static partial class Bank
         string? normalised;
         switch (signal)
         {
-            case Signals.Pdq or Signals.MediaSha256 or Signals.TextSha256:
+            case Signals.Pdq or Signals.Vpdq or Signals.MediaSha256 or Signals.TextSha256:
                 normalised = Hex(value, 64);
                 if (normalised is null)
                     return $"a {signal} hash is 64 hexadecimal digits.";

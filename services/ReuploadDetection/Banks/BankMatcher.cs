@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Takedown.Fingerprints;
+using Takedown.Fingerprints.Matching;
+using Takedown.Fingerprints.Media;
 using Takedown.Fingerprints.Text;
 using Takedown.ReuploadDetection.Fingerprinting;
 
@@ -27,28 +29,21 @@ public interface IPdqCandidateIndex
 }
 
 /// <summary>
-/// The placeholder PDQ index: compares the query with every banked hash. Correct, and slow once banks hold
-/// hundreds of thousands of PDQ hashes; the multi-index from Takedown.Fingerprints replaces it.
+/// The PDQ multi-index from Takedown.Fingerprints (docs/fingerprints.md, "Matcher"): exact results, any number of
+/// concurrent readers, additions merged into its frozen part in the background.
 /// </summary>
-public sealed class LinearPdqIndex : IPdqCandidateIndex
+public sealed class MultiIndexPdqIndex(PdqIndexOptions? options = null) : IPdqCandidateIndex
 {
-    private readonly Dictionary<long, PdqHash> _hashes = [];
+    private readonly PdqIndex _index = new(options);
 
-    public void Add(PdqHash hash, long entryId) => _hashes[entryId] = hash;
+    public int Count => _index.Count;
 
-    public void Remove(long entryId) => _hashes.Remove(entryId);
+    public void Add(PdqHash hash, long entryId) => _index.Add(hash, entryId);
 
-    public IReadOnlyList<(long EntryId, int Distance)> Query(PdqHash hash, int maxDistance)
-    {
-        var found = new List<(long, int)>();
-        foreach (var (id, banked) in _hashes)
-        {
-            var distance = banked.Distance(hash);
-            if (distance <= maxDistance)
-                found.Add((id, distance));
-        }
-        return found;
-    }
+    public void Remove(long entryId) => _index.Remove(entryId);
+
+    public IReadOnlyList<(long EntryId, int Distance)> Query(PdqHash hash, int maxDistance) =>
+        [.. _index.Query(hash, maxDistance).Select(match => (match.Id, match.Distance))];
 }
 
 /// <summary>
@@ -201,7 +196,7 @@ public sealed class BankMatcher(IPdqCandidateIndex pdq)
             if (!_bySignal.TryGetValue((entry.Signal, entry.Value), out var keys))
                 _bySignal[(entry.Signal, entry.Value)] = keys = [];
             keys.Add(key);
-            if (entry.Signal == Signals.Pdq && PdqHash.TryParse(entry.Value, 0, out var hash))
+            if (Signals.IsPdq(entry.Signal) && PdqHash.TryParse(entry.Value, 0, out var hash))
                 pdq.Add(hash, id);
             else if (entry.Signal == Signals.TextMinHash && TextFingerprint.TryParse(entry.Value, out var text))
                 _texts.Add(text, id);
@@ -241,15 +236,17 @@ public sealed class BankMatcher(IPdqCandidateIndex pdq)
             if (keys.Count == 0)
                 _bySignal.Remove((key.Signal, key.Value));
         }
-        if (signal == Signals.Pdq)
+        if (Signals.IsPdq(signal))
             pdq.Remove(id);
         else if (signal == Signals.TextMinHash)
             _texts.Remove(id);
     }
 
     /// <summary>
-    /// Every bank entry each hash matches: exactly; for PDQ within <paramref name="maxPdqDistance"/>; for text
-    /// fingerprints when <see cref="TextFingerprint.IsNearDuplicate"/> (similarity at least <see cref="TextFingerprint.Threshold"/>).
+    /// Every bank entry each hash matches: exactly; for PDQ within <paramref name="maxPdqDistance"/> (an image's
+    /// <c>pdq</c> matches banked images and frames of banked videos); for text fingerprints when
+    /// <see cref="TextFingerprint.IsNearDuplicate"/> (similarity at least <see cref="TextFingerprint.Threshold"/>).
+    /// The <c>vpdq</c> hashes asked for are one video's frames, matched as a whole by <see cref="MatchVideo"/>.
     /// </summary>
     public IReadOnlyList<BankMatch> Match(IEnumerable<(string Signal, string Value)> hashes, int maxPdqDistance)
     {
@@ -257,9 +254,15 @@ public sealed class BankMatcher(IPdqCandidateIndex pdq)
         _lock.EnterReadLock();
         try
         {
+            var frames = new List<(string Value, PdqHash Hash)>();
             foreach (var (signal, value) in hashes.Distinct())
             {
-                if (signal == Signals.Pdq)
+                if (signal == Signals.Vpdq)
+                {
+                    if (PdqHash.TryParse(value, 0, out var frame))
+                        frames.Add((value, frame));
+                }
+                else if (signal == Signals.Pdq)
                 {
                     if (!PdqHash.TryParse(value, 0, out var hash))
                         continue;
@@ -285,9 +288,45 @@ public sealed class BankMatcher(IPdqCandidateIndex pdq)
                         .Select(key => new BankMatch(signal, value, _entries[key].Entry, 0)));
                 }
             }
+            matches.AddRange(MatchVideo(frames, maxPdqDistance));
         }
         finally { _lock.ExitReadLock(); }
         // Closest first; among equals, in the order the hashes were asked for (a stable sort).
         return [.. matches.OrderBy(m => m.Distance)];
+    }
+
+    /// <summary>
+    /// vPDQ's rule: the video matches a banked video (the <c>vpdq</c> entries of one bank, content and label) when at
+    /// least <see cref="VideoComparison.MatchPercent"/> of its distinct frames lie within the distance of that video's
+    /// frames. One match per banked video; its distance is the median of the found frames' closest distances (the
+    /// upper one of an even count), reported with that frame and the banked frame it is closest to.
+    /// </summary>
+    private List<BankMatch> MatchVideo(List<(string Value, PdqHash Hash)> frames, int maxPdqDistance)
+    {
+        var found = new Dictionary<(string Bank, Guid? ContentId, string Label), Dictionary<string, (int Distance, BankEntry Entry)>>();
+        foreach (var (value, hash) in frames)
+        {
+            foreach (var (id, distance) in pdq.Query(hash, maxPdqDistance))
+            {
+                if (!_byId.TryGetValue(id, out var key) || key.Signal != Signals.Vpdq)
+                    continue;
+                var entry = _entries[key].Entry;
+                var video = (entry.Bank, entry.ContentId, entry.Label);
+                if (!found.TryGetValue(video, out var closest))
+                    found[video] = closest = [];
+                if (!closest.TryGetValue(value, out var best) || distance < best.Distance)
+                    closest[value] = (distance, entry);
+            }
+        }
+        var matches = new List<BankMatch>();
+        foreach (var (_, closest) in found.OrderBy(v => v.Key.Bank, StringComparer.Ordinal).ThenBy(v => v.Key.ContentId).ThenBy(v => v.Key.Label, StringComparer.Ordinal))
+        {
+            if (100.0 * closest.Count / frames.Count < VideoComparison.MatchPercent)
+                continue;
+            var ordered = closest.OrderBy(f => f.Value.Distance).ThenBy(f => f.Key, StringComparer.Ordinal).ToArray();
+            var (frame, (median, banked)) = ordered[ordered.Length / 2];
+            matches.Add(new BankMatch(Signals.Vpdq, frame, banked, median));
+        }
+        return matches;
     }
 }

@@ -28,7 +28,7 @@ public sealed class BankRemovedContentConsumer(EventStore.EventStore store, Bank
                 [.. fingerprinted.State.Fingerprints.Select(f => (f.Signal, f.Value))], ct);
             var now = time.GetUtcNow();
             var added = fingerprinted.State.Fingerprints
-                .Where(f => !banked.Contains((f.Signal, f.Value)))
+                .Where(f => Signals.IsMatchable(f) && !banked.Contains((f.Signal, f.Value)))
                 .Select(f => new HashAdded(Bank.Removed, f.Signal, f.Value, m.ContentId, $"removed from {m.Platform}", m.Source, now))
                 .ToArray();
             if (added.Length == 0)

@@ -22,6 +22,17 @@ public static class Signals
     public const string MediaMd5 = "media-md5";
     /// <summary>256-bit perceptual image hash (64 hex digits), matched by Hamming distance.</summary>
     public const string Pdq = "pdq";
+    /// <summary>
+    /// One frame of a video (vPDQ): a PDQ hash, 64 hex digits. A video has one per distinct frame hash of quality
+    /// 50 or more, in frame order; they match as a whole (at least 80% of the frames within the PDQ distance of one
+    /// banked video's frames), each also matches images like a <see cref="Pdq"/>.
+    /// </summary>
+    public const string Vpdq = "vpdq";
+    /// <summary>
+    /// The PDQ hash of an image of quality under 50 (flat or tiny): recorded, never matched nor banked, since such
+    /// hashes collide with unrelated images.
+    /// </summary>
+    public const string PdqLowQuality = "pdq-low-quality";
     /// <summary>A canonical content URL (Ingest's canonical form), matched exactly.</summary>
     public const string Url = "url";
     /// <summary>
@@ -29,6 +40,12 @@ public static class Signals
     /// 512 of the MinHash signature for texts of 8 words or more), matched by <see cref="TextFingerprint.Similarity"/>.
     /// </summary>
     public const string TextMinHash = "text-minhash";
+
+    /// <summary>Signals whose values are PDQ hashes, searched by Hamming distance.</summary>
+    public static bool IsPdq(string signal) => signal is Pdq or Vpdq;
+
+    /// <summary>Whether a recorded fingerprint is matched and banked (all but <see cref="PdqLowQuality"/>).</summary>
+    public static bool IsMatchable(Fingerprint fingerprint) => fingerprint.Signal != PdqLowQuality;
 
     /// <summary>
     /// The signals of a submission: its text (exact and near-duplicate) and its media's hashes. The text is

@@ -25,7 +25,7 @@ public static class TextBankBenchmark
         var texts = Enumerable.Range(0, count).Select(_ => Text()).ToArray();
         var fingerprints = texts.Select(t => TextFingerprint.Of(t)!.ToHex()).ToArray();
         var before = Settled();
-        var matcher = new BankMatcher(new LinearPdqIndex());
+        var matcher = new BankMatcher(new MultiIndexPdqIndex());
         var loading = Stopwatch.StartNew();
         for (var i = 0; i < count; i++)
             matcher.Add(new HashAdded("bench", Signals.TextMinHash, fingerprints[i], null, "label", "source", DateTimeOffset.UnixEpoch), i + 1);

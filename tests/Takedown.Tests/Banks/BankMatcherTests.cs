@@ -20,7 +20,7 @@ public sealed class BankMatcherTests
     [Fact]
     public void An_older_addition_arriving_after_a_removal_does_not_bring_the_hash_back()
     {
-        var matcher = new BankMatcher(new LinearPdqIndex());
+        var matcher = new BankMatcher(new MultiIndexPdqIndex());
         matcher.Remove(Removed("gifct"), version: 2);
         matcher.Add(Added("gifct"), version: 1);
 
@@ -33,7 +33,7 @@ public sealed class BankMatcherTests
     [Fact]
     public void A_removal_takes_every_entry_of_the_hash_in_that_bank_and_only_there()
     {
-        var matcher = new BankMatcher(new LinearPdqIndex());
+        var matcher = new BankMatcher(new MultiIndexPdqIndex());
         var first = Guid.NewGuid();
         var second = Guid.NewGuid();
         matcher.Add(Added("removed", first), 1);
@@ -51,7 +51,7 @@ public sealed class BankMatcherTests
     [Fact]
     public void Pdq_matches_within_the_distance_and_a_removed_pdq_hash_leaves_the_index()
     {
-        var matcher = new BankMatcher(new LinearPdqIndex());
+        var matcher = new BankMatcher(new MultiIndexPdqIndex());
         var banked = new string('0', 64);
         var threeBitsAway = "7" + new string('0', 63);
         matcher.Add(new HashAdded("gifct", "pdq", banked, null, "l", "s", At), 1);
@@ -66,7 +66,7 @@ public sealed class BankMatcherTests
     [Fact]
     public void A_text_fingerprint_matches_its_reposts_by_similarity_and_not_another_text_on_the_same_event()
     {
-        var matcher = new BankMatcher(new LinearPdqIndex());
+        var matcher = new BankMatcher(new MultiIndexPdqIndex());
         var banked = TextFingerprint.Of(TextSamples.Statement)!;
         var repost = TextFingerprint.Of(TextSamples.StatementReposted)!;
         var content = Guid.NewGuid();
@@ -87,7 +87,7 @@ public sealed class BankMatcherTests
     [Fact]
     public void A_short_text_fingerprint_matches_only_the_same_words()
     {
-        var matcher = new BankMatcher(new LinearPdqIndex());
+        var matcher = new BankMatcher(new MultiIndexPdqIndex());
         matcher.Add(new HashAdded("slogans", "text-minhash", TextFingerprint.Of("الموت لأمريكا")!.ToHex(), null, "slogan", "tat", At), 1);
 
         Assert.Single(matcher.Match([("text-minhash", TextFingerprint.Of("الموتُ لأمريكا 🔥")!.ToHex())], 31));
@@ -97,7 +97,7 @@ public sealed class BankMatcherTests
     [Fact]
     public void Texts_filed_under_the_same_keys_stay_findable_as_each_is_removed_and_banked_again()
     {
-        var matcher = new BankMatcher(new LinearPdqIndex());
+        var matcher = new BankMatcher(new MultiIndexPdqIndex());
         var banked = TextFingerprint.Of(TextSamples.Statement)!.ToHex();
         var repost = TextFingerprint.Of(TextSamples.StatementReposted)!.ToHex();
         var first = Guid.NewGuid();
@@ -117,5 +117,43 @@ public sealed class BankMatcherTests
 
         matcher.Add(new HashAdded("tat", "text-minhash", banked, null, "again", "s", At), 3);
         Assert.Equal("again", Assert.Single(matcher.Match([("text-minhash", repost)], 31)).Entry.Label);
+    }
+
+    // Distinct 64-hex PDQ values far apart (random), and the same with a few bits flipped.
+    private static string[] RandomFrames(int count, int seed)
+    {
+        var random = new Random(seed);
+        return [.. Enumerable.Range(0, count).Select(_ => { var bytes = new byte[32]; random.NextBytes(bytes); return Convert.ToHexStringLower(bytes); })];
+    }
+
+    private static string Flip(string hex, int bits) =>
+        string.Concat(hex.Select((c, i) => i < bits ? "0123456789abcdef"[Convert.ToInt32(c.ToString(), 16) ^ 1] : c));
+
+    [Fact]
+    public void A_video_matches_a_banked_video_when_80_percent_of_its_frames_are_found_among_that_videos_frames()
+    {
+        var matcher = new BankMatcher(new MultiIndexPdqIndex());
+        var content = Guid.NewGuid();
+        var banked = RandomFrames(10, 1);
+        for (var i = 0; i < banked.Length; i++)
+            matcher.Add(new HashAdded("removed", "vpdq", banked[i], content, "removed from telegram", "platform", At), i + 1);
+
+        // 8 of 10 frames re-encoded (1 to 8 bits off), 2 frames new: the vPDQ rule's 80%.
+        var reencoded = banked.Take(8).Select((hex, i) => Flip(hex, i + 1)).Concat(RandomFrames(2, 2)).ToArray();
+        var match = Assert.Single(matcher.Match([.. reencoded.Select(f => ("vpdq", f))], 31));
+        Assert.Equal(("vpdq", content, 5), (match.Signal, match.Entry.ContentId, match.Distance));   // median of 1..8, the upper one
+        Assert.Equal(5, Takedown.Fingerprints.PdqHash.Parse(match.Value).Distance(Takedown.Fingerprints.PdqHash.Parse(match.Entry.Value)));
+
+        // 7 of 10: below the rule, though each of those frames is close.
+        var partly = banked.Take(7).Concat(RandomFrames(3, 3)).ToArray();
+        Assert.Empty(matcher.Match([.. partly.Select(f => ("vpdq", f))], 31));
+
+        // An image of one of its frames matches the video's frame like a banked image.
+        var still = Assert.Single(matcher.Match([("pdq", Flip(banked[4], 2))], 31));
+        Assert.Equal(("vpdq", banked[4], 2), (still.Entry.Signal, still.Entry.Value, still.Distance));
+
+        for (var i = 0; i < banked.Length; i++)
+            matcher.Remove("removed", "vpdq", banked[i], 20 + i);
+        Assert.Empty(matcher.Match([.. reencoded.Select(f => ("vpdq", f))], 31));
     }
 }

@@ -164,7 +164,7 @@ public sealed class BankTests(BankHosts hosts) : IClassFixture<BankHosts>
         Assert.Equal(
         [
             new RejectedRowView(4, "a media-md5 hash is 32 hexadecimal digits."),
-            new RejectedRowView(6, "unknown signal 'sound'; one of pdq, media-sha256, media-md5, text-sha256, text-minhash, url."),
+            new RejectedRowView(6, "unknown signal 'sound'; one of pdq, vpdq, media-sha256, media-md5, text-sha256, text-minhash, url."),
             new RejectedRowView(9, "a text-minhash hash is a text fingerprint: 32 or 544 hexadecimal digits."),
             new RejectedRowView(10, "label is longer than 200 characters."),
             new RejectedRowView(11, "unterminated quoted field (a field cannot span lines)."),

@@ -25,7 +25,7 @@ public sealed record AuditView(string StreamId, bool Intact, long EventsChecked,
 
 public sealed record ReportAcceptedResponse(Guid ContentId, Guid ReportId, int ReportNumber, string CaseUrl);
 
-public sealed class PipelineTests(PipelineFixture pipeline) : IClassFixture<PipelineFixture>
+public sealed partial class PipelineTests(PipelineFixture pipeline) : IClassFixture<PipelineFixture>
 {
     private const string Organisation = "tech-for-peace";
 
