@@ -71,7 +71,7 @@ public sealed class TextCandidateIndex
         _fingerprints[entryId] = fingerprint;
         foreach (var key in fingerprint.LookupKeys())
         {
-            ref var bucket = ref CollectionsMarshal.GetValueRefOrAddDefault(_byKey, Digest(key), out var exists);
+            ref var bucket = ref CollectionsMarshal.GetValueRefOrAddDefault(_byKey, Fnv1a.Hash64(key), out var exists);
             if (!exists)
                 bucket.First = entryId;
             else if (bucket.First != entryId && (bucket.Rest is not { Count: > 0 } rest || rest[^1] != entryId))   // two keys of one text with one digest: filed once
@@ -85,7 +85,7 @@ public sealed class TextCandidateIndex
             return;
         foreach (var key in fingerprint.LookupKeys())
         {
-            var digest = Digest(key);
+            var digest = Fnv1a.Hash64(key);
             ref var bucket = ref CollectionsMarshal.GetValueRefOrNullRef(_byKey, digest);
             if (Unsafe.IsNullRef(ref bucket))
                 continue;
@@ -121,7 +121,7 @@ public sealed class TextCandidateIndex
         }
         foreach (var key in query.LookupKeys())
         {
-            if (!_byKey.TryGetValue(Digest(key), out var bucket))
+            if (!_byKey.TryGetValue(Fnv1a.Hash64(key), out var bucket))
                 continue;
             Compare(bucket.First);
             foreach (var id in bucket.Rest ?? [])
@@ -130,17 +130,6 @@ public sealed class TextCandidateIndex
         return found;
     }
 
-    // FNV-1a 64 over the key's UTF-16 code units: stable and cheap; the keys are short ASCII strings.
-    private static ulong Digest(string key)
-    {
-        var hash = 14695981039346656037UL;
-        foreach (var c in key)
-        {
-            hash ^= c;
-            hash *= 1099511628211UL;
-        }
-        return hash;
-    }
 }
 
 /// <summary>

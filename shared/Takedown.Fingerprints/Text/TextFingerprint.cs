@@ -69,7 +69,7 @@ public sealed class TextFingerprint : IEquatable<TextFingerprint>
         Array.Fill(minimums, ulong.MaxValue);
         foreach (var shingle in TextShingles.FromWords(words))
         {
-            var hash = Fnv1a(shingle);
+            var hash = Fnv1a.Hash64(shingle);
             for (var i = 0; i < HashCount; i++)
                 minimums[i] = Math.Min(minimums[i], Mix(hash ^ Seeds[i]));
         }
@@ -168,17 +168,6 @@ public sealed class TextFingerprint : IEquatable<TextFingerprint>
     public override bool Equals(object? obj) => Equals(obj as TextFingerprint);
 
     public override int GetHashCode() => BitConverter.ToInt32(_exact, 0);
-
-    private static ulong Fnv1a(string shingle)
-    {
-        var hash = 14695981039346656037UL;
-        foreach (var c in shingle)
-        {
-            hash ^= c;
-            hash *= 1099511628211UL;
-        }
-        return hash;
-    }
 
     // SplitMix64's finaliser: a bijection on 64 bits, so each seed gives an independent-looking permutation of shingle hashes.
     private static ulong Mix(ulong z)
