@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Takedown.Fingerprints.Matching;
 using static Takedown.Fingerprints.Tests.Matching.RandomHashes;
 
@@ -211,28 +212,36 @@ public class PdqIndexTests
 
         var writer = Task.Run(() =>
         {
-            for (var i = 0; i < added.Length; i++)
+            try
             {
-                index.Add(added[i], initial.Length + i);
-                Volatile.Write(ref addsDone, i + 1);
-                if (i % 6 == 0)
+                for (var i = 0; i < added.Length; i++)
                 {
-                    Assert.Equal(1, index.Remove(10L * removalsDone));
-                    Volatile.Write(ref removalsDone, removalsDone + 1);
-                }
-                if (i == added.Length / 2)
-                {
-                    // Let a background merge finish mid-way, so later adds and removals land on a merged index.
-                    Assert.True(SpinWait.SpinUntil(() => index.PendingCount < 2_500, TimeSpan.FromSeconds(60)), "no background merge finished");
+                    index.Add(added[i], initial.Length + i);
+                    Volatile.Write(ref addsDone, i + 1);
+                    if (i % 6 == 0)
+                    {
+                        Assert.Equal(1, index.Remove(10L * removalsDone));
+                        Volatile.Write(ref removalsDone, removalsDone + 1);
+                    }
+                    if (i == added.Length / 2)
+                    {
+                        // Let a background merge finish mid-way, so later adds and removals land on a merged index.
+                        Assert.True(SpinWait.SpinUntil(() => index.PendingCount < 2_500, TimeSpan.FromSeconds(60)), "no background merge finished");
+                    }
                 }
             }
-            Volatile.Write(ref writing, false);
+            finally
+            {
+                // Also when an assertion fails here: the readers stop instead of spinning forever.
+                Volatile.Write(ref writing, false);
+            }
         });
         var readers = Enumerable.Range(0, 2).Select(reader => Task.Run(() =>
         {
             var own = new Random(reader);
             var checks = 0;
-            while (Volatile.Read(ref writing) || checks < 500)
+            var deadline = Stopwatch.StartNew();
+            while ((Volatile.Read(ref writing) || checks < 500) && deadline.Elapsed < TimeSpan.FromMinutes(3))
             {
                 var adds = Volatile.Read(ref addsDone);
                 var removals = Volatile.Read(ref removalsDone);
