@@ -68,6 +68,7 @@ public sealed class BasketProjection(string schema, JsonSerializerOptions json)
     protected override IReadOnlyList<(string Column, object? Value)> Columns(BasketView view) => [("items", view.Items)];
 }
 
+[Collection(QuietClusterCollection.Name)]
 public sealed class ProjectionTests : IAsyncLifetime
 {
     private const string Schema = "proj_test";
