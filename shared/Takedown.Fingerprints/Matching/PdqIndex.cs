@@ -35,7 +35,9 @@ public sealed class PdqIndex
     private readonly Lock _merging = new(); // taken before _writer, never inside it
     private volatile Snapshot _current;
     private List<long>? _removedDuringMerge;
-    private Task _backgroundMerge = Task.CompletedTask;
+    // Under _writer: set when a background merge is started, cleared by it under the same lock as its last look at the
+    // delta. Task.IsCompleted lagged the merge loop's exit, so an add in that window started no merge and none came.
+    private bool _backgroundMergeRunning;
     private Exception? _mergeFailure;
 
     public PdqIndex(PdqIndexOptions? options = null)
@@ -117,10 +119,11 @@ public sealed class PdqIndex
                 _current = snapshot;
             }
             snapshot.Delta.Append(hash, id);
-            if (_options.MergeInBackground && snapshot.Delta.Count >= _options.MergeThreshold && _backgroundMerge.IsCompleted)
+            if (_options.MergeInBackground && snapshot.Delta.Count >= _options.MergeThreshold && !_backgroundMergeRunning)
             {
+                _backgroundMergeRunning = true;
                 // Its own thread: a merge takes seconds of CPU and must not wait behind a busy thread pool.
-                _backgroundMerge = Task.Factory.StartNew(MergeInBackground, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                _ = Task.Factory.StartNew(MergeInBackground, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             }
         }
     }
@@ -182,8 +185,16 @@ public sealed class PdqIndex
             try
             {
                 // Adds that arrived during a merge may already fill another; an explicit Merge may have emptied it.
-                while (_current.Delta.Count >= _options.MergeThreshold)
+                while (true)
                 {
+                    lock (_writer)
+                    {
+                        if (_current.Delta.Count < _options.MergeThreshold)
+                        {
+                            _backgroundMergeRunning = false;
+                            return;
+                        }
+                    }
                     MergeCore();
                 }
             }
@@ -193,6 +204,7 @@ public sealed class PdqIndex
                 lock (_writer)
                 {
                     _mergeFailure = ex;
+                    _backgroundMergeRunning = false;
                 }
             }
         }
