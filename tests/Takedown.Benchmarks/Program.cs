@@ -19,7 +19,7 @@ try
     return args.FirstOrDefault() switch
     {
         "append" => await AppendBenchmark.RunAsync(
-            AppendSettings.From(CommandLine.Parse(args.Skip(1), "seconds", "warmup", "rounds", "streams-per-writer", "explain")), cancel.Token),
+            AppendSettings.From(CommandLine.Parse(args.Skip(1), "seconds", "warmup", "rounds", "streams-per-writer", "explain", "pool-size")), cancel.Token),
         "catchup" => await CatchupBenchmark.RunAsync(
             CatchupSettings.From(CommandLine.Parse(args.Skip(1), "events", "streams", "batch-sizes", "lag-refresh", "explain")), cancel.Token),
         "pdq" => await PdqBenchmark.RunAsync(
@@ -46,7 +46,7 @@ static int Usage()
         """
         usage: dotnet run -c Release --project tests/Takedown.Benchmarks -- <benchmark> [options]
 
-          append   [--seconds 5] [--warmup 2] [--rounds 3] [--streams-per-writer 50] [--explain]
+          append   [--seconds 5] [--warmup 2] [--rounds 3] [--streams-per-writer 50] [--explain] [--pool-size 64]
                    event store vs. plain INSERT baseline; single events and 10-event batches, 1 and 16 writers;
                    the variants take turns for --rounds rounds, each a warm-up then a measured window.
                    --explain adds variants that separate the costs (hash, stream row lock, synchronous commit).

@@ -6,11 +6,11 @@ using Store = Takedown.EventStore.EventStore;
 
 namespace Takedown.Benchmarks.Append;
 
-public sealed record AppendSettings(TimeSpan Warmup, TimeSpan Measure, int Rounds, int StreamsPerWriter, bool Explain)
+public sealed record AppendSettings(TimeSpan Warmup, TimeSpan Measure, int Rounds, int StreamsPerWriter, bool Explain, int PoolSize)
 {
     public static AppendSettings From(CommandLine args) => new(
         TimeSpan.FromSeconds(args.Double("warmup", 2)), TimeSpan.FromSeconds(args.Double("seconds", 5)), args.Int("rounds", 3),
-        args.Int("streams-per-writer", 50), args.Flag("explain"));
+        args.Int("streams-per-writer", 50), args.Flag("explain"), args.Int("pool-size", 64));
 }
 
 public sealed record AppendScenario(string Name, int Writers, int EventsPerTransaction);
@@ -63,8 +63,8 @@ public static class AppendBenchmark
     public static async Task<int> RunAsync(AppendSettings settings, CancellationToken ct)
     {
         await using var db = await BenchmarkDatabase.CreateAsync("takedown_bench_append", ct);
-        var dataSource = db.CreateDataSource(maxPoolSize: 64);
-        var asyncCommit = db.CreateDataSource(maxPoolSize: 64, synchronousCommit: false);
+        var dataSource = db.CreateDataSource(maxPoolSize: settings.PoolSize);
+        var asyncCommit = db.CreateDataSource(maxPoolSize: settings.PoolSize, synchronousCommit: false);
         Variant[] variants = settings.Explain
             ? [Variant.Baseline, Variant.BaselineWithHash, Variant.StoreSqlConstantHash, Variant.StoreSql, Variant.EventStore, Variant.BaselineAsyncCommit, Variant.EventStoreAsyncCommit]
             : [Variant.Baseline, Variant.EventStore];

@@ -81,6 +81,8 @@ public sealed class EventStoreTests : IAsyncLifetime
     {
         await AppendAsync("basket-3", ExpectedVersion.NoStream, new ItemAdded("tea", 1));
         await Assert.ThrowsAsync<StreamConcurrencyException>(() => AppendAsync("basket-3", ExpectedVersion.NoStream, new ItemAdded("tea", 1)));
+        // A single event onto an existing stream takes the one-statement path; its refusal must not take a number either.
+        await Assert.ThrowsAsync<StreamConcurrencyException>(() => AppendAsync("basket-3", ExpectedVersion.Exactly(5), new ItemAdded("tea", 1)));
         await AppendAsync("basket-4", ExpectedVersion.NoStream, new ItemAdded("tea", 1));
 
         var first = (await _store.ReadStreamAsync("basket-3", CancellationToken.None))[0].Sequence;
