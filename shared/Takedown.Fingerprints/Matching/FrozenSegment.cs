@@ -41,23 +41,29 @@ internal sealed class FrozenSegment
     public static FrozenSegment Empty(PdqSlotLayout layout) =>
         new(layout, 0, new int[]?[layout.SlotCount], new int[]?[layout.SlotCount], new ProbePlan?[PdqHash.BitCount + 1]);
 
-    /// <summary>Room a postings list gets beyond its entries, so the next merges can reuse it (see <see cref="MergeSlot"/>).</summary>
-    public static int PostingsCapacity(int entries) => entries + entries / 32 + 1024;
+    /// <summary>
+    /// A new postings list's length: its entries, plus room for later merges' entries. A merge passes a slot's arrays
+    /// on to the next slot (see <see cref="MergeSlot"/>), so an array serves one slot further at each merge until it
+    /// is dropped: with <paramref name="room"/> for one slot count's worth of merges, it is reused throughout. The room
+    /// is capped at an eighth of the entries, so a small index does not carry mostly room (its arrays are cheap to
+    /// allocate anyway); at 10M it is under 2%.
+    /// </summary>
+    public static int PostingsCapacity(int entries, int room) => (int)Math.Min(Array.MaxLength, entries + Math.Min((long)room, entries / 8));
 
     /// <summary>All slots at once from entries [0, count) of a store with no removed entries: a bulk build or a compaction.</summary>
-    public static FrozenSegment Build(PdqSlotLayout layout, EntryStore store, int count)
+    public static FrozenSegment Build(PdqSlotLayout layout, EntryStore store, int count, int room)
     {
         var offsets = new int[]?[layout.SlotCount];
         var postings = new int[]?[layout.SlotCount];
         if (count > 0)
         {
             // Slots are independent: build them on all cores. Peak extra memory is nil (counting sort in place).
-            Parallel.For(0, layout.SlotCount, slot => (offsets[slot], postings[slot]) = CountingSort(layout, slot, store, count));
+            Parallel.For(0, layout.SlotCount, slot => (offsets[slot], postings[slot]) = CountingSort(layout, slot, store, count, room));
         }
         return new FrozenSegment(layout, count, offsets, postings, new ProbePlan?[PdqHash.BitCount + 1]);
     }
 
-    private static (int[] Offsets, int[] Postings) CountingSort(PdqSlotLayout layout, int slot, EntryStore store, int count)
+    private static (int[] Offsets, int[] Postings) CountingSort(PdqSlotLayout layout, int slot, EntryStore store, int count, int room)
     {
         var buckets = 1 << layout.Width(slot);
         var offsets = new int[buckets + 1];
@@ -71,7 +77,7 @@ internal sealed class FrozenSegment
         {
             (offsets[v], start) = (start, start + offsets[v]);
         }
-        var postings = new int[PostingsCapacity(count)];
+        var postings = new int[PostingsCapacity(count, room)];
         for (var e = 0; e < count; e++)
         {
             postings[offsets[SlotOf(layout, words, e, slot)]++] = e;
@@ -115,12 +121,12 @@ internal sealed class FrozenSegment
     /// which no query reads any more) when they fit, else new ones.
     /// </summary>
     public static (int[] Offsets, int[] Postings) MergeSlot(PdqSlotLayout layout, int slot, int[]? oldOffsets, int[]? oldPostings,
-        int frozen, ulong[] removed, uint[] addedValues, int[] addedEntries, int[]? spareOffsets, int[]? sparePostings)
+        int frozen, ulong[] removed, uint[] addedValues, int[] addedEntries, int[]? spareOffsets, int[]? sparePostings, int room)
     {
         var buckets = 1 << layout.Width(slot);
         var offsets = spareOffsets?.Length == buckets + 1 ? spareOffsets : new int[buckets + 1];
         var bound = (oldOffsets?[buckets] ?? 0) + addedEntries.Length;
-        var postings = sparePostings is not null && sparePostings.Length >= bound ? sparePostings : new int[PostingsCapacity(bound)];
+        var postings = sparePostings is not null && sparePostings.Length >= bound ? sparePostings : new int[PostingsCapacity(bound, room)];
         var at = 0;
         var added = 0;
         for (var v = 0; v < buckets; v++)

@@ -126,7 +126,7 @@ public sealed class PdqIndex
         }
         store.SealBase();
         var layout = options.Layout ?? PdqSlotLayout.ForBankSize(sortedIds.Length);
-        return new PdqIndex(store, FrozenSegment.Build(layout, store, store.Count), options);
+        return new PdqIndex(store, FrozenSegment.Build(layout, store, store.Count, PostingsRoom(layout, options, 0)), options);
     }
 
     /// <summary>Matchable as soon as this returns. The same id may be added more than once: each is an entry.</summary>
@@ -299,7 +299,8 @@ public sealed class PdqIndex
             }
             Array.Sort(values, entries);
             var (oldOffsets, oldPostings) = _current.Frozen.Slot(slot);
-            var (offsets, postings) = FrozenSegment.MergeSlot(layout, slot, oldOffsets, oldPostings, from, removed, values, entries, spareOffsets, sparePostings);
+            var (offsets, postings) = FrozenSegment.MergeSlot(layout, slot, oldOffsets, oldPostings, from, removed, values, entries, spareOffsets, sparePostings,
+                PostingsRoom(layout, _options, added.Length));
             lock (_writer)
             {
                 _current = new Snapshot(store, _current.Frozen.WithSlot(slot, offsets, postings));
@@ -340,7 +341,7 @@ public sealed class PdqIndex
             store.SealBase();
             live = [];
             keys = [];
-            var frozen = FrozenSegment.Build(layout, store, store.Count);
+            var frozen = FrozenSegment.Build(layout, store, store.Count, PostingsRoom(layout, _options, old.Count - target));
             lock (_writer)
             {
                 // Before the pending entries move over: an id removed and added again meanwhile keeps its new entry.
@@ -366,6 +367,10 @@ public sealed class PdqIndex
             }
         }
     }
+
+    /// <summary>Room for a slot count's worth of merges of this size (see <see cref="FrozenSegment.PostingsCapacity"/>).</summary>
+    private static int PostingsRoom(PdqSlotLayout layout, PdqIndexOptions options, int merging) =>
+        layout.SlotCount * Math.Max(options.MergeThreshold, merging);
 
     private void ThrowIfMergeFailed()
     {
