@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace Takedown.Fingerprints.Matching;
 
 /// <summary>
@@ -17,9 +20,7 @@ internal sealed class EntryStore
     public const int ChunkMask = ChunkSize - 1;
     private const int FirstChunkMinimum = 1024;
 
-    private ulong[][] _words;   // entry e: _words[e >> ChunkBits][4 * (e & ChunkMask) ..][0..3] = Bits0 .. Bits3
-    private long[][] _ids;
-    private ulong[][] _removed; // tombstone bit per entry
+    private Chunks _chunks;
     private int _count;
     private int _removedCount;
     private List<int[]> _runs = []; // writer only: entries of [BaseCount, merged) sorted by (id, entry), largest first
@@ -28,12 +29,11 @@ internal sealed class EntryStore
     public EntryStore(int capacity = 0)
     {
         var chunks = (capacity + ChunkMask) >> ChunkBits;
-        _words = new ulong[chunks][];
-        _ids = new long[chunks][];
-        _removed = new ulong[chunks][];
+        _chunks = new Chunks(new ulong[chunks][], new long[chunks][], new ulong[chunks][], new nint[chunks]);
         for (var c = 0; c < chunks; c++)
         {
-            AllocateChunk(c, c == chunks - 1 && chunks == 1 ? Math.Max(FirstChunkMinimum, capacity) : ChunkSize);
+            var size = chunks == 1 ? Math.Max(FirstChunkMinimum, capacity) : ChunkSize;
+            (_chunks.Words[c], _chunks.Ids[c], _chunks.Removed[c], _chunks.Bases[c]) = NewChunk(size);
         }
     }
 
@@ -44,12 +44,10 @@ internal sealed class EntryStore
     /// <summary>Entries [0, BaseCount) are in id order. Set by the builder, before the store is shared.</summary>
     public int BaseCount { get; private set; }
 
-    /// <summary>Read these after <see cref="Count"/> (or after the snapshot that names this store): they cover every entry below it.</summary>
-    public ulong[][] Words => Volatile.Read(ref _words);
+    /// <summary>Read this after <see cref="Count"/> (or after the snapshot that names this store): it covers every entry below it.</summary>
+    public Chunks Table => Volatile.Read(ref _chunks);
 
-    public long[][] Ids => Volatile.Read(ref _ids);
-
-    public ulong[][] Removed => Volatile.Read(ref _removed);
+    public ulong[][] Words => Table.Words;
 
     public long MemoryBytes
     {
@@ -71,13 +69,13 @@ internal sealed class EntryStore
         var at = _count;
         var chunk = at >> ChunkBits;
         var offset = at & ChunkMask;
-        if (chunk == _ids.Length || offset == _ids[chunk].Length)
+        if (chunk == _chunks.Ids.Length || offset == _chunks.Ids[chunk].Length)
         {
             Grow(chunk);
         }
-        var words = _words[chunk];
+        var words = _chunks.Words[chunk];
         (words[4 * offset], words[4 * offset + 1], words[4 * offset + 2], words[4 * offset + 3]) = (w0, w1, w2, w3);
-        _ids[chunk][offset] = id;
+        _chunks.Ids[chunk][offset] = id;
         Volatile.Write(ref _count, at + 1);
     }
 
@@ -86,14 +84,14 @@ internal sealed class EntryStore
     /// <summary>Marks the entries appended so far as the id-ordered base; the caller appended them in id order.</summary>
     public void SealBase() => BaseCount = _count;
 
-    public long Id(int entry) => _ids[entry >> ChunkBits][entry & ChunkMask];
+    public long Id(int entry) => _chunks.Ids[entry >> ChunkBits][entry & ChunkMask];
 
-    public bool IsRemoved(int entry) => (Volatile.Read(ref _removed[entry >> ChunkBits][(entry & ChunkMask) >> 6]) & (1UL << (entry & 63))) != 0;
+    public bool IsRemoved(int entry) => (Volatile.Read(ref _chunks.Removed[entry >> ChunkBits][(entry & ChunkMask) >> 6]) & (1UL << (entry & 63))) != 0;
 
     /// <summary>Writer only: appends entry <paramref name="entry"/> of <paramref name="other"/> (a compaction's copy).</summary>
     public void AppendFrom(EntryStore other, int entry)
     {
-        var words = other._words[entry >> ChunkBits];
+        var words = other._chunks.Words[entry >> ChunkBits];
         var b = 4 * (entry & ChunkMask);
         Append(words[b], words[b + 1], words[b + 2], words[b + 3], other.Id(entry));
     }
@@ -102,7 +100,7 @@ internal sealed class EntryStore
     public ulong[] RemovedBits(int count)
     {
         var bits = new ulong[(count + 63) / 64];
-        var removed = Removed;
+        var removed = Table.Removed;
         for (var at = 0; at < bits.Length; at += ChunkSize / 64)
         {
             var chunk = removed[at / (ChunkSize / 64)];
@@ -217,7 +215,7 @@ internal sealed class EntryStore
         {
             return 0;
         }
-        ref var bits = ref _removed[entry >> ChunkBits][(entry & ChunkMask) >> 6];
+        ref var bits = ref _chunks.Removed[entry >> ChunkBits][(entry & ChunkMask) >> 6];
         Volatile.Write(ref bits, bits | (1UL << (entry & 63)));
         Volatile.Write(ref _removedCount, _removedCount + 1);
         return 1;
@@ -225,47 +223,45 @@ internal sealed class EntryStore
 
     /// <summary>
     /// A new chunk, or a bigger first chunk: a small index starts with a small one. The first chunk's copy keeps its
-    /// tombstones (written under the same writer lock), and a reader still holding the old arrays sees the same entries.
+    /// tombstones (written under the same writer lock), and a reader still holding the old table sees the same entries.
     /// </summary>
     private void Grow(int chunk)
     {
-        if (chunk < _ids.Length)
+        var old = _chunks;
+        var table = new Chunks(old.Words[..], old.Ids[..], old.Removed[..], old.Bases[..]);
+        if (chunk < old.Ids.Length)
         {
-            var size = Math.Min(ChunkSize, 2 * _ids[chunk].Length);
-            var words = new ulong[4 * size];
-            var ids = new long[size];
-            var removed = new ulong[(size + 63) / 64];
-            _words[chunk].CopyTo(words, 0);
-            _ids[chunk].CopyTo(ids, 0);
-            _removed[chunk].CopyTo(removed, 0);
-            Publish(chunk, words, ids, removed);
-            return;
+            var next = NewChunk(Math.Min(ChunkSize, 2 * old.Ids[chunk].Length));
+            old.Words[chunk].CopyTo(next.Words, 0);
+            old.Ids[chunk].CopyTo(next.Ids, 0);
+            old.Removed[chunk].CopyTo(next.Removed, 0);
+            (table.Words[chunk], table.Ids[chunk], table.Removed[chunk], table.Bases[chunk]) = next;
         }
-        var next = chunk == 0 ? FirstChunkMinimum : ChunkSize;
-        Publish(chunk, new ulong[4 * next], new long[next], new ulong[(next + 63) / 64]);
+        else
+        {
+            table = new Chunks([.. old.Words, null!], [.. old.Ids, null!], [.. old.Removed, null!], [.. old.Bases, 0]);
+            (table.Words[chunk], table.Ids[chunk], table.Removed[chunk], table.Bases[chunk]) = NewChunk(chunk == 0 ? FirstChunkMinimum : ChunkSize);
+        }
+        Volatile.Write(ref _chunks, table);
     }
 
-    private void AllocateChunk(int chunk, int size)
+    /// <summary>The hashes are pinned, so a query can follow <see cref="Chunks.Bases"/> without bounds checks or a fixed per chunk.</summary>
+    private static unsafe (ulong[] Words, long[] Ids, ulong[] Removed, nint Base) NewChunk(int size)
     {
-        _words[chunk] = new ulong[4 * size];
-        _ids[chunk] = new long[size];
-        _removed[chunk] = new ulong[(size + 63) / 64];
+        var words = GC.AllocateArray<ulong>(4 * size, pinned: true);
+        return (words, new long[size], new ulong[(size + 63) / 64], (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(words)));
     }
 
-    /// <summary>New outer arrays, so that a reader holding the old ones keeps a consistent view.</summary>
-    private void Publish(int chunk, ulong[] words, long[] ids, ulong[] removed)
+    /// <summary>
+    /// The chunk arrays, replaced whole when a chunk is added or the first one grows. Entry e's hash is
+    /// Words[e &gt;&gt; ChunkBits][4 * (e &amp; ChunkMask) ..][0..3]; Bases holds the address of each (pinned) Words chunk,
+    /// valid while this table is reachable.
+    /// </summary>
+    internal sealed class Chunks(ulong[][] words, long[][] ids, ulong[][] removed, nint[] bases)
     {
-        var length = Math.Max(_ids.Length, chunk + 1);
-        var newWords = new ulong[length][];
-        var newIds = new long[length][];
-        var newRemoved = new ulong[length][];
-        _words.CopyTo(newWords, 0);
-        _ids.CopyTo(newIds, 0);
-        _removed.CopyTo(newRemoved, 0);
-        (newWords[chunk], newIds[chunk], newRemoved[chunk]) = (words, ids, removed);
-        // Tombstones first: a reader that sees the new bits array also sees the new words and ids.
-        Volatile.Write(ref _removed, newRemoved);
-        Volatile.Write(ref _ids, newIds);
-        Volatile.Write(ref _words, newWords);
+        public readonly ulong[][] Words = words;
+        public readonly long[][] Ids = ids;
+        public readonly ulong[][] Removed = removed;
+        public readonly nint[] Bases = bases;
     }
 }

@@ -157,7 +157,7 @@ internal sealed class FrozenSegment
     /// Appends the matches among entries [0, Count); false when the radius is so wide that scanning every entry is
     /// cheaper, in which case the caller scans the whole store instead.
     /// </summary>
-    public bool Search(EntryStore store, PdqHash query, int maxDistance, List<PdqMatch> results)
+    public unsafe bool Search(EntryStore store, PdqHash query, int maxDistance, List<PdqMatch> results)
     {
         if (Count == 0)
         {
@@ -169,27 +169,35 @@ internal sealed class FrozenSegment
             return false; // a wide radius enumerates more slot values than there are hashes
         }
         var scratch = Scratch.ForThisThread;
-        var words = store.Words;
-        for (var slot = 0; slot < Layout.SlotCount; slot++)
+        var table = store.Table;
+        fixed (nint* bases = table.Bases)
         {
-            var masks = plan.Masks[slot];
-            var key = Layout.Value(query.Bits0, query.Bits1, query.Bits2, query.Bits3, slot);
-            for (var from = 0; from < masks.Length; from += Scratch.Chunk)
+            for (var slot = 0; slot < Layout.SlotCount; slot++)
             {
-                var count = Math.Min(Scratch.Chunk, masks.Length - from);
-                var candidates = Gather(slot, key, masks.AsSpan(from, count), words, scratch);
-                Rerank(store, words, query, maxDistance, slot, plan.Radii, scratch.Candidates.AsSpan(0, candidates), results);
+                var masks = plan.Masks[slot];
+                var key = Layout.Value(query.Bits0, query.Bits1, query.Bits2, query.Bits3, slot);
+                for (var from = 0; from < masks.Length; from += Scratch.Chunk)
+                {
+                    var count = Math.Min(Scratch.Chunk, masks.Length - from);
+                    var candidates = Gather(slot, key, masks.AsSpan(from, count), bases, scratch);
+                    Rerank(store, query, maxDistance, slot, plan.Radii, scratch.Candidates.AsSpan(0, candidates), scratch.Hashes.AsSpan(0, candidates), results);
+                }
             }
         }
+        GC.KeepAlive(table); // the chunks behind the addresses in Bases
         return true;
     }
+
+    /// <summary>The address of an entry's hash (four words): its chunk's base, which is pinned, plus its offset.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe ulong* HashAt(nint* bases, int entry) => (ulong*)bases[entry >> EntryStore.ChunkBits] + 4 * (entry & EntryStore.ChunkMask);
 
     /// <summary>
     /// The entries in the buckets of one chunk of probes, in three passes so that each pass's cache misses
     /// overlap: prefetch the offset table entries, then read them and prefetch the postings, then read the
     /// postings and prefetch the hashes. Serially, every probe and candidate would wait for DRAM in turn.
     /// </summary>
-    private unsafe int Gather(int slot, uint key, ReadOnlySpan<uint> masks, ulong[][] words, Scratch scratch)
+    private unsafe int Gather(int slot, uint key, ReadOnlySpan<uint> masks, nint* bases, Scratch scratch)
     {
         var starts = scratch.Starts;
         var ends = scratch.Ends;
@@ -211,6 +219,7 @@ internal sealed class FrozenSegment
                 total += ends[i] - starts[i];
             }
             var candidates = scratch.CandidateBuffer(total);
+            var hashes = scratch.Hashes;
             var n = 0;
             for (var i = 0; i < masks.Length; i++)
             {
@@ -219,11 +228,10 @@ internal sealed class FrozenSegment
                     var entry = postings[p];
                     if (entry < limit)
                     {
-                        // Not pinned: a moved chunk only makes the prefetch useless. Large chunks never move.
-                        var hash = (ulong*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(words[entry >> EntryStore.ChunkBits]))
-                            + 4 * (entry & EntryStore.ChunkMask);
+                        var hash = HashAt(bases, entry);
                         Prefetch(hash);
                         Prefetch(hash + 3); // an entry may straddle two cache lines
+                        hashes[n] = (nint)hash;
                         candidates[n++] = entry;
                     }
                 }
@@ -232,14 +240,16 @@ internal sealed class FrozenSegment
         }
     }
 
-    private void Rerank(EntryStore store, ulong[][] words, PdqHash query, int maxDistance, int slot, int[] radii, ReadOnlySpan<int> candidates, List<PdqMatch> results)
+    /// <summary><paramref name="hashes"/>[i] is the address of candidate i's hash, which Gather has worked out already.</summary>
+    private unsafe void Rerank(EntryStore store, PdqHash query, int maxDistance, int slot, int[] radii, ReadOnlySpan<int> candidates, ReadOnlySpan<nint> hashes,
+        List<PdqMatch> results)
     {
         var (q0, q1, q2, q3) = (query.Bits0, query.Bits1, query.Bits2, query.Bits3);
-        foreach (var e in candidates)
+        for (var i = 0; i < candidates.Length; i++)
         {
-            var chunk = words[e >> EntryStore.ChunkBits];
-            var b = 4 * (e & EntryStore.ChunkMask);
-            var (x0, x1, x2, x3) = (chunk[b] ^ q0, chunk[b + 1] ^ q1, chunk[b + 2] ^ q2, chunk[b + 3] ^ q3);
+            var e = candidates[i];
+            var hash = (ulong*)hashes[i];
+            var (x0, x1, x2, x3) = (hash[0] ^ q0, hash[1] ^ q1, hash[2] ^ q2, hash[3] ^ q3);
             var distance = BitOperations.PopCount(x0) + BitOperations.PopCount(x1) + BitOperations.PopCount(x2) + BitOperations.PopCount(x3);
             if (distance <= maxDistance && !store.IsRemoved(e) && !FoundInEarlierSlot(x0, x1, x2, x3, slot, radii))
             {
@@ -323,11 +333,14 @@ internal sealed class FrozenSegment
 
         public int[] Candidates { get; private set; } = new int[4096];
 
+        public nint[] Hashes { get; private set; } = new nint[4096];
+
         public int[] CandidateBuffer(int size)
         {
             if (Candidates.Length < size)
             {
                 Candidates = new int[Math.Max(size, 2 * Candidates.Length)];
+                Hashes = new nint[Candidates.Length];
             }
             return Candidates;
         }
