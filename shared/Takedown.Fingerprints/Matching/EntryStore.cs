@@ -23,7 +23,7 @@ internal sealed class EntryStore
     private Chunks _chunks;
     private int _count;
     private int _removedCount;
-    private List<int[]> _runs = []; // writer only: entries of [BaseCount, merged) sorted by (id, entry), largest first
+    private List<int[]> _runs = []; // writer only: entries of [BaseCount, merged) sorted by id, largest run first
     private long _runEntries;
 
     public EntryStore(int capacity = 0)
