@@ -22,34 +22,44 @@ public sealed record PdqIndexOptions
 
 /// <summary>
 /// An in-memory PDQ index with exact results: every entry within <c>maxDistance</c> of the query, no other.
-/// A frozen multi-index part (see <see cref="PdqSlotLayout"/>) plus a small delta of recent additions; removals
-/// are tombstones. Any number of threads may query while one thread at a time adds or removes; a query sees
-/// every addition and removal that completed before it started. See docs/fingerprints.md, "Matcher".
+/// Entries live in an append-only <see cref="EntryStore"/>; a multi-index (<see cref="FrozenSegment"/>, slots per
+/// <see cref="PdqSlotLayout"/>) covers all but the most recent, which are scanned by brute force until a merge folds
+/// them in, one slot at a time. Removals are tombstones. Any number of threads may query while one thread at a time
+/// adds or removes; a query sees every addition and removal that completed before it started. See
+/// docs/fingerprints.md, "Matcher".
 /// </summary>
 public sealed class PdqIndex
 {
-    private const int InitialDeltaCapacity = 1024;
+    /// <summary>A merge compacts (rebuilds in id order, two copies for a while) once this share of entries is removed.</summary>
+    private const double CompactionRemovedShare = 0.25;
+
+    /// <summary>
+    /// A merge changes the layout (a compaction) only when the current one is estimated this much costlier at the new
+    /// size than the one <see cref="PdqSlotLayout.ForBankSize"/> picks, so that a bank near a boundary does not flip.
+    /// </summary>
+    private const double RelayoutCostRatio = 1.15;
 
     private readonly PdqIndexOptions _options;
     private readonly Lock _writer = new();
     private readonly Lock _merging = new(); // taken before _writer, never inside it
+    private readonly ReaderEpochs _readers = new();
     private volatile Snapshot _current;
-    private List<long>? _removedDuringMerge;
+    private List<long>? _removedDuringCompaction;
     // Under _writer: set when a background merge is started, cleared by it under the same lock as its last look at the
-    // delta. Task.IsCompleted lagged the merge loop's exit, so an add in that window started no merge and none came.
+    // pending count. Task.IsCompleted lagged the merge loop's exit, so an add in that window started no merge and none came.
     private bool _backgroundMergeRunning;
     private Exception? _mergeFailure;
 
     public PdqIndex(PdqIndexOptions? options = null)
-        : this(FrozenSegment.Empty, options ?? new PdqIndexOptions())
+        : this(new EntryStore(), null, options ?? new PdqIndexOptions())
     {
     }
 
-    private PdqIndex(FrozenSegment frozen, PdqIndexOptions options)
+    private PdqIndex(EntryStore store, FrozenSegment? frozen, PdqIndexOptions options)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MergeThreshold, 1, nameof(options));
         _options = options;
-        _current = new Snapshot(frozen, new DeltaSegment(InitialDeltaCapacity));
+        _current = new Snapshot(store, frozen ?? FrozenSegment.Empty(options.Layout ?? PdqSlotLayout.WithSlots(PdqSlotLayout.MaxSlots)));
     }
 
     /// <summary>Live entries (removed ones excluded).</summary>
@@ -57,18 +67,21 @@ public sealed class PdqIndex
     {
         get
         {
-            var snapshot = _current;
-            return snapshot.Frozen.LiveCount + snapshot.Delta.LiveCount;
+            var store = _current.Store;
+            return store.Count - store.RemovedCount;
         }
     }
 
-    /// <summary>Bytes held by the index's arrays (not counting a merge in progress, which builds a second frozen part).</summary>
+    /// <summary>
+    /// Bytes held by the index's arrays, removed entries and room to grow included. A merge adds about one slot's
+    /// arrays while it runs; a compaction builds a second index (docs/fingerprints.md, "Matcher").
+    /// </summary>
     public long MemoryBytes
     {
         get
         {
             var snapshot = _current;
-            return snapshot.Frozen.MemoryBytes + snapshot.Delta.MemoryBytes;
+            return snapshot.Store.MemoryBytes + snapshot.Frozen.MemoryBytes;
         }
     }
 
@@ -76,7 +89,17 @@ public sealed class PdqIndex
     public PdqSlotLayout Layout => _current.Frozen.Layout;
 
     /// <summary>Entries added since the last merge (scanned by brute force).</summary>
-    public int PendingCount => _current.Delta.Count;
+    public int PendingCount
+    {
+        get
+        {
+            var snapshot = _current;
+            return snapshot.Store.Count - snapshot.Frozen.Count;
+        }
+    }
+
+    /// <summary>Test seam: called on the merging thread after each rebuilt slot is published, with no lock held.</summary>
+    internal Action<int>? SlotMerged { get; set; }
 
     /// <summary>Builds the frozen part in one go; <paramref name="ids"/>[i] is the payload of <paramref name="hashes"/>[i].</summary>
     public static PdqIndex Build(ReadOnlySpan<PdqHash> hashes, ReadOnlySpan<long> ids, PdqIndexOptions? options = null)
@@ -96,14 +119,14 @@ public sealed class PdqIndex
         {
             Array.Sort(sortedIds, order);
         }
-        var words = new ulong[4 * sortedIds.Length];
+        var store = new EntryStore(sortedIds.Length);
         for (var i = 0; i < order.Length; i++)
         {
-            var hash = hashes[order[i]];
-            (words[4 * i], words[4 * i + 1], words[4 * i + 2], words[4 * i + 3]) = (hash.Bits0, hash.Bits1, hash.Bits2, hash.Bits3);
+            store.Append(hashes[order[i]], sortedIds[i]);
         }
+        store.SealBase();
         var layout = options.Layout ?? PdqSlotLayout.ForBankSize(sortedIds.Length);
-        return new PdqIndex(FrozenSegment.Build(layout, words, sortedIds), options);
+        return new PdqIndex(store, FrozenSegment.Build(layout, store, store.Count, PostingsRoom(layout, options, 0)), options);
     }
 
     /// <summary>Matchable as soon as this returns. The same id may be added more than once: each is an entry.</summary>
@@ -113,16 +136,11 @@ public sealed class PdqIndex
         {
             ThrowIfMergeFailed();
             var snapshot = _current;
-            if (snapshot.Delta.Count == snapshot.Delta.Capacity)
-            {
-                snapshot = new Snapshot(snapshot.Frozen, snapshot.Delta.CopyFrom(0, 2 * snapshot.Delta.Capacity));
-                _current = snapshot;
-            }
-            snapshot.Delta.Append(hash, id);
-            if (_options.MergeInBackground && snapshot.Delta.Count >= _options.MergeThreshold && !_backgroundMergeRunning)
+            snapshot.Store.Append(hash, id);
+            if (_options.MergeInBackground && snapshot.Store.Count - snapshot.Frozen.Count >= _options.MergeThreshold && !_backgroundMergeRunning)
             {
                 _backgroundMergeRunning = true;
-                // Its own thread: a merge takes seconds of CPU and must not wait behind a busy thread pool.
+                // Its own thread: a merge must not wait behind a busy thread pool.
                 _ = Task.Factory.StartNew(MergeInBackground, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             }
         }
@@ -135,8 +153,8 @@ public sealed class PdqIndex
         {
             ThrowIfMergeFailed();
             var snapshot = _current;
-            _removedDuringMerge?.Add(id);
-            return snapshot.Frozen.Remove(id) + snapshot.Delta.Remove(id);
+            _removedDuringCompaction?.Add(id);
+            return snapshot.Store.Remove(id, snapshot.Frozen.Count);
         }
     }
 
@@ -155,9 +173,19 @@ public sealed class PdqIndex
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxDistance, PdqHash.BitCount);
         ArgumentNullException.ThrowIfNull(results);
         var first = results.Count;
-        var snapshot = _current;
-        snapshot.Frozen.Search(hash, maxDistance, results);
-        snapshot.Delta.Search(hash, maxDistance, results);
+        var epoch = _readers.Enter();
+        try
+        {
+            var snapshot = _current;
+            var store = snapshot.Store;
+            var count = store.Count; // after the snapshot: at least its frozen count
+            var probed = snapshot.Frozen.Search(store, hash, maxDistance, results);
+            FrozenSegment.Scan(store, probed ? snapshot.Frozen.Count : 0, count, hash, maxDistance, results);
+        }
+        finally
+        {
+            _readers.Exit(epoch);
+        }
         if (results.Count - first > 1)
         {
             CollectionsMarshal.AsSpan(results)[first..].Sort(static (a, b) =>
@@ -165,7 +193,10 @@ public sealed class PdqIndex
         }
     }
 
-    /// <summary>Folds the delta into a new frozen part and drops removed entries, now (waits for a merge in progress).</summary>
+    /// <summary>
+    /// Folds the pending entries into the frozen part now (waits for a merge in progress). Compacts instead when a
+    /// quarter of the entries are removed or the bank has grown into another layout.
+    /// </summary>
     public void Merge()
     {
         lock (_merging)
@@ -189,7 +220,7 @@ public sealed class PdqIndex
                 {
                     lock (_writer)
                     {
-                        if (_current.Delta.Count < _options.MergeThreshold)
+                        if (PendingCount < _options.MergeThreshold)
                         {
                             _backgroundMergeRunning = false;
                             return;
@@ -200,7 +231,7 @@ public sealed class PdqIndex
             }
             catch (Exception ex)
             {
-                // Queries keep using the old parts; the next write reports the failure.
+                // Queries keep using the published parts; the next write reports the failure.
                 lock (_writer)
                 {
                     _mergeFailure = ex;
@@ -213,78 +244,133 @@ public sealed class PdqIndex
     private void MergeCore()
     {
         Snapshot snapshot;
-        int merged;
+        int target;
         lock (_writer)
         {
             snapshot = _current;
-            merged = snapshot.Delta.Count;
-            _removedDuringMerge = [];
+            target = snapshot.Store.Count;
         }
-        FrozenSegment frozen;
-        try
+        var removed = snapshot.Store.RemovedCount;
+        var layout = LayoutFor(snapshot.Frozen, target - removed);
+        if (removed > CompactionRemovedShare * target || layout != snapshot.Frozen.Layout)
         {
-            frozen = BuildMerged(snapshot.Frozen, snapshot.Delta, merged);
+            Compact(snapshot.Store, target, layout);
         }
-        catch
+        else if (target > snapshot.Frozen.Count)
         {
+            MergeSlotBySlot(snapshot.Store, snapshot.Frozen, target);
+        }
+    }
+
+    private PdqSlotLayout LayoutFor(FrozenSegment frozen, int live)
+    {
+        if (_options.Layout is { } fixedLayout)
+        {
+            return fixedLayout;
+        }
+        var best = PdqSlotLayout.ForBankSize(live);
+        var keep = best.SlotCount == frozen.Layout.SlotCount
+            || (frozen.Count > 0 && frozen.Layout.EstimatedCost(live) <= RelayoutCostRatio * best.EstimatedCost(live));
+        return keep ? frozen.Layout : best;
+    }
+
+    /// <summary>
+    /// Entries [frozen.Count, target) join the multi-index without moving: each slot in turn is rebuilt from its old
+    /// arrays plus the new entries and published, so at most one slot exists twice. The frozen count moves only after
+    /// the last slot: until then every snapshot finds the new entries in the pending range (and ignores them in the
+    /// rebuilt slots), so they are reported once.
+    /// </summary>
+    private void MergeSlotBySlot(EntryStore store, FrozenSegment frozen, int target)
+    {
+        var from = frozen.Count;
+        var layout = frozen.Layout;
+        var removed = store.RemovedBits(target);
+        var added = Enumerable.Range(from, target - from).Where(e => (removed[e >> 6] & (1UL << (e & 63))) == 0).ToArray();
+        var runs = store.RunsWith(from, target);
+        var values = new uint[added.Length];
+        var entries = new int[added.Length];
+        var words = store.Words;
+        int[]? spareOffsets = null, sparePostings = null;
+        for (var slot = 0; slot < layout.SlotCount; slot++)
+        {
+            for (var i = 0; i < added.Length; i++)
+            {
+                (entries[i], values[i]) = (added[i], FrozenSegment.SlotOf(layout, words, added[i], slot));
+            }
+            Array.Sort(values, entries);
+            var (oldOffsets, oldPostings) = _current.Frozen.Slot(slot);
+            var (offsets, postings) = FrozenSegment.MergeSlot(layout, slot, oldOffsets, oldPostings, from, removed, values, entries, spareOffsets, sparePostings,
+                PostingsRoom(layout, _options, added.Length));
             lock (_writer)
             {
-                _removedDuringMerge = null;
+                _current = new Snapshot(store, _current.Frozen.WithSlot(slot, offsets, postings));
             }
-            throw;
+            // Queries that started before the publish may still read the old arrays; once they are done, the next slot reuses them.
+            _readers.WaitForEarlierReaders();
+            (spareOffsets, sparePostings) = (oldOffsets, oldPostings);
+            SlotMerged?.Invoke(slot);
         }
         lock (_writer)
         {
-            // Every entry of the new frozen part existed before these removals, so they all apply to it.
-            foreach (var id in _removedDuringMerge!)
-            {
-                frozen.Remove(id);
-            }
-            _removedDuringMerge = null;
-            var delta = _current.Delta;
-            _current = new Snapshot(frozen, delta.CopyFrom(merged, Math.Max(InitialDeltaCapacity, delta.Count - merged)));
+            _current = new Snapshot(store, _current.Frozen.WithCount(target));
+            store.InstallRuns(runs);
         }
     }
 
-    private FrozenSegment BuildMerged(FrozenSegment frozen, DeltaSegment delta, int deltaCount)
+    /// <summary>
+    /// A new store with the live entries of [0, target) in id order and a new multi-index over them: the only path
+    /// that holds two copies of the index. Entries added meanwhile move over as pending; removals made meanwhile are
+    /// replayed on the new entries.
+    /// </summary>
+    private void Compact(EntryStore old, int target, PdqSlotLayout layout)
     {
-        var added = delta.LiveEntries(deltaCount).ToArray();
-        Array.Sort(added, static (a, b) => a.Id.CompareTo(b.Id));
-        var capacity = frozen.LiveCount + added.Length;
-        var words = new ulong[4 * capacity];
-        var ids = new long[capacity];
-        var count = 0;
-        var next = 0;
-        foreach (var entry in frozen.LiveEntries())
+        lock (_writer)
         {
-            for (; next < added.Length && added[next].Id < entry.Id; next++)
+            _removedDuringCompaction = [];
+        }
+        try
+        {
+            var live = Enumerable.Range(0, target).Where(e => !old.IsRemoved(e)).ToArray();
+            var keys = Array.ConvertAll(live, old.Id);
+            Array.Sort(keys, live);
+            var store = new EntryStore(live.Length);
+            foreach (var e in live)
             {
-                Put(added[next]);
+                store.AppendFrom(old, e);
             }
-            Put(entry);
-        }
-        for (; next < added.Length; next++)
-        {
-            Put(added[next]);
-        }
-        if (count < capacity)
-        {
-            // Removed while this merge was reading: trim (those ids are replayed as removals anyway).
-            Array.Resize(ref words, 4 * count);
-            Array.Resize(ref ids, count);
-        }
-        return FrozenSegment.Build(_options.Layout ?? PdqSlotLayout.ForBankSize(count), words, ids);
-
-        void Put((ulong W0, ulong W1, ulong W2, ulong W3, long Id) entry)
-        {
-            if (count == capacity)
+            store.SealBase();
+            live = [];
+            keys = [];
+            var frozen = FrozenSegment.Build(layout, store, store.Count, PostingsRoom(layout, _options, old.Count - target));
+            lock (_writer)
             {
-                throw new InvalidOperationException("More live entries than counted: a merge ran concurrently with another.");
+                // Before the pending entries move over: an id removed and added again meanwhile keeps its new entry.
+                foreach (var id in _removedDuringCompaction!)
+                {
+                    store.Remove(id, store.Count);
+                }
+                for (var e = target; e < old.Count; e++)
+                {
+                    if (!old.IsRemoved(e))
+                    {
+                        store.AppendFrom(old, e);
+                    }
+                }
+                _current = new Snapshot(store, frozen);
             }
-            (words[4 * count], words[4 * count + 1], words[4 * count + 2], words[4 * count + 3]) = (entry.W0, entry.W1, entry.W2, entry.W3);
-            ids[count++] = entry.Id;
+        }
+        finally
+        {
+            lock (_writer)
+            {
+                _removedDuringCompaction = null;
+            }
         }
     }
+
+    /// <summary>Room for a slot count's worth of merges of this size (see <see cref="FrozenSegment.PostingsCapacity"/>).</summary>
+    private static int PostingsRoom(PdqSlotLayout layout, PdqIndexOptions options, int merging) =>
+        layout.SlotCount * Math.Max(options.MergeThreshold, merging);
 
     private void ThrowIfMergeFailed()
     {
@@ -307,10 +393,10 @@ public sealed class PdqIndex
     }
 
     /// <summary>What a query reads: swapped whole, so a query never sees a half-finished merge.</summary>
-    private sealed class Snapshot(FrozenSegment frozen, DeltaSegment delta)
+    private sealed class Snapshot(EntryStore store, FrozenSegment frozen)
     {
-        public FrozenSegment Frozen { get; } = frozen;
+        public EntryStore Store { get; } = store;
 
-        public DeltaSegment Delta { get; } = delta;
+        public FrozenSegment Frozen { get; } = frozen;
     }
 }

@@ -156,6 +156,9 @@ public sealed class PdqSlotLayout
         _ => w3,
     };
 
+    /// <summary>The estimated work of a query at distance 31 on a bank of <paramref name="bankSize"/> (see <see cref="ForBankSize"/>).</summary>
+    internal double EstimatedCost(int bankSize) => EstimatedCost(RadiiFor(PdqHash.MatchThreshold, bankSize), bankSize);
+
     private double EstimatedCost(int[] radii, int bankSize)
     {
         var cost = 0.0;

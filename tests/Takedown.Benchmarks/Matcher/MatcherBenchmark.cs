@@ -209,12 +209,14 @@ public static class MatcherBenchmark
         var addSeconds = adding.Elapsed.TotalSeconds;
         var beforeMerge = Interlocked.Read(ref served);
         using var process = Process.GetCurrentProcess();
+        var memory = MergeMemory.Start(process);
         var mergeCpu = process.TotalProcessorTime;
         var merging = Stopwatch.StartNew();
         index.Merge();
         var mergeSeconds = merging.Elapsed.TotalSeconds;
         process.Refresh();
         var mergeCpuSeconds = (process.TotalProcessorTime - mergeCpu).TotalSeconds; // the reader's CPU included
+        memory.Stop();
         var duringMerge = Interlocked.Read(ref served) - beforeMerge;
         Volatile.Write(ref serving, false);
         reader.Join();
@@ -224,6 +226,69 @@ public static class MatcherBenchmark
             $"p99 {Ms(visible[(int)(visible.Length * 0.99)]):0.000} ms, max {Ms(visible[^1]):0.00} ms; not found at once: {missing}");
         Console.WriteLine($"merge of {added.Length:N0} pending into {bank.Length:N0}: {mergeSeconds:0.00} s ({mergeCpuSeconds:0.0} CPU-s, the reader's included), during which the reader served {duringMerge:N0} queries " +
             $"({duringMerge / mergeSeconds:N0}/s); after: {index.Count:N0} live, {index.PendingCount} pending, {Mib(index.MemoryBytes):N0} MiB");
+        Console.WriteLine($"merge memory (index {Mib(index.MemoryBytes):N0} MiB): {memory.Describe(index.MemoryBytes)}");
+    }
+
+    /// <summary>
+    /// The process's memory around a merge: the GC heap (all objects, garbage included, sampled every 5 ms) and the
+    /// working set (every 50 ms), before, at their peak during the merge and after it (after a full collection).
+    /// </summary>
+    private sealed class MergeMemory
+    {
+        private readonly Process _process;
+        private readonly Thread _sampler;
+        private readonly long _heapBefore;
+        private readonly long _workingSetBefore;
+        private readonly long _allocatedBefore;
+        private long _heapPeak;
+        private long _workingSetPeak;
+        private long _heapAfter;
+        private long _workingSetAfter;
+        private long _allocated;
+        private volatile bool _sampling = true;
+
+        private MergeMemory(Process process)
+        {
+            _process = process;
+            _heapBefore = _heapPeak = GC.GetTotalMemory(forceFullCollection: true);
+            process.Refresh();
+            _workingSetBefore = _workingSetPeak = process.WorkingSet64;
+            _allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+            _sampler = new Thread(Sample) { IsBackground = true };
+            _sampler.Start();
+        }
+
+        public static MergeMemory Start(Process process) => new(process);
+
+        public void Stop()
+        {
+            _sampling = false;
+            _sampler.Join();
+            _allocated = GC.GetTotalAllocatedBytes(precise: true) - _allocatedBefore;
+            _heapAfter = GC.GetTotalMemory(forceFullCollection: true);
+            _process.Refresh();
+            _workingSetAfter = _process.WorkingSet64;
+        }
+
+        public string Describe(long indexBytes) =>
+            $"GC heap {Mib(_heapBefore):N0} MiB before, peak +{Mib(_heapPeak - _heapBefore):N0} MiB ({(double)(_heapPeak - _heapBefore) / indexBytes:P1} of the index), " +
+            $"after +{Mib(_heapAfter - _heapBefore):N0} MiB; working set {Mib(_workingSetBefore):N0} MiB before, peak +{Mib(_workingSetPeak - _workingSetBefore):N0} MiB " +
+            $"({(double)(_workingSetPeak - _workingSetBefore) / indexBytes:P1}), after +{Mib(_workingSetAfter - _workingSetBefore):N0} MiB; allocated during the merge {Mib(_allocated):N0} MiB";
+
+        private void Sample()
+        {
+            using var own = Process.GetCurrentProcess();
+            for (var tick = 0; _sampling; tick++)
+            {
+                _heapPeak = Math.Max(_heapPeak, GC.GetTotalMemory(forceFullCollection: false));
+                if (tick % 10 == 0)
+                {
+                    own.Refresh();
+                    _workingSetPeak = Math.Max(_workingSetPeak, own.WorkingSet64);
+                }
+                Thread.Sleep(5);
+            }
+        }
     }
 
     private static List<PdqMatch>[] BruteForceAll(PdqHash[] bank, PdqHash[] queries)

@@ -280,6 +280,154 @@ public class PdqIndexTests
     }
 
     [Fact]
+    public void A_merge_into_a_million_hashes_allocates_about_one_slot_not_a_second_index()
+    {
+        var random = new Random(61);
+        var bank = UniformBank(1_000_000, random);
+        var index = PdqIndex.Build(bank, Ids(bank.Length), new PdqIndexOptions { MergeInBackground = false });
+        var slot = index.MemoryBytes / index.Layout.SlotCount; // about one slot's postings and offsets, a share of the hashes
+        var added = UniformBank(2 * 16_384, random);
+
+        for (var merge = 0; merge < 2; merge++)
+        {
+            for (var i = 0; i < 16_384; i++)
+            {
+                index.Add(added[merge * 16_384 + i], bank.Length + merge * 16_384 + i);
+            }
+            var before = index.MemoryBytes;
+            var allocated = GC.GetAllocatedBytesForCurrentThread();
+            index.Merge(); // on this thread: every allocation of the merge is counted
+            allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
+
+            Assert.Equal(0, index.PendingCount);
+            Assert.True(allocated < before * 15 / 100, $"merge {merge} allocated {allocated:N0} bytes; the index holds {before:N0}");
+            Assert.True(allocated < 2 * slot, $"merge {merge} allocated {allocated:N0} bytes, more than two slots' worth ({slot:N0} each)");
+            Assert.True(index.MemoryBytes - before < before / 50, $"the index grew from {before:N0} to {index.MemoryBytes:N0} bytes");
+        }
+        Assert.Equal(bank.Length + added.Length, index.Count);
+        foreach (var i in new[] { 0, 16_383, 16_384, added.Length - 1 })
+        {
+            Assert.Equal([new PdqMatch(bank.Length + i, 3)], index.Query(Flip(added[i], 3, random)));
+        }
+        Assert.Equal([new PdqMatch(123_456, 0)], index.Query(bank[123_456]));
+    }
+
+    [Theory]
+    [InlineData(51, 0)]
+    [InlineData(52, 13)] // slots of 20 and 19 bits: a replaced 20-bit slot's offsets do not fit a 19-bit one
+    public void Queries_adds_and_removals_between_the_slots_of_a_merge_see_exact_results(int seed, int slots)
+    {
+        var random = new Random(seed);
+        var pool = ClusteredBank(30_000, random);
+        var live = new Dictionary<long, PdqHash>();
+        for (var i = 0; i < 20_000; i++)
+        {
+            live[i] = pool[i];
+        }
+        var index = PdqIndex.Build(pool.AsSpan(0, 20_000), Ids(20_000),
+            new PdqIndexOptions { Layout = Layout(slots), MergeInBackground = false });
+        var next = 20_000;
+        var replacementId = 1_000_000L;
+        var checkedSlots = new List<int>();
+        index.SlotMerged = slot =>
+        {
+            checkedSlots.Add(slot);
+            AssertMatchesBruteForce(index, live, random, 40);
+            // Writes while the merge is between slots: an add, a frozen and a pending removal, a re-add with a new hash.
+            index.Add(pool[next], next);
+            live[next] = pool[next];
+            next++;
+            foreach (var id in new[] { live.Keys.First(), live.Keys.Last() })
+            {
+                Assert.Equal(1, index.Remove(id));
+                live.Remove(id);
+            }
+            var readded = live.Keys.ElementAt(random.Next(live.Count));
+            Assert.Equal(1, index.Remove(readded));
+            live.Remove(readded);
+            var replacement = Flip(pool[readded], 10, random);
+            index.Add(replacement, readded);
+            live[readded] = replacement;
+            index.Add(Uniform(random), replacementId);
+            Assert.Equal(1, index.Remove(replacementId++)); // added and removed during the merge: never found
+        };
+
+        for (var round = 0; round < 3; round++)
+        {
+            for (var i = 0; i < 2_000; i++)
+            {
+                index.Add(pool[next], next);
+                live[next] = pool[next];
+                next++;
+            }
+            checkedSlots.Clear();
+            index.Merge();
+
+            Assert.Equal(Enumerable.Range(0, index.Layout.SlotCount), checkedSlots);
+            Assert.Equal(3 * index.Layout.SlotCount, index.PendingCount); // the adds made between the slots
+            Assert.Equal(live.Count, index.Count);
+            AssertMatchesBruteForce(index, live, random, 200);
+        }
+    }
+
+    [Fact]
+    public void Removing_a_quarter_of_the_entries_makes_the_next_merge_compact_them_away()
+    {
+        var random = new Random(71);
+        var bank = ClusteredBank(40_000, random);
+        var index = PdqIndex.Build(bank, Ids(bank.Length), new PdqIndexOptions { MergeInBackground = false });
+        var live = Enumerable.Range(0, bank.Length).ToDictionary(i => (long)i, i => bank[i]);
+        var before = index.MemoryBytes;
+        index.Add(Uniform(random), 6); // id 6 twice: both entries go
+        for (var id = 0L; id < bank.Length; id += 3)
+        {
+            Assert.Equal(id == 6 ? 2 : 1, index.Remove(id));
+            live.Remove(id);
+        }
+        index.Add(bank[0], 0); // removed, then added again before the compaction
+        live[0] = bank[0];
+
+        index.Merge();
+
+        Assert.Equal(live.Count, index.Count);
+        Assert.Equal(0, index.PendingCount);
+        Assert.True(before - index.MemoryBytes > 13_334 * 40, $"{index.MemoryBytes:N0} bytes after compaction, {before:N0} before"); // each dropped entry held 40 bytes or more
+        AssertMatchesBruteForce(index, live, random, 300);
+        Assert.Equal(1, index.Remove(0));
+        Assert.Equal(0, index.Remove(3));
+    }
+
+    [Fact]
+    public void An_index_grown_by_adds_changes_layout_only_when_the_chosen_one_is_clearly_cheaper()
+    {
+        var random = new Random(81);
+        var pool = UniformBank(60_000, random);
+        var index = new PdqIndex(new PdqIndexOptions { MergeThreshold = 4_096, MergeInBackground = false });
+        var layouts = new List<int>();
+
+        for (var i = 0; i < pool.Length; i++)
+        {
+            index.Add(pool[i], i);
+            if (index.PendingCount == 4_096)
+            {
+                index.Merge();
+                var chosen = PdqSlotLayout.ForBankSize(index.Count);
+                Assert.True(index.Layout.EstimatedCost(index.Count) <= 1.15 * chosen.EstimatedCost(index.Count),
+                    $"at {index.Count:N0} the index kept {index.Layout}; {chosen} is estimated cheaper");
+                layouts.Add(index.Layout.SlotCount);
+            }
+        }
+
+        Assert.Equal(PdqSlotLayout.ForBankSize(4_096).SlotCount, layouts[0]);
+        Assert.True(layouts.Distinct().Count() < layouts.Count / 2, $"layouts by merge: {string.Join(", ", layouts)}");
+        var ids = Ids(pool.Length);
+        foreach (var query in Queries(pool, 200, random))
+        {
+            Assert.Equal(BruteForce(pool, ids, query), index.Query(query));
+        }
+    }
+
+    [Fact]
     public void An_empty_index_finds_nothing_until_a_hash_is_added()
     {
         var index = new PdqIndex();
@@ -331,6 +479,16 @@ public class PdqIndexTests
             matched += expected.Count > 0 ? 1 : 0;
         }
         Assert.True(matched > queries.Length / 3, $"only {matched} queries had a match: the test would prove little");
+    }
+
+    private static void AssertMatchesBruteForce(PdqIndex index, Dictionary<long, PdqHash> live, Random random, int queries)
+    {
+        var hashes = live.Values.ToArray();
+        var ids = live.Keys.ToArray();
+        foreach (var query in Queries(hashes, queries, random))
+        {
+            Assert.Equal(BruteForce(hashes, ids, query), index.Query(query));
+        }
     }
 
     private static PdqSlotLayout? Layout(int slots) => slots == 0 ? null : PdqSlotLayout.WithSlots(slots);
