@@ -39,7 +39,7 @@ public sealed class ContentTriageTests
     public void The_version_names_the_rules_the_lexicon_and_the_model()
     {
         Assert.Equal($"keyword-rules/1+lexicon/1+{TriageModel.Load().Version}", ContentTriage.ModelVersion);
-        Assert.StartsWith("triage-model/2+", TriageModel.Load().Version);
+        Assert.StartsWith("triage-model/3+", TriageModel.Load().Version);
     }
 }
 

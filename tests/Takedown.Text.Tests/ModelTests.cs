@@ -12,7 +12,7 @@ public class ModelTests
     {
         var model = TriageModel.Load();
 
-        Assert.Matches(new Regex("^triage-model/2\\+[0-9a-f]{12}$"), model.Version);
+        Assert.Matches(new Regex("^triage-model/3\\+[0-9a-f]{12}$"), model.Version);
         Assert.Same(model, TriageModel.Load());
         Assert.True(model.NonZeroBuckets > 10_000, "an empty or truncated parameter file");
     }

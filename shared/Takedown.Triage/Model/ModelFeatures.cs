@@ -3,7 +3,7 @@ using Takedown.Text;
 namespace Takedown.Triage;
 
 /// <summary>One feature of a text: the readable n-gram and the hash bucket its weight lives in.</summary>
-/// <param name="Name">As shown to analysts: <c>word "…"</c>, <c>words "… …"</c>, <c>stem "…"</c> or <c>chars "…"</c>.</param>
+/// <param name="Name">As shown to analysts: <c>word "…"</c>, <c>words "… …"</c>, <c>stem "…"</c>, <c>chars "…"</c>, <c>text "…"</c> or <c>lexicon "…"</c> (a family of <see cref="FeatureLexicon"/>).</param>
 public readonly record struct TextFeature(string Name, int Bucket);
 
 /// <summary>
@@ -72,12 +72,15 @@ public static class ModelFeatures
 
     /// <summary>
     /// The Arabic heads' view: <see cref="Extract"/> plus character 1–5-grams of the whole token sequence joined by
-    /// spaces, so n-grams span word boundaries (a particle and the insult after it, split or run-together words).
+    /// spaces, so n-grams span word boundaries (a particle and the insult after it, split or run-together words), and
+    /// last the <see cref="FeatureLexicon"/> families the text contains (a head uses them or leaves them out, see
+    /// <see cref="HeadSettings.LexiconWeight"/>).
     /// </summary>
     public static List<TextFeature> ExtractForHeads(string text)
     {
         var features = Extract(text);
-        var joined = $" {string.Join(' ', Tokenizer.Tokenize(TextNormalizer.Normalize(text)))} ";
+        var tokens = Tokenizer.Tokenize(TextNormalizer.Normalize(text));
+        var joined = $" {string.Join(' ', tokens)} ";
         var seen = new HashSet<string>(features.Select(f => f.Name), StringComparer.Ordinal);
         for (var n = 1; n <= MaxTextCharGram; n++)
         {
@@ -88,6 +91,7 @@ public static class ModelFeatures
                     features.Add(new TextFeature(name, Bucket($"head|{name}")));
             }
         }
+        features.AddRange(FeatureLexicon.Match(tokens));
         return features;
     }
 

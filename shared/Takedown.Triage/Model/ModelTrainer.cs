@@ -33,7 +33,9 @@ public sealed record TrainerOptions(
 /// <param name="Auxiliary">Another corpus whose rows (labelled for the same question) are added to the training rows, or null.
 /// Every feature then also gets a copy per domain (the head's own corpus or the auxiliary one), so the shared copy learns
 /// what holds in both and the domain copy what holds in one (Daumé 2007); prediction uses the shared and own-domain copies.</param>
-public sealed record HeadSettings(double C, double NbSmoothing, bool Idf, string? Auxiliary = null, double PruneBelow = 0.01)
+/// <param name="LexiconWeight">How many times each <see cref="FeatureLexicon"/> family feature counts among the n-grams
+/// (a text has hundreds of n-grams, so a single count would be lost after the unit-length scaling); 0 leaves them out.</param>
+public sealed record HeadSettings(double C, double NbSmoothing, bool Idf, string? Auxiliary = null, double PruneBelow = 0.01, int LexiconWeight = 0)
 {
     /// <summary>Folds of the training rows whose out-of-fold scores choose the decision threshold.</summary>
     public const int ThresholdFolds = 5;
@@ -42,7 +44,7 @@ public sealed record HeadSettings(double C, double NbSmoothing, bool Idf, string
     public const int Iterations = 30;
 
     public static HeadSettings For(string head) => head == TriageModel.OffensiveHead
-        ? new HeadSettings(C: 10, NbSmoothing: 1, Idf: true)
+        ? new HeadSettings(C: 10, NbSmoothing: 1, Idf: true, LexiconWeight: 3)
         : new HeadSettings(C: 1, NbSmoothing: 0.3, Idf: false, Auxiliary: TrainingCorpora.Mpold);
 }
 
@@ -227,7 +229,7 @@ public static class ModelTrainer
     private static BinaryHead FitHead(string name, List<HeadExample> rows, HeadSettings settings, int seed, float threshold)
     {
         var idf = settings.Idf ? InverseDocumentFrequency(rows.Select(r => r.Features).ToArray()) : null;
-        var head = new BinaryHead(name, 0, new float[ModelFeatures.Buckets], idf, DomainCopies: settings.Auxiliary is not null);
+        var head = new BinaryHead(name, 0, new float[ModelFeatures.Buckets], idf, DomainCopies: settings.Auxiliary is not null, settings.LexiconWeight);
         var examples = rows.Select(r => head.Vectorize(r.Features, r.Auxiliary)).ToArray();
         var labels = rows.Select(r => r.Positive).ToArray();
         var positives = labels.Count(l => l);

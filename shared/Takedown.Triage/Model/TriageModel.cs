@@ -33,12 +33,13 @@ public sealed record ModelPrediction(
 /// whose weights were all pruned to zero are absent; <c>heads</c>: per Arabic head its <c>name</c>, <c>bias</c>,
 /// <c>weights</c> (records of an int32 bucket and one float16) and, when it weights features by IDF, <c>idfUnseen</c>
 /// (the value for buckets no training text had) and <c>idf</c> (records of an int32 bucket and one float16 for the rest);
-/// <c>domainCopies</c> when it was trained with an auxiliary corpus (<see cref="HeadSettings.Auxiliary"/>).
-/// Format 2 added the IDF table; a build reads only its own format.
+/// <c>domainCopies</c> when it was trained with an auxiliary corpus (<see cref="HeadSettings.Auxiliary"/>);
+/// <c>lexiconWeight</c> and <c>lexicon</c> (the <see cref="FeatureLexicon"/> version) when it uses the lexicon features.
+/// Format 2 added the IDF table, format 3 the lexicon features; a build reads only its own format.
 /// </remarks>
 public sealed class TriageModel
 {
-    public const string Format = "triage-model/2";
+    public const string Format = "triage-model/3";
     public const string ResourceName = "Takedown.Triage.Model.triage-model.json";
 
     public static readonly IReadOnlyList<string> Classes =
@@ -79,10 +80,10 @@ public sealed class TriageModel
             weights[k] = (float)(Half)weights[k];
         this.weights = weights;
         Training = training;
-        Version = $"{Format}+{Convert.ToHexStringLower(SHA256.HashData([.. ParameterBytes(), .. this.heads.SelectMany(h => HeadBytes(h).Concat(IdfBytes(h)).Append(h.DomainCopies ? (byte)1 : (byte)0))]))[..12]}";
+        Version = $"{Format}+{Convert.ToHexStringLower(SHA256.HashData([.. ParameterBytes(), .. this.heads.SelectMany(h => HeadBytes(h).Concat(IdfBytes(h)).Concat(SettingBytes(h)))]))[..12]}";
     }
 
-    /// <summary><c>triage-model/2+</c> and the first 12 hex digits of the SHA-256 of the parameters.</summary>
+    /// <summary><c>triage-model/3+</c> and the first 12 hex digits of the SHA-256 of the parameters.</summary>
     public string Version { get; }
 
     public TrainingSummary Training { get; }
@@ -156,7 +157,8 @@ public sealed class TriageModel
     {
         var (buckets, values) = input;
         // Input buckets are sorted: a binary search per feature, no per-prediction dictionary.
-        float Contribution(int bucket) => values[Array.BinarySearch(buckets, bucket)] * sign * head.Weights[bucket];
+        // A feature the head leaves out (the lexicon families of a head without them) is not in its input and contributes nothing.
+        float Contribution(int bucket) => Array.BinarySearch(buckets, bucket) is var at and >= 0 ? values[at] * sign * head.Weights[bucket] : 0;
         var contributions = new float[features.Count];
         for (var i = 0; i < features.Count; i++)
         {
@@ -293,6 +295,10 @@ public sealed class TriageModel
         return bytes;
     }
 
+    // The head's settings that change what its weights mean: domain copies and the lexicon's weight and version.
+    private static byte[] SettingBytes(BinaryHead head) =>
+        [head.DomainCopies ? (byte)1 : (byte)0, .. head.LexiconWeight == 0 ? [] : System.Text.Encoding.UTF8.GetBytes($"{head.LexiconWeight}|{FeatureLexicon.Version}")];
+
     public void Write(Stream stream)
     {
         var parameters = ParameterBytes();
@@ -313,7 +319,9 @@ public sealed class TriageModel
                     Convert.ToBase64String(weightBytes, 4, weightBytes.Length - 4),
                     h.Idf is null ? null : BinaryPrimitives.ReadSingleLittleEndian(idfBytes),
                     h.Idf is null ? null : Convert.ToBase64String(idfBytes, 4, idfBytes.Length - 4),
-                    h.DomainCopies ? true : null);
+                    h.DomainCopies ? true : null,
+                    h.LexiconWeight == 0 ? null : h.LexiconWeight,
+                    h.LexiconWeight == 0 ? null : FeatureLexicon.Version);
             }).ToArray());
         JsonSerializer.Serialize(stream, file, JsonOptions);
     }
@@ -357,7 +365,9 @@ public sealed class TriageModel
                 for (var offset = 0; offset < idfRecords.Length; offset += 6)
                     idf[BinaryPrimitives.ReadInt32LittleEndian(idfRecords[offset..])] = (float)BinaryPrimitives.ReadHalfLittleEndian(idfRecords[(offset + 4)..]);
             }
-            heads.Add(new BinaryHead(head.Name, head.Bias, headWeights, idf, head.DomainCopies ?? false));
+            if (head.LexiconWeight is > 0 && head.Lexicon != FeatureLexicon.Version)
+                throw new InvalidDataException($"head {head.Name} was trained with {head.Lexicon ?? "no lexicon version"}; this build has {FeatureLexicon.Version}: retrain with `takedown model train`");
+            heads.Add(new BinaryHead(head.Name, head.Bias, headWeights, idf, head.DomainCopies ?? false, head.LexiconWeight ?? 0));
         }
         return new TriageModel(file.Bias, weights, file.Training, heads);
     }
@@ -371,7 +381,7 @@ public sealed class TriageModel
 
     private sealed record ModelFile(string Format, int HashBits, string[] Classes, float[] Bias, TrainingSummary Training, string Weights, HeadFile[]? Heads = null);
 
-    private sealed record HeadFile(string Name, float Bias, string Weights, float? IdfUnseen = null, string? Idf = null, bool? DomainCopies = null);
+    private sealed record HeadFile(string Name, float Bias, string Weights, float? IdfUnseen = null, string? Idf = null, bool? DomainCopies = null, int? LexiconWeight = null, string? Lexicon = null);
 }
 
 /// <summary>A binary logistic regression over the same hashed features: P(positive) = sigmoid(bias + w·x).</summary>
@@ -379,13 +389,18 @@ public sealed class TriageModel
 /// <param name="Idf">Dense inverse document frequencies, one per bucket, applied before the unit-length scaling; null: none.</param>
 /// <param name="DomainCopies">Trained with an auxiliary corpus: every feature also has a copy for its domain (see
 /// <see cref="HeadSettings.Auxiliary"/>); prediction adds the copies of the head's own domain.</param>
-internal sealed record BinaryHead(string Name, float Bias, float[] Weights, float[]? Idf = null, bool DomainCopies = false)
+/// <param name="LexiconWeight">How many times each <see cref="FeatureLexicon"/> family feature counts before the
+/// unit-length scaling; 0: the head leaves them out (see <see cref="HeadSettings.LexiconWeight"/>).</param>
+internal sealed record BinaryHead(string Name, float Bias, float[] Weights, float[]? Idf = null, bool DomainCopies = false, int LexiconWeight = 0)
 {
     /// <summary>The head's input: present buckets (and their domain copies), IDF-weighted when the head has a table, scaled to unit length.</summary>
     public (int[] Buckets, float[] Values) Vectorize(IReadOnlyList<TextFeature> features) => Vectorize(features, auxiliary: false);
 
-    public (int[] Buckets, float[] Values) Vectorize(IReadOnlyList<TextFeature> features, bool auxiliary) =>
-        ModelFeatures.Vectorize(DomainCopies ? [.. features, .. features.Select(f => f with { Bucket = DomainBucket(f.Bucket, auxiliary) })] : features, Idf);
+    public (int[] Buckets, float[] Values) Vectorize(IReadOnlyList<TextFeature> features, bool auxiliary)
+    {
+        List<TextFeature> own = [.. features.SelectMany(f => FeatureLexicon.IsLexiconFeature(f) ? Enumerable.Repeat(f, LexiconWeight) : [f])];
+        return ModelFeatures.Vectorize(DomainCopies ? [.. own, .. own.Select(f => f with { Bucket = DomainBucket(f.Bucket, auxiliary) })] : own, Idf);
+    }
 
     // FNV-1a over a domain byte and the bucket's four bytes: the copy lands in an unrelated bucket, without building a string per feature.
     public static int DomainBucket(int bucket, bool auxiliary)
