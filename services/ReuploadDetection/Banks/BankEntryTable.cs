@@ -3,17 +3,17 @@ using System.Globalization;
 namespace Takedown.ReuploadDetection.Banks;
 
 /// <summary>
-/// The rows behind <see cref="BankMatcher"/>: 64 bytes per banked hash, so ten million fit next to the PDQ index.
+/// The rows behind <see cref="BankMatcher"/>: 56 bytes per banked hash, so ten million fit next to the PDQ index.
 /// A row is an entry (bank, signal, value, content, label, source, version) or a removal mark (the latest
 /// HashRemoved version of a bank, signal and value). Rows are numbered densely; the number is the entry's id in the
-/// PDQ and text indexes, and a freed number is reused. Strings are held once in a table and rows refer to them;
-/// a lower-case hex value of 64 or 32 digits (PDQ, vPDQ, SHA-256, MD5) is kept as its bits, any other (a URL, a
-/// text fingerprint) as its string. Rows with the same signal and value are found through one chained hash table.
+/// PDQ and text indexes, and a freed number is reused. Bank, signal, label and source strings are held once and
+/// rows refer to them by number; a lower-case hex value of 64 or 32 digits (PDQ, vPDQ, SHA-256, MD5) is kept as its
+/// bits, any other (a URL, a text fingerprint) as its string. Rows with the same signal and value are found through one chained hash table.
 /// Not thread-safe; <see cref="BankMatcher"/> calls it under its lock.
 /// </summary>
 internal sealed class BankEntryTable
 {
-    private const int PageBits = 16;   // 65,536 rows of 64 bytes: 4 MiB a page, allocated as needed, never copied
+    private const int PageBits = 16;   // 65,536 rows of 56 bytes: 3.5 MiB a page, allocated as needed, never copied
     private const int PageSize = 1 << PageBits;
     private const int MaxLoad = 2;     // rows per bucket before the buckets double: 2-4 bytes of buckets per row
 
@@ -23,11 +23,36 @@ internal sealed class BankEntryTable
     private int[] _buckets = NewBuckets(1024);
     private int _rows;
 
-    private readonly List<string> _strings = [];
-    private readonly Dictionary<string, int> _stringIds = new(StringComparer.Ordinal);
+    private readonly Names _banks = new();
+    private readonly Names _signals = new();
+    private readonly Names _strings = new();
+    private readonly List<(int Label, int Source)> _tags = [];
+    private readonly Dictionary<(int Label, int Source), int> _tagIds = [];
+    // Content ids are not interned: a content's hashes arrive together, so a row takes the last number handed out
+    // when it has the same content and appends one otherwise (16 bytes, never freed; removals are rare).
     private readonly List<Guid> _contents = [];
-    private readonly Dictionary<Guid, int> _contentIds = [];
     private readonly Dictionary<int, string> _otherValues = [];
+
+    /// <summary>Strings held once each, numbered in order of arrival.</summary>
+    private sealed class Names
+    {
+        private readonly List<string> _names = [];
+        private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
+
+        public string this[int id] => _names[id];
+
+        public int Find(string name) => _ids.TryGetValue(name, out var id) ? id : -1;
+
+        public int Intern(string name, int max)
+        {
+            if (_ids.TryGetValue(name, out var id))
+                return id;
+            if (_names.Count == max)
+                throw new InvalidOperationException($"More than {max} distinct names; the bank entry table numbers at most that many.");
+            _names.Add(name);
+            return _ids[name] = _names.Count - 1;
+        }
+    }
 
     /// <summary>The value of a row: the bits of lower-case hex, or else the string itself.</summary>
     public readonly struct Value
@@ -61,12 +86,12 @@ internal sealed class BankEntryTable
                 ? string.Equals(table._otherValues[id], _other, StringComparison.Ordinal)
                 : row.W0 == _w0 && row.W1 == _w1 && row.W2 == _w2 && row.W3 == _w3);
 
-        internal void Store(ref Row row, BankEntryTable table, int id)
+        internal byte Store(ref Row row, BankEntryTable table, int id)
         {
             (row.W0, row.W1, row.W2, row.W3) = (_w0, _w1, _w2, _w3);
-            row.Form = _form;
             if (_form == Form.Other)
                 table._otherValues[id] = _other!;
+            return _form;
         }
 
         private static ulong Word(string hex, int i) =>
@@ -88,48 +113,64 @@ internal sealed class BankEntryTable
         public const byte Free = 0, Hex64 = 1, Hex32 = 2, Other = 3;
     }
 
-    /// <summary>One row: 64 bytes.</summary>
+    /// <summary>One row: 56 bytes.</summary>
     internal struct Row
     {
         public ulong W0, W1, W2, W3;
         public long Version;
         public int Next;        // the next row in the same bucket, or in the free list
-        public int Content;     // 1 + the index in _contents; 0 for none
-        public int Bank, Label, Source;
-        public int SignalAndKind;
+        public int Content;     // 1 + an index in _contents; 0 for none
+        public int Tags;        // the (label, source) pair's index in _tags
+        public uint Key;        // bank (20 bits), signal (9), removal mark (1), value form (2)
 
-        public readonly int Signal => SignalAndKind >> 3;
-        public readonly bool IsRemoval => (SignalAndKind & 4) != 0;
-        public byte Form
-        {
-            readonly get => (byte)(SignalAndKind & 3);
-            set => SignalAndKind = (SignalAndKind & ~3) | value;
-        }
+        public readonly int Bank => (int)(Key >> 12);
+        public readonly int Signal => (int)((Key >> 3) & (MaxSignals - 1));
+        public readonly bool IsRemoval => (Key & 4) != 0;
+        public readonly byte Form => (byte)(Key & 3);
+
+        public void SetKey(int bank, int signal, bool removal, byte form) =>
+            Key = (uint)bank << 12 | (uint)signal << 3 | (removal ? 4u : 0) | form;
     }
+
+    private const int MaxBanks = 1 << 20, MaxSignals = 1 << 9;
 
     /// <summary>Live entries, not counting removal marks.</summary>
     public int Count { get; private set; }
 
     public ref Row this[int id] => ref _pages[id >> PageBits][id & (PageSize - 1)];
 
-    public string String(int id) => _strings[id];
+    public int Bank(string name) => _banks.Intern(name, MaxBanks);
 
-    public int Intern(string s)
+    public int Signal(string name) => _signals.Intern(name, MaxSignals);
+
+    /// <summary>The signal's number, or -1 if no row ever had it (then nothing can match it).</summary>
+    public int FindSignal(string name) => _signals.Find(name);
+
+    public string BankName(in Row row) => _banks[row.Bank];
+
+    public string BankName(int bank) => _banks[bank];
+
+    public string SignalName(in Row row) => _signals[row.Signal];
+
+    public string Label(in Row row) => _strings[_tags[row.Tags].Label];
+
+    public string Source(in Row row) => _strings[_tags[row.Tags].Source];
+
+    public int LabelNumber(in Row row) => _tags[row.Tags].Label;
+
+    public string LabelName(int label) => _strings[label];
+
+    /// <summary>The (label, source) pair's number; imported lists repeat a few pairs a million times.</summary>
+    public int Tags(string label, string source)
     {
-        if (_stringIds.TryGetValue(s, out var id))
+        var pair = (_strings.Intern(label, int.MaxValue), _strings.Intern(source, int.MaxValue));
+        if (_tagIds.TryGetValue(pair, out var id))
             return id;
-        _strings.Add(s);
-        return _stringIds[s] = _strings.Count - 1;
+        _tags.Add(pair);
+        return _tagIds[pair] = _tags.Count - 1;
     }
 
-    /// <summary>The id of a string already held, or -1: nothing can match a string never interned.</summary>
-    public int Find(string s) => _stringIds.TryGetValue(s, out var id) ? id : -1;
-
-    /// <summary>The content id behind a row's <see cref="Row.Content"/> number.</summary>
-    public Guid? Content(int number) => number == 0 ? null : _contents[number - 1];
-
-    /// <summary>The content's number as rows hold it: 0 for none, -1 for one no row holds.</summary>
-    public int FindContent(Guid? content) => content is not { } id ? 0 : _contentIds.TryGetValue(id, out var n) ? n : -1;
+    public Guid? Content(in Row row) => row.Content == 0 ? null : _contents[row.Content - 1];
 
     public string ValueOf(int id)
     {
@@ -193,15 +234,12 @@ internal sealed class BankEntryTable
         if (id == _free)
             _free = row.Next;
         row = default;
-        row.SignalAndKind = signal << 3 | (removal ? 4 : 0);
-        value.Store(ref row, this, id);
-        row.Bank = bank;
+        row.SetKey(bank, signal, removal, value.Store(ref row, this, id));
         row.Version = version;
         if (!removal)
         {
-            row.Content = content is { } c ? InternContent(c) : 0;
-            row.Label = Intern(label);
-            row.Source = Intern(source);
+            row.Content = content is { } c ? ContentNumber(c) : 0;
+            row.Tags = Tags(label, source);
             Count++;
         }
         var bucket = Bucket(value.HashWith(signal), _buckets.Length);
@@ -247,13 +285,11 @@ internal sealed class BankEntryTable
         return id;
     }
 
-    // Like strings, a content id stays once interned: a removed content's few hashes share it, and removals are rare.
-    private int InternContent(Guid content)
+    private int ContentNumber(Guid content)
     {
-        if (_contentIds.TryGetValue(content, out var n))
-            return n;
-        _contents.Add(content);
-        return _contentIds[content] = _contents.Count;
+        if (_contents.Count == 0 || _contents[^1] != content)
+            _contents.Add(content);
+        return _contents.Count;
     }
 
     private int HashOf(int id)

@@ -140,7 +140,7 @@ public sealed class TextCandidateIndex
 
 /// <summary>
 /// Every bank in memory, so matching a submission costs no database round trip: the entries in a
-/// <see cref="BankEntryTable"/> (64 bytes each, exact signals found there by signal and value), PDQ through
+/// <see cref="BankEntryTable"/> (56 bytes each, exact signals found there by signal and value), PDQ through
 /// <see cref="IPdqCandidateIndex"/>, text fingerprints through <see cref="TextCandidateIndex"/>. Fed by <see cref="BankFeed"/> (the catalogue at start-up, then the
 /// bank streams' new events) and directly by the endpoints that append to banks.
 /// Changes may arrive twice and out of stream order (the feed reads in commit order, the endpoints apply right
@@ -172,9 +172,8 @@ public sealed class BankMatcher(IPdqCandidateIndex pdq)
         _lock.EnterWriteLock();
         try
         {
-            var bank = _table.Intern(entry.Bank);
-            var signal = _table.Intern(entry.Signal);
-            var content = _table.FindContent(entry.ContentId);
+            var bank = _table.Bank(entry.Bank);
+            var signal = _table.Signal(entry.Signal);
             var existing = -1;
             foreach (var id in _table.WithKey(signal, value))
             {
@@ -186,7 +185,7 @@ public sealed class BankMatcher(IPdqCandidateIndex pdq)
                     if (row.Version >= version)
                         return;
                 }
-                else if (row.Content == content)
+                else if (_table.Content(row) == entry.ContentId)
                     existing = id;
             }
             if (existing >= 0)
@@ -194,7 +193,7 @@ public sealed class BankMatcher(IPdqCandidateIndex pdq)
                 // The same entry again: a newer addition only brings its label and source; the hash is indexed already.
                 ref var row = ref _table[existing];
                 if (row.Version < version)
-                    (row.Version, row.Label, row.Source) = (version, _table.Intern(entry.Label), _table.Intern(entry.Source));
+                    (row.Version, row.Tags) = (version, _table.Tags(entry.Label, entry.Source));
                 return;
             }
             var added = _table.Insert(bank, signal, value, entry.ContentId, entry.Label, entry.Source, version, removal: false);
@@ -214,8 +213,8 @@ public sealed class BankMatcher(IPdqCandidateIndex pdq)
         _lock.EnterWriteLock();
         try
         {
-            var bankId = _table.Intern(bank);
-            var signalId = _table.Intern(signal);
+            var bankId = _table.Bank(bank);
+            var signalId = _table.Signal(signal);
             var mark = -1;
             var older = new List<int>();
             foreach (var id in _table.WithKey(signalId, key))
@@ -252,8 +251,7 @@ public sealed class BankMatcher(IPdqCandidateIndex pdq)
     private BankEntry EntryAt(long id)
     {
         ref var row = ref _table[(int)id];
-        return new BankEntry(_table.String(row.Bank), _table.String(row.Signal), _table.ValueOf((int)id), _table.Content(row.Content),
-            _table.String(row.Label), _table.String(row.Source));
+        return new BankEntry(_table.BankName(row), _table.SignalName(row), _table.ValueOf((int)id), _table.Content(row), _table.Label(row), _table.Source(row));
     }
 
     /// <summary>
@@ -295,7 +293,7 @@ public sealed class BankMatcher(IPdqCandidateIndex pdq)
                 else
                 {
                     var exact = new List<BankEntry>();
-                    foreach (var id in _table.WithKey(_table.Find(signal), BankEntryTable.Value.Of(value)))
+                    foreach (var id in _table.WithKey(_table.FindSignal(signal), BankEntryTable.Value.Of(value)))
                     {
                         if (!_table[id].IsRemoval)
                             exact.Add(EntryAt(id));
@@ -320,8 +318,8 @@ public sealed class BankMatcher(IPdqCandidateIndex pdq)
     /// </summary>
     private List<BankMatch> MatchVideo(List<(string Value, PdqHash Hash)> frames, int maxPdqDistance)
     {
-        var vpdq = _table.Find(Signals.Vpdq);
-        var found = new Dictionary<(int Bank, int Content, int Label), Dictionary<string, (int Distance, long Id)>>();
+        var vpdq = _table.FindSignal(Signals.Vpdq);
+        var found = new Dictionary<(int Bank, Guid? Content, int Label), Dictionary<string, (int Distance, long Id)>>();
         foreach (var (value, hash) in frames)
         {
             foreach (var (id, distance) in pdq.Query(hash, maxPdqDistance))
@@ -329,7 +327,7 @@ public sealed class BankMatcher(IPdqCandidateIndex pdq)
                 ref var row = ref _table[(int)id];
                 if (row.Signal != vpdq)
                     continue;
-                var video = (row.Bank, row.Content, row.Label);
+                var video = (row.Bank, _table.Content(row), _table.LabelNumber(row));
                 if (!found.TryGetValue(video, out var closest))
                     found[video] = closest = [];
                 if (!closest.TryGetValue(value, out var best) || distance < best.Distance)
@@ -338,7 +336,7 @@ public sealed class BankMatcher(IPdqCandidateIndex pdq)
         }
         var matches = new List<BankMatch>();
         foreach (var closest in found
-            .Select(v => (Bank: _table.String(v.Key.Bank), Content: _table.Content(v.Key.Content), Label: _table.String(v.Key.Label), Frames: v.Value))
+            .Select(v => (Bank: _table.BankName(v.Key.Bank), v.Key.Content, Label: _table.LabelName(v.Key.Label), Frames: v.Value))
             .OrderBy(v => v.Bank, StringComparer.Ordinal).ThenBy(v => v.Content).ThenBy(v => v.Label, StringComparer.Ordinal)
             .Select(v => v.Frames))
         {

@@ -271,4 +271,20 @@ public sealed class BankMatcherTests
             Assert.Equal(("c", second[i], (Guid?)Guid.Empty), (match.Entry.Bank, match.Entry.Value, match.Entry.ContentId));
         }
     }
+    [Fact]
+    public void Frames_of_two_videos_banked_interleaved_still_group_by_video()
+    {
+        var matcher = new BankMatcher(new MultiIndexPdqIndex());
+        var (one, two) = (Guid.NewGuid(), Guid.NewGuid());
+        var first = RandomFrames(5, 21);
+        var second = RandomFrames(5, 22);
+        for (var i = 0; i < 5; i++)
+        {
+            matcher.Add(new HashAdded("removed", "vpdq", first[i], one, "removed from x", "platform", At), 2 * i + 1);
+            matcher.Add(new HashAdded("removed", "vpdq", second[i], two, "removed from x", "platform", At), 2 * i + 2);
+        }
+
+        Assert.Equal(one, Assert.Single(matcher.Match([.. first.Select(f => ("vpdq", Flip(f, 1)))], 31)).Entry.ContentId);
+        Assert.Equal(two, Assert.Single(matcher.Match([.. second.Select(f => ("vpdq", f))], 31)).Entry.ContentId);
+    }
 }
