@@ -25,6 +25,7 @@ try
         "pdq" => await PdqBenchmark.RunAsync(
             PdqSettings.From(CommandLine.Parse(args.Skip(1), "image", "video", "iterations", "warmup")), cancel.Token),
         "text-bank" => TextBankBenchmark.Run(CommandLine.Parse(args.Skip(1), "texts", "queries")),
+        "bank-matcher" => BankMatcherBenchmark.Run(CommandLine.Parse(args.Skip(1), "entries", "queries", "seed")),
         "matcher" => MatcherBenchmark.Run(MatcherSettings.From(args.Skip(1))),
         _ => Usage(),
     };
@@ -59,6 +60,9 @@ static int Usage()
           text-bank [--texts 100000] [--queries 1000]
                    memory and lookup time of banked text-minhash fingerprints in ReuploadDetection's matcher
                    (in memory; no database).
+          bank-matcher [--entries 1000000] [--queries 20000] [--seed 1]
+                   ReuploadDetection's BankMatcher filled with pdq entries as at start-up: memory per entry (and the
+                   PDQ index's share), load time, Match() lookups/s and p50/p99 on 1 and 2 threads. No database.
           matcher  [bank size, 1000000] [--queries 20000] [--recall-sample 2000] [--brute-force-sample 200] [--slots 0]
                    [--adds 20000] [--seed 1]
                    the in-memory PDQ index on a clustered bank: build, memory, lookups/s on 1 and 2 threads, p50/p99,

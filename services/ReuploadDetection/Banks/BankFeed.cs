@@ -61,16 +61,14 @@ public sealed partial class BankFeed(
             while (await reader.ReadAsync(ct))
                 matcher.Remove(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3));
         }
-        // Imported lists repeat a few labels and sources a million times: keep one string of each.
-        var strings = new Dictionary<string, string>(StringComparer.Ordinal);
-        string Shared(string s) => strings.TryGetValue(s, out var kept) ? kept : strings[s] = s;
         await using (var entries = new NpgsqlCommand($"SELECT bank, signal, value, content_id, label, source, version FROM {store.Schema}.bank_entries", connection, tx))
         await using (var reader = await entries.ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
             {
-                matcher.Add(new BankEntry(Shared(reader.GetString(0)), Shared(reader.GetString(1)), reader.GetString(2),
-                    reader.IsDBNull(3) ? null : reader.GetGuid(3), Shared(reader.GetString(4)), Shared(reader.GetString(5))), reader.GetInt64(6));
+                // The matcher keeps one copy of each bank, label and source and the bits of a hex value: these strings are transient.
+                matcher.Add(new BankEntry(reader.GetString(0), reader.GetString(1), reader.GetString(2),
+                    reader.IsDBNull(3) ? null : reader.GetGuid(3), reader.GetString(4), reader.GetString(5)), reader.GetInt64(6));
             }
         }
         await tx.CommitAsync(ct);

@@ -38,6 +38,12 @@ public sealed class MultiIndexPdqIndex(PdqIndexOptions? options = null) : IPdqCa
 
     public int Count => _index.Count;
 
+    /// <summary>Bytes held by the index's arrays (<see cref="PdqIndex.MemoryBytes"/>).</summary>
+    public long MemoryBytes => _index.MemoryBytes;
+
+    /// <summary>Folds recent additions into the frozen part now, e.g. after a bulk load made of adds.</summary>
+    public void Merge() => _index.Merge();
+
     public void Add(PdqHash hash, long entryId) => _index.Add(hash, entryId);
 
     public void Remove(long entryId) => _index.Remove(entryId);
@@ -133,8 +139,9 @@ public sealed class TextCandidateIndex
 }
 
 /// <summary>
-/// Every bank in memory, so matching a submission costs no database round trip: exact signals in a dictionary,
-/// PDQ through <see cref="IPdqCandidateIndex"/>, text fingerprints through <see cref="TextCandidateIndex"/>. Fed by <see cref="BankFeed"/> (the catalogue at start-up, then the
+/// Every bank in memory, so matching a submission costs no database round trip: the entries in a
+/// <see cref="BankEntryTable"/> (56 bytes each, exact signals found there by signal and value), PDQ through
+/// <see cref="IPdqCandidateIndex"/>, text fingerprints through <see cref="TextCandidateIndex"/>. Fed by <see cref="BankFeed"/> (the catalogue at start-up, then the
 /// bank streams' new events) and directly by the endpoints that append to banks.
 /// Changes may arrive twice and out of stream order (the feed reads in commit order, the endpoints apply right
 /// after their commit), so each carries its stream version: an entry exists when its latest HashAdded is newer
@@ -143,21 +150,15 @@ public sealed class TextCandidateIndex
 public sealed class BankMatcher(IPdqCandidateIndex pdq)
 {
     private readonly ReaderWriterLockSlim _lock = new();
-    private readonly Dictionary<EntryKey, (long Id, long Version, BankEntry Entry)> _entries = [];
-    private readonly Dictionary<(string Signal, string Value), HashSet<EntryKey>> _bySignal = [];
-    private readonly Dictionary<long, EntryKey> _byId = [];
-    private readonly Dictionary<(string Bank, string Signal, string Value), long> _removedAt = [];
+    private readonly BankEntryTable _table = new();
     private readonly TextCandidateIndex _texts = new();
-    private long _nextId;
-
-    private readonly record struct EntryKey(string Bank, string Signal, string Value, Guid? ContentId);
 
     public int Count
     {
         get
         {
             _lock.EnterReadLock();
-            try { return _entries.Count; }
+            try { return _table.Count; }
             finally { _lock.ExitReadLock(); }
         }
     }
@@ -167,28 +168,39 @@ public sealed class BankMatcher(IPdqCandidateIndex pdq)
 
     public void Add(BankEntry entry, long version)
     {
-        var key = new EntryKey(entry.Bank, entry.Signal, entry.Value, entry.ContentId);
+        var value = BankEntryTable.Value.Of(entry.Value);
         _lock.EnterWriteLock();
         try
         {
-            if (_removedAt.TryGetValue((entry.Bank, entry.Signal, entry.Value), out var removedAt) && removedAt >= version)
-                return;
-            if (_entries.TryGetValue(key, out var current))
+            var bank = _table.Bank(entry.Bank);
+            var signal = _table.Signal(entry.Signal);
+            var existing = -1;
+            foreach (var id in _table.WithKey(signal, value))
             {
-                if (current.Version >= version)
-                    return;
-                Forget(key, current.Id, entry.Signal);
+                ref var row = ref _table[id];
+                if (row.Bank != bank)
+                    continue;
+                if (row.IsRemoval)
+                {
+                    if (row.Version >= version)
+                        return;
+                }
+                else if (_table.Content(row) == entry.ContentId)
+                    existing = id;
             }
-            var id = ++_nextId;
-            _entries[key] = (id, version, entry);
-            _byId[id] = key;
-            if (!_bySignal.TryGetValue((entry.Signal, entry.Value), out var keys))
-                _bySignal[(entry.Signal, entry.Value)] = keys = [];
-            keys.Add(key);
+            if (existing >= 0)
+            {
+                // The same entry again: a newer addition only brings its label and source; the hash is indexed already.
+                ref var row = ref _table[existing];
+                if (row.Version < version)
+                    (row.Version, row.Tags) = (version, _table.Tags(entry.Label, entry.Source));
+                return;
+            }
+            var added = _table.Insert(bank, signal, value, entry.ContentId, entry.Label, entry.Source, version, removal: false);
             if (Signals.IsPdq(entry.Signal) && PdqHash.TryParse(entry.Value, 0, out var hash))
-                pdq.Add(hash, id);
+                pdq.Add(hash, added);
             else if (entry.Signal == Signals.TextMinHash && TextFingerprint.TryParse(entry.Value, out var text))
-                _texts.Add(text, id);
+                _texts.Add(text, added);
         }
         finally { _lock.ExitWriteLock(); }
     }
@@ -197,38 +209,49 @@ public sealed class BankMatcher(IPdqCandidateIndex pdq)
 
     public void Remove(string bank, string signal, string value, long version)
     {
+        var key = BankEntryTable.Value.Of(value);
         _lock.EnterWriteLock();
         try
         {
-            if (_removedAt.TryGetValue((bank, signal, value), out var removedAt) && removedAt >= version)
-                return;
-            _removedAt[(bank, signal, value)] = version;
-            if (!_bySignal.TryGetValue((signal, value), out var keys))
-                return;
-            foreach (var key in keys.Where(k => k.Bank == bank).ToArray())
+            var bankId = _table.Bank(bank);
+            var signalId = _table.Signal(signal);
+            var mark = -1;
+            var older = new List<int>();
+            foreach (var id in _table.WithKey(signalId, key))
             {
-                var current = _entries[key];
-                if (current.Version < version)
-                    Forget(key, current.Id, signal);
+                ref var row = ref _table[id];
+                if (row.Bank != bankId)
+                    continue;
+                if (row.IsRemoval)
+                {
+                    if (row.Version >= version)
+                        return;
+                    mark = id;
+                }
+                else if (row.Version < version)
+                    older.Add(id);
+            }
+            if (mark >= 0)
+                _table[mark].Version = version;
+            else
+                _table.Insert(bankId, signalId, key, null, "", "", version, removal: true);
+            foreach (var id in older)
+            {
+                _table.Delete(id);
+                if (Signals.IsPdq(signal))
+                    pdq.Remove(id);
+                else if (signal == Signals.TextMinHash)
+                    _texts.Remove(id);
             }
         }
         finally { _lock.ExitWriteLock(); }
     }
 
-    private void Forget(EntryKey key, long id, string signal)
+    /// <summary>The entry as the callers see it; its strings are the table's, its value formatted anew.</summary>
+    private BankEntry EntryAt(long id)
     {
-        _entries.Remove(key);
-        _byId.Remove(id);
-        if (_bySignal.TryGetValue((key.Signal, key.Value), out var keys))
-        {
-            keys.Remove(key);
-            if (keys.Count == 0)
-                _bySignal.Remove((key.Signal, key.Value));
-        }
-        if (Signals.IsPdq(signal))
-            pdq.Remove(id);
-        else if (signal == Signals.TextMinHash)
-            _texts.Remove(id);
+        ref var row = ref _table[(int)id];
+        return new BankEntry(_table.BankName(row), _table.SignalName(row), _table.ValueOf((int)id), _table.Content(row), _table.Label(row), _table.Source(row));
     }
 
     /// <summary>
@@ -256,25 +279,28 @@ public sealed class BankMatcher(IPdqCandidateIndex pdq)
                     if (!PdqHash.TryParse(value, 0, out var hash))
                         continue;
                     foreach (var (id, distance) in pdq.Query(hash, maxPdqDistance))
-                    {
-                        if (_byId.TryGetValue(id, out var key))
-                            matches.Add(new BankMatch(signal, value, _entries[key].Entry, distance));
-                    }
+                        matches.Add(new BankMatch(signal, value, EntryAt(id), distance));
                 }
                 else if (signal == Signals.TextMinHash)
                 {
                     if (!TextFingerprint.TryParse(value, out var text))
                         continue;
                     matches.AddRange(_texts.Query(text, TextFingerprint.Threshold)
-                        .Select(found => (Entry: _entries[_byId[found.EntryId]].Entry, Distance: Signals.TextDistance(found.Similarity)))
+                        .Select(found => (Entry: EntryAt(found.EntryId), Distance: Signals.TextDistance(found.Similarity)))
                         .OrderBy(found => found.Distance).ThenBy(found => found.Entry.Bank, StringComparer.Ordinal).ThenBy(found => found.Entry.ContentId)
                         .Select(found => new BankMatch(signal, value, found.Entry, found.Distance)));
                 }
-                else if (_bySignal.TryGetValue((signal, value), out var keys))
+                else
                 {
-                    matches.AddRange(keys
-                        .OrderBy(key => key.Bank, StringComparer.Ordinal).ThenBy(key => key.ContentId)
-                        .Select(key => new BankMatch(signal, value, _entries[key].Entry, 0)));
+                    var exact = new List<BankEntry>();
+                    foreach (var id in _table.WithKey(_table.FindSignal(signal), BankEntryTable.Value.Of(value)))
+                    {
+                        if (!_table[id].IsRemoval)
+                            exact.Add(EntryAt(id));
+                    }
+                    matches.AddRange(exact
+                        .OrderBy(entry => entry.Bank, StringComparer.Ordinal).ThenBy(entry => entry.ContentId)
+                        .Select(entry => new BankMatch(signal, value, entry, 0)));
                 }
             }
             matches.AddRange(MatchVideo(frames, maxPdqDistance));
@@ -292,29 +318,33 @@ public sealed class BankMatcher(IPdqCandidateIndex pdq)
     /// </summary>
     private List<BankMatch> MatchVideo(List<(string Value, PdqHash Hash)> frames, int maxPdqDistance)
     {
-        var found = new Dictionary<(string Bank, Guid? ContentId, string Label), Dictionary<string, (int Distance, BankEntry Entry)>>();
+        var vpdq = _table.FindSignal(Signals.Vpdq);
+        var found = new Dictionary<(int Bank, Guid? Content, int Label), Dictionary<string, (int Distance, long Id)>>();
         foreach (var (value, hash) in frames)
         {
             foreach (var (id, distance) in pdq.Query(hash, maxPdqDistance))
             {
-                if (!_byId.TryGetValue(id, out var key) || key.Signal != Signals.Vpdq)
+                ref var row = ref _table[(int)id];
+                if (row.Signal != vpdq)
                     continue;
-                var entry = _entries[key].Entry;
-                var video = (entry.Bank, entry.ContentId, entry.Label);
+                var video = (row.Bank, _table.Content(row), _table.LabelNumber(row));
                 if (!found.TryGetValue(video, out var closest))
                     found[video] = closest = [];
                 if (!closest.TryGetValue(value, out var best) || distance < best.Distance)
-                    closest[value] = (distance, entry);
+                    closest[value] = (distance, id);
             }
         }
         var matches = new List<BankMatch>();
-        foreach (var (_, closest) in found.OrderBy(v => v.Key.Bank, StringComparer.Ordinal).ThenBy(v => v.Key.ContentId).ThenBy(v => v.Key.Label, StringComparer.Ordinal))
+        foreach (var closest in found
+            .Select(v => (Bank: _table.BankName(v.Key.Bank), v.Key.Content, Label: _table.LabelName(v.Key.Label), Frames: v.Value))
+            .OrderBy(v => v.Bank, StringComparer.Ordinal).ThenBy(v => v.Content).ThenBy(v => v.Label, StringComparer.Ordinal)
+            .Select(v => v.Frames))
         {
             if (100.0 * closest.Count / frames.Count < VideoComparison.MatchPercent)
                 continue;
             var ordered = closest.OrderBy(f => f.Value.Distance).ThenBy(f => f.Key, StringComparer.Ordinal).ToArray();
             var (frame, (median, banked)) = ordered[ordered.Length / 2];
-            matches.Add(new BankMatch(Signals.Vpdq, frame, banked, median));
+            matches.Add(new BankMatch(Signals.Vpdq, frame, EntryAt(banked), median));
         }
         return matches;
     }

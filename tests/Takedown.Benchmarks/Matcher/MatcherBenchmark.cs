@@ -322,7 +322,7 @@ public static class MatcherBenchmark
     }
 
     /// <summary>Like a real bank: clusters of a seed and 0..7 variants 0..40 bits from it.</summary>
-    private static PdqHash[] ClusteredBank(int count, Random random)
+    internal static PdqHash[] ClusteredBank(int count, Random random)
     {
         var bank = new PdqHash[count];
         var filled = 0;
@@ -337,7 +337,7 @@ public static class MatcherBenchmark
     }
 
     /// <summary>Half near-variants of banked hashes (0..40 bits away), half unrelated hashes.</summary>
-    private static PdqHash[] Queries(PdqHash[] bank, int count, Random random)
+    internal static PdqHash[] Queries(PdqHash[] bank, int count, Random random)
     {
         var queries = new PdqHash[count];
         for (var i = 0; i < count; i++)

@@ -156,4 +156,135 @@ public sealed class BankMatcherTests
             matcher.Remove("removed", "vpdq", banked[i], 20 + i);
         Assert.Empty(matcher.Match([.. reencoded.Select(f => ("vpdq", f))], 31));
     }
+    private static readonly string Pdq = RandomFrames(1, 9)[0];
+
+    private static HashAdded PdqAdded(string bank, Guid? content = null, string label = "l", string? value = null) =>
+        new(bank, "pdq", value ?? Pdq, content, label, "s", At);
+
+    [Fact]
+    public void The_same_pdq_hash_in_two_banks_and_two_contents_is_three_entries_and_a_removal_takes_only_its_banks()
+    {
+        var matcher = new BankMatcher(new MultiIndexPdqIndex());
+        var (first, second) = Guid.NewGuid() is var a && Guid.NewGuid() is var b && a.CompareTo(b) < 0 ? (a, b) : (b, a);
+        matcher.Add(PdqAdded("removed", first), 1);
+        matcher.Add(PdqAdded("removed", second), 2);
+        matcher.Add(PdqAdded("gifct", label: "flag"), 1);
+        matcher.Add(PdqAdded("removed", first), 1);   // replayed by the feed: still one entry
+
+        Assert.Equal(3, matcher.Count);
+        var near = Flip(Pdq, 1);
+        Assert.Equal(
+            [("gifct", (Guid?)null, "flag", Pdq, 1), ("removed", first, "l", Pdq, 1), ("removed", second, "l", Pdq, 1)],
+            matcher.Match([("pdq", near)], 31).Select(m => (m.Entry.Bank, m.Entry.ContentId, m.Entry.Label, m.Entry.Value, m.Distance)).OrderBy(m => m.Bank).ThenBy(m => m.ContentId));
+
+        matcher.Remove("removed", "pdq", Pdq, 3);
+        var left = Assert.Single(matcher.Match([("pdq", near)], 31));
+        Assert.Equal(("gifct", "pdq", Pdq, "flag", "s"), (left.Entry.Bank, left.Entry.Signal, left.Entry.Value, left.Entry.Label, left.Entry.Source));
+        Assert.Equal(1, matcher.Count);
+    }
+
+    [Fact]
+    public void A_pdq_hash_removed_and_banked_again_matches_once_with_its_new_label()
+    {
+        var matcher = new BankMatcher(new MultiIndexPdqIndex());
+        matcher.Add(PdqAdded("gifct", label: "first"), 1);
+        matcher.Remove("gifct", "pdq", Pdq, 2);
+        Assert.Empty(matcher.Match([("pdq", Pdq)], 31));
+        Assert.Equal(0, matcher.Count);
+
+        matcher.Add(PdqAdded("gifct", label: "again"), 3);
+        matcher.Add(PdqAdded("gifct", label: "first"), 1);   // the first addition replayed late
+        var match = Assert.Single(matcher.Match([("pdq", Pdq)], 31));
+        Assert.Equal(("again", 0), (match.Entry.Label, match.Distance));
+        Assert.Equal(1, matcher.Count);
+    }
+
+    [Fact]
+    public void Out_of_order_additions_and_removals_of_one_entry_leave_the_latest_state()
+    {
+        var matcher = new BankMatcher(new MultiIndexPdqIndex());
+        matcher.Add(PdqAdded("gifct", label: "v3"), 3);
+        matcher.Add(PdqAdded("gifct", label: "v2"), 2);      // older: the label stays
+        matcher.Remove("gifct", "pdq", Pdq, 2);              // older than the entry: it stays
+        Assert.Equal("v3", Assert.Single(matcher.Match([("pdq", Pdq)], 31)).Entry.Label);
+
+        matcher.Add(PdqAdded("gifct", label: "v5"), 5);      // newer: same entry, new label
+        Assert.Equal("v5", Assert.Single(matcher.Match([("pdq", Pdq)], 31)).Entry.Label);
+
+        matcher.Remove("gifct", "pdq", Pdq, 6);
+        matcher.Remove("gifct", "pdq", Pdq, 4);              // an older removal arriving late changes nothing
+        matcher.Add(PdqAdded("gifct", label: "v6"), 6);      // no newer than the removal
+        Assert.Empty(matcher.Match([("pdq", Pdq)], 31));
+
+        matcher.Add(PdqAdded("gifct", label: "v7"), 7);
+        Assert.Equal("v7", Assert.Single(matcher.Match([("pdq", Pdq)], 31)).Entry.Label);
+        Assert.Equal(1, matcher.Count);
+    }
+
+    [Fact]
+    public void Values_come_back_exactly_as_banked_whatever_their_form()
+    {
+        var matcher = new BankMatcher(new MultiIndexPdqIndex());
+        const string md5 = "0cc175b9c0f1b6a831c399e269772661";
+        const string upper = "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08";
+        const string url = "https://example.org/post/1";
+        matcher.Add(new HashAdded("tat", "media-md5", md5, null, "l", "s", At), 1);
+        matcher.Add(new HashAdded("tat", "media-sha256", upper, null, "l", "s", At), 2);
+        matcher.Add(new HashAdded("tat", "media-sha256", Sha, null, "l", "s", At), 3);
+        matcher.Add(new HashAdded("tat", "url", url, null, "l", "s", At), 4);
+
+        Assert.Equal(md5, Assert.Single(matcher.Match([("media-md5", md5)], 31)).Entry.Value);
+        Assert.Equal(upper, Assert.Single(matcher.Match([("media-sha256", upper)], 31)).Entry.Value);   // the matcher compares exactly; the endpoints lower-case
+        Assert.Equal(Sha, Assert.Single(matcher.Match([("media-sha256", Sha)], 31)).Entry.Value);
+        Assert.Equal(url, Assert.Single(matcher.Match([("url", url)], 31)).Entry.Value);
+        Assert.Empty(matcher.Match([("media-md5", Sha[..32])], 31));
+        Assert.Empty(matcher.Match([("text-sha256", Sha)], 31));   // same value, other signal
+        Assert.Empty(matcher.Match([("url", url + "/")], 31));
+    }
+
+    [Fact]
+    public void Many_entries_added_removed_and_added_again_are_each_found_with_their_own_value()
+    {
+        // Enough to grow the table's buckets and pages and to hand removed entries' numbers to new ones.
+        var matcher = new BankMatcher(new MultiIndexPdqIndex());
+        var first = RandomFrames(70_000, 11);
+        var second = RandomFrames(30_000, 12);
+        for (var i = 0; i < first.Length; i++)
+            matcher.Add(new HashAdded(i % 2 == 0 ? "a" : "b", i % 3 == 0 ? "media-sha256" : "pdq", first[i], null, $"label {i % 5}", "s", At), i + 1);
+        for (var i = 0; i < first.Length; i += 2)
+            matcher.Remove("a", i % 3 == 0 ? "media-sha256" : "pdq", first[i], 100_000 + i);
+        for (var i = 0; i < second.Length; i++)
+            matcher.Add(new HashAdded("c", "pdq", second[i], Guid.Empty, "new", "s", At), i + 1);
+
+        Assert.Equal(35_000 + 30_000, matcher.Count);
+        for (var i = 0; i < first.Length; i += 997)
+        {
+            var found = matcher.Match([(i % 3 == 0 ? "media-sha256" : "pdq", first[i])], 0);
+            if (i % 2 == 0)
+                Assert.Empty(found);
+            else
+                Assert.Equal(("b", first[i], $"label {i % 5}"), (Assert.Single(found).Entry.Bank, found[0].Entry.Value, found[0].Entry.Label));
+        }
+        for (var i = 0; i < second.Length; i += 499)
+        {
+            var match = Assert.Single(matcher.Match([("pdq", second[i])], 0));
+            Assert.Equal(("c", second[i], (Guid?)Guid.Empty), (match.Entry.Bank, match.Entry.Value, match.Entry.ContentId));
+        }
+    }
+    [Fact]
+    public void Frames_of_two_videos_banked_interleaved_still_group_by_video()
+    {
+        var matcher = new BankMatcher(new MultiIndexPdqIndex());
+        var (one, two) = (Guid.NewGuid(), Guid.NewGuid());
+        var first = RandomFrames(5, 21);
+        var second = RandomFrames(5, 22);
+        for (var i = 0; i < 5; i++)
+        {
+            matcher.Add(new HashAdded("removed", "vpdq", first[i], one, "removed from x", "platform", At), 2 * i + 1);
+            matcher.Add(new HashAdded("removed", "vpdq", second[i], two, "removed from x", "platform", At), 2 * i + 2);
+        }
+
+        Assert.Equal(one, Assert.Single(matcher.Match([.. first.Select(f => ("vpdq", Flip(f, 1)))], 31)).Entry.ContentId);
+        Assert.Equal(two, Assert.Single(matcher.Match([.. second.Select(f => ("vpdq", f))], 31)).Entry.ContentId);
+    }
 }
