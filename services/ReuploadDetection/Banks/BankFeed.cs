@@ -55,6 +55,8 @@ public sealed partial class BankFeed(
             _checkpointTx = ulong.Parse((string)(await horizon.ExecuteScalarAsync(ct))!, CultureInfo.InvariantCulture);
         _checkpointSeq = -1;
 
+        // One index build at the end instead of a merge every few thousand hashes while the bank fills.
+        using var bulk = matcher.BeginBulkLoad();
         await using (var removals = new NpgsqlCommand($"SELECT bank, signal, value, version FROM {store.Schema}.bank_removals", connection, tx))
         await using (var reader = await removals.ExecuteReaderAsync(ct))
         {
@@ -72,6 +74,7 @@ public sealed partial class BankFeed(
             }
         }
         await tx.CommitAsync(ct);
+        bulk.Dispose();
         LogLoaded(store.Schema, matcher.Count);
     }
 

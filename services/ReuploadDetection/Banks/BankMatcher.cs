@@ -24,6 +24,10 @@ public sealed record BankMatch(string Signal, string Value, BankEntry Entry, int
 public interface IPdqCandidateIndex
 {
     void Add(PdqHash hash, long entryId);
+
+    /// <summary>Many at once: an empty index builds them in one pass instead of merging its additions again and again.</summary>
+    void AddRange(ReadOnlySpan<PdqHash> hashes, ReadOnlySpan<long> entryIds);
+
     void Remove(long entryId);
     IReadOnlyList<(long EntryId, int Distance)> Query(PdqHash hash, int maxDistance);
 }
@@ -34,7 +38,8 @@ public interface IPdqCandidateIndex
 /// </summary>
 public sealed class MultiIndexPdqIndex(PdqIndexOptions? options = null) : IPdqCandidateIndex
 {
-    private readonly PdqIndex _index = new(options);
+    // Replaced only by AddRange on an empty index, under BankMatcher's write lock, so no query sees the swap.
+    private PdqIndex _index = new(options);
 
     public int Count => _index.Count;
 
@@ -45,6 +50,17 @@ public sealed class MultiIndexPdqIndex(PdqIndexOptions? options = null) : IPdqCa
     public void Merge() => _index.Merge();
 
     public void Add(PdqHash hash, long entryId) => _index.Add(hash, entryId);
+
+    public void AddRange(ReadOnlySpan<PdqHash> hashes, ReadOnlySpan<long> entryIds)
+    {
+        if (_index.Count == 0)
+        {
+            _index = PdqIndex.Build(hashes, entryIds, options);
+            return;
+        }
+        for (var i = 0; i < hashes.Length; i++)
+            _index.Add(hashes[i], entryIds[i]);
+    }
 
     public void Remove(long entryId) => _index.Remove(entryId);
 
@@ -152,6 +168,7 @@ public sealed class BankMatcher(IPdqCandidateIndex pdq)
     private readonly ReaderWriterLockSlim _lock = new();
     private readonly BankEntryTable _table = new();
     private readonly TextCandidateIndex _texts = new();
+    private BulkLoad? _bulk;
 
     public int Count
     {
@@ -198,7 +215,12 @@ public sealed class BankMatcher(IPdqCandidateIndex pdq)
             }
             var added = _table.Insert(bank, signal, value, entry.ContentId, entry.Label, entry.Source, version, removal: false);
             if (Signals.IsPdq(entry.Signal) && PdqHash.TryParse(entry.Value, 0, out var hash))
-                pdq.Add(hash, added);
+            {
+                if (_bulk is { } bulk)
+                    bulk.Add(hash, added);
+                else
+                    pdq.Add(hash, added);
+            }
             else if (entry.Signal == Signals.TextMinHash && TextFingerprint.TryParse(entry.Value, out var text))
                 _texts.Add(text, added);
         }
@@ -238,13 +260,91 @@ public sealed class BankMatcher(IPdqCandidateIndex pdq)
             foreach (var id in older)
             {
                 _table.Delete(id);
-                if (Signals.IsPdq(signal))
+                if (Signals.IsPdq(signal) && !(_bulk?.Remove(id) ?? false))
                     pdq.Remove(id);
                 else if (signal == Signals.TextMinHash)
                     _texts.Remove(id);
             }
         }
         finally { _lock.ExitWriteLock(); }
+    }
+
+    /// <summary>
+    /// Loads a catalogue: between this call and the returned scope's disposal, added PDQ hashes are held back and
+    /// then indexed in one build (at 10M hashes, one build instead of hundreds of merges while the bank grows).
+    /// Held-back hashes do not match yet, so load before serving.
+    /// </summary>
+    public IDisposable BeginBulkLoad()
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            if (_bulk is not null)
+                throw new InvalidOperationException("A bulk load is already under way.");
+            _bulk = new BulkLoad();
+        }
+        finally { _lock.ExitWriteLock(); }
+        return new BulkLoadScope(this);
+    }
+
+    private void EndBulkLoad()
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            if (_bulk is not { } bulk)
+                return;
+            _bulk = null;
+            var (hashes, ids) = bulk.Remaining();
+            pdq.AddRange(hashes, ids);
+        }
+        finally { _lock.ExitWriteLock(); }
+    }
+
+    private sealed class BulkLoadScope(BankMatcher matcher) : IDisposable
+    {
+        public void Dispose() => matcher.EndBulkLoad();
+    }
+
+    /// <summary>The PDQ hashes held back during a bulk load, and which of them were removed again meanwhile.</summary>
+    private sealed class BulkLoad
+    {
+        private readonly List<PdqHash> _hashes = [];
+        private readonly List<long> _ids = [];
+        // Built on the first removal only: a catalogue load applies its removals before any addition, so this is rare.
+        private Dictionary<long, int>? _positions;
+        private HashSet<int>? _dead;
+
+        public void Add(PdqHash hash, long id)
+        {
+            _positions?.Add(id, _ids.Count);
+            _hashes.Add(hash);
+            _ids.Add(id);
+        }
+
+        /// <summary>True when the id was held back here (so the index never had it); a table id can be reused afterwards.</summary>
+        public bool Remove(long id)
+        {
+            if (_positions is null)
+            {
+                _positions = new Dictionary<long, int>(_ids.Count);
+                _dead = [];
+                for (var i = 0; i < _ids.Count; i++)
+                    _positions[_ids[i]] = i;
+            }
+            if (!_positions.Remove(id, out var position))
+                return false;
+            _dead!.Add(position);
+            return true;
+        }
+
+        public (PdqHash[] Hashes, long[] Ids) Remaining()
+        {
+            if (_dead is null || _dead.Count == 0)
+                return ([.. _hashes], [.. _ids]);
+            var keep = Enumerable.Range(0, _ids.Count).Where(i => !_dead.Contains(i)).ToArray();
+            return ([.. keep.Select(i => _hashes[i])], [.. keep.Select(i => _ids[i])]);
+        }
     }
 
     /// <summary>The entry as the callers see it; its strings are the table's, its value formatted anew.</summary>

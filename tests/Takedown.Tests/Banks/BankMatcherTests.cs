@@ -287,4 +287,46 @@ public sealed class BankMatcherTests
         Assert.Equal(one, Assert.Single(matcher.Match([.. first.Select(f => ("vpdq", Flip(f, 1)))], 31)).Entry.ContentId);
         Assert.Equal(two, Assert.Single(matcher.Match([.. second.Select(f => ("vpdq", f))], 31)).Entry.ContentId);
     }
+
+    [Fact]
+    public void A_bulk_load_indexes_the_held_back_pdq_hashes_once_and_matches_like_one_by_one_adds()
+    {
+        var random = new Random(7);
+        string RandomPdq() => string.Concat(Enumerable.Range(0, 32).Select(_ => random.Next(256).ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
+        var hashes = Enumerable.Range(0, 300).Select(_ => RandomPdq()).ToArray();
+        var contents = Enumerable.Range(0, 300).Select(_ => Guid.NewGuid()).ToArray();
+
+        void Feed(BankMatcher matcher)
+        {
+            matcher.Remove("gifct", "pdq", hashes[4], 9);                      // a removal first, as the catalogue is read
+            for (var i = 0; i < hashes.Length; i++)
+                matcher.Add(new HashAdded(i % 2 == 0 ? "gifct" : "removed", "pdq", hashes[i], contents[i], "l", "s", At), 1);
+            matcher.Remove("removed", "pdq", hashes[7], 2);                   // takes a hash that is still held back
+            matcher.Add(new HashAdded("removed", "pdq", hashes[0], contents[1], "again", "s", At), 3); // may reuse its table id
+        }
+
+        var oneByOne = new BankMatcher(new MultiIndexPdqIndex());
+        Feed(oneByOne);
+        var bulk = new BankMatcher(new MultiIndexPdqIndex());
+        using (bulk.BeginBulkLoad())
+        {
+            Feed(bulk);
+            Assert.Empty(bulk.Match([("pdq", hashes[1])], 31)); // held back until the load ends
+        }
+
+        Assert.Equal(oneByOne.Count, bulk.Count);
+        foreach (var hash in hashes)
+        {
+            var expected = oneByOne.Match([("pdq", hash)], 31).Select(m => (m.Entry.Bank, m.Entry.ContentId, m.Entry.Label, m.Distance)).OrderBy(m => m.ToString()).ToArray();
+            var actual = bulk.Match([("pdq", hash)], 31).Select(m => (m.Entry.Bank, m.Entry.ContentId, m.Entry.Label, m.Distance)).OrderBy(m => m.ToString()).ToArray();
+            Assert.Equal(expected, actual);
+        }
+        Assert.Empty(bulk.Match([("pdq", hashes[4])], 0));
+        Assert.Empty(bulk.Match([("pdq", hashes[7])], 0));
+        Assert.Equal(2, bulk.Match([("pdq", hashes[0])], 0).Count);
+
+        // After the load, changes go straight to the index again.
+        bulk.Add(new HashAdded("gifct", "pdq", hashes[7], contents[7], "l", "s", At), 4);
+        Assert.Single(bulk.Match([("pdq", hashes[7])], 0));
+    }
 }
