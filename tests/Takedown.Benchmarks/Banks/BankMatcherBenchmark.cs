@@ -26,7 +26,7 @@ public static class BankMatcherBenchmark
         var count = options.Int("entries", 1_000_000);
         var queryCount = options.Int("queries", 20_000);
         var random = new Random(options.Int("seed", 1));
-        Console.WriteLine($"# bank-matcher — {Server.Describe()}; {count:N0} pdq entries, {queryCount:N0} queries, load average {LoadAverage()}");
+        Console.WriteLine($"# bank-matcher — {Server.Describe()}; {count:N0} pdq entries, {queryCount:N0} queries, load average {Memory.LoadAverage()}");
 
         var hashes = MatcherBenchmark.ClusteredBank(count, random);
         var queries = MatcherBenchmark.Queries(hashes, queryCount, random);
@@ -42,7 +42,7 @@ public static class BankMatcherBenchmark
             bankOf[i] = (byte)b;
         }
 
-        var before = Settled();
+        var before = Memory.Settled();
         var index = new MultiIndexPdqIndex();
         var matcher = new BankMatcher(index);
         var versions = new long[Banks.Length];
@@ -59,75 +59,25 @@ public static class BankMatcherBenchmark
         var merging = Stopwatch.StartNew();
         index.Merge();
         var mergeSeconds = merging.Elapsed.TotalSeconds;
-        var bytes = Settled() - before;
+        var bytes = Memory.Settled() - before;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"loaded {matcher.Count:N0} entries in {loadSeconds:0.0} s ({count / loadSeconds:N0}/s), then a final merge of {mergeSeconds:0.0} s; " +
-            $"managed memory +{Mib(bytes):N0} MiB = {(double)bytes / count:0.0} B/entry, of which the PDQ index's arrays {(double)index.MemoryBytes / count:0.0} B " +
+            $"managed memory +{Memory.Mib(bytes):N0} MiB = {(double)bytes / count:0.0} B/entry, of which the PDQ index's arrays {(double)index.MemoryBytes / count:0.0} B " +
             $"and the rest {(double)(bytes - index.MemoryBytes) / count:0.0} B"));
 
         foreach (var hex in queryHex.Take(2_000))
             matcher.Match([(Signals.Pdq, hex)], PdqHash.MatchThreshold);
         foreach (var threads in new[] { 1, 2 })
         {
-            var bare = Run(queries.Length, threads, i => index.Query(queries[i], PdqHash.MatchThreshold).Count);
-            var matched = Run(queries.Length, threads, i => matcher.Match([(Signals.Pdq, queryHex[i])], PdqHash.MatchThreshold).Count);
+            var bare = LookupTiming.Run(queries.Length, threads, () => i => index.Query(queries[i], PdqHash.MatchThreshold).Count);
+            var matched = LookupTiming.Run(queries.Length, threads, () => i => matcher.Match([(Signals.Pdq, queryHex[i])], PdqHash.MatchThreshold).Count);
             Console.WriteLine($"{threads} thread(s): Match() {matched}; the index alone {bare}");
         }
         using var self = Process.GetCurrentProcess();
-        Console.WriteLine($"process peak working set {Mib(self.PeakWorkingSet64):N0} MiB");
+        Console.WriteLine($"process peak working set {Memory.Mib(self.PeakWorkingSet64):N0} MiB");
         GC.KeepAlive(matcher);
         GC.KeepAlive(hashes);   // held across both measurements, so its release does not count against the matcher
         GC.KeepAlive(bankOf);
         return 0;
     }
-
-    private sealed record Timing(double PerSecond, double PerCpuSecond, double P50, double P99, long Matches)
-    {
-        public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-            $"{PerSecond:N0} lookups/s ({PerCpuSecond:N0} per CPU-s), p50 {P50:0.000} ms, p99 {P99:0.000} ms, {Matches:N0} matches");
-    }
-
-    private static Timing Run(int queries, int threads, Func<int, int> lookup)
-    {
-        var latencies = new long[queries];
-        var matches = new long[threads];
-        var ready = new Barrier(threads + 1);
-        var workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
-        {
-            ready.SignalAndWait();
-            for (var i = t; i < queries; i += threads)
-            {
-                var start = Stopwatch.GetTimestamp();
-                matches[t] += lookup(i);
-                latencies[i] = Stopwatch.GetTimestamp() - start;
-            }
-        })).ToArray();
-        foreach (var worker in workers)
-            worker.Start();
-        using var process = Process.GetCurrentProcess();
-        var cpuBefore = process.TotalProcessorTime;
-        ready.SignalAndWait();
-        var wall = Stopwatch.StartNew();
-        foreach (var worker in workers)
-            worker.Join();
-        var seconds = wall.Elapsed.TotalSeconds;
-        process.Refresh();
-        var cpuSeconds = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
-        Array.Sort(latencies);
-        double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
-        return new Timing(queries / seconds, queries / cpuSeconds, Ms(latencies[queries / 2]), Ms(latencies[(int)(queries * 0.99)]), matches.Sum());
-    }
-
-    private static long Settled()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        return GC.GetTotalMemory(forceFullCollection: true);
-    }
-
-    private static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
-
-    private static double Mib(long bytes) => bytes / (1024.0 * 1024.0);
 }

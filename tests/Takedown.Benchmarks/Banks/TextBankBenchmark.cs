@@ -24,13 +24,13 @@ public static class TextBankBenchmark
 
         var texts = Enumerable.Range(0, count).Select(_ => Text()).ToArray();
         var fingerprints = texts.Select(t => TextFingerprint.Of(t)!.ToHex()).ToArray();
-        var before = Settled();
+        var before = Memory.Settled();
         var matcher = new BankMatcher(new MultiIndexPdqIndex());
         var loading = Stopwatch.StartNew();
         for (var i = 0; i < count; i++)
             matcher.Add(new HashAdded("bench", Signals.TextMinHash, fingerprints[i], null, "label", "source", DateTimeOffset.UnixEpoch), i + 1);
         loading.Stop();
-        var bytes = Settled() - before;
+        var bytes = Memory.Settled() - before;
 
         var reposts = Enumerable.Range(0, queries).Select(i => TextFingerprint.Of("عاجل " + texts[i * (count / queries)] + " #news #iraq")!.ToHex()).ToArray();
         var unrelated = Enumerable.Range(0, queries).Select(_ => TextFingerprint.Of(Text())!.ToHex()).ToArray();
@@ -53,13 +53,5 @@ public static class TextBankBenchmark
         var watch = Stopwatch.StartNew();
         var matched = fingerprints.Count(f => matcher.Match([(Signals.TextMinHash, f)], 31).Count > 0);
         return (matched, watch.Elapsed.TotalMilliseconds / fingerprints.Length);
-    }
-
-    private static long Settled()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        return GC.GetTotalMemory(forceFullCollection: true);
     }
 }

@@ -68,7 +68,7 @@ public static class CatchupBenchmark
         Console.WriteLine("|---:|---:|---:|---:|---|---|---:|---:|---|---:|---:|");
         rows.ForEach(Console.WriteLine);
         using var process = Process.GetCurrentProcess();
-        Console.WriteLine($"process PeakWorkingSet64 at the end (whole run, seeding included): {Mib(process.PeakWorkingSet64):0} MiB");
+        Console.WriteLine($"process PeakWorkingSet64 at the end (whole run, seeding included): {Memory.Mib(process.PeakWorkingSet64):0} MiB");
         return failed ? 1 : 0;
     }
 
@@ -271,13 +271,13 @@ public static class CatchupBenchmark
         var eventsPerSecond = settings.Events / elapsed.Elapsed.TotalSeconds;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"batch {batchSize}: {settings.Events:N0} events in {elapsed.Elapsed.TotalSeconds:0.0} s = {eventsPerSecond:0} events/s; " +
-            $"working set {Mib(before.WorkingSet):0} -> peak {Mib(peak.WorkingSet):0} MiB, GC heap {Mib(before.GcHeap):0} -> peak {Mib(peak.GcHeap):0} MiB " +
-            $"(committed peak {Mib(peak.GcCommitted):0} MiB), allocated {allocated / (double)settings.Events:0} B/event, GCs {gcs.Item1}/{gcs.Item2}/{gcs.Item3}; " +
+            $"working set {Memory.Mib(before.WorkingSet):0} -> peak {Memory.Mib(peak.WorkingSet):0} MiB, GC heap {Memory.Mib(before.GcHeap):0} -> peak {Memory.Mib(peak.GcHeap):0} MiB " +
+            $"(committed peak {Memory.Mib(peak.GcCommitted):0} MiB), allocated {allocated / (double)settings.Events:0} B/event, GCs {gcs.Item1}/{gcs.Item2}/{gcs.Item3}; " +
             $"CPU machine {cpu.MachineBusy:0}%, harness {cpu.Process:0}%; " +
             $"check: eventsBehind={behind}, {views:N0} views, sum(items)={items:N0} -> {(verified ? "OK" : "WRONG")}"));
         return new Measured(string.Create(CultureInfo.InvariantCulture,
-            $"| {batchSize} | {settings.Events:N0} | {elapsed.Elapsed.TotalSeconds:0.0} | {eventsPerSecond:0} | {Mib(before.WorkingSet):0} / {Mib(peak.WorkingSet):0} | " +
-            $"{Mib(before.GcHeap):0} / {Mib(peak.GcHeap):0} | {Mib(peak.GcCommitted):0} | {allocated / (double)settings.Events:0} | {gcs.Item1}/{gcs.Item2}/{gcs.Item3} | {cpu.MachineBusy:0}% | {cpu.Process:0}% |"),
+            $"| {batchSize} | {settings.Events:N0} | {elapsed.Elapsed.TotalSeconds:0.0} | {eventsPerSecond:0} | {Memory.Mib(before.WorkingSet):0} / {Memory.Mib(peak.WorkingSet):0} | " +
+            $"{Memory.Mib(before.GcHeap):0} / {Memory.Mib(peak.GcHeap):0} | {Memory.Mib(peak.GcCommitted):0} | {allocated / (double)settings.Events:0} | {gcs.Item1}/{gcs.Item2}/{gcs.Item3} | {cpu.MachineBusy:0}% | {cpu.Process:0}% |"),
             verified);
     }
 
@@ -296,6 +296,4 @@ public static class CatchupBenchmark
         await reader.ReadAsync(ct);
         return (reader.GetInt64(0), reader.GetInt64(1));
     }
-
-    private static double Mib(long bytes) => bytes / (1024.0 * 1024.0);
 }

@@ -37,7 +37,7 @@ public static class MatcherBenchmark
     {
         Console.WriteLine($"# matcher — {Server.Describe()}, {(System.Runtime.Intrinsics.X86.Popcnt.X64.IsSupported ? "hardware POPCNT" : "software popcount")}");
         Console.WriteLine($"bank {settings.BankSize:N0} hashes (seed {settings.Seed}), {settings.Queries:N0} queries, recall sample {settings.RecallSample:N0}, " +
-            $"brute-force sample {settings.BruteForceSample:N0}, load average {LoadAverage()}");
+            $"brute-force sample {settings.BruteForceSample:N0}, load average {Memory.LoadAverage()}");
 
         var random = new Random(settings.Seed);
         var generating = Stopwatch.StartNew();
@@ -76,7 +76,7 @@ public static class MatcherBenchmark
             MeasureAdds(bank, ids, queries, settings, random);
         }
         using var self = Process.GetCurrentProcess();
-        Console.WriteLine($"process PeakWorkingSet64 (whole run: bank, queries, index, merge): {Mib(self.PeakWorkingSet64):N0} MiB");
+        Console.WriteLine($"process PeakWorkingSet64 (whole run: bank, queries, index, merge): {Memory.Mib(self.PeakWorkingSet64):N0} MiB");
         return failed ? 1 : 0;
     }
 
@@ -96,7 +96,7 @@ public static class MatcherBenchmark
         var workingSet = process.WorkingSet64;
         var radii = index.Layout.RadiiFor(PdqHash.MatchThreshold, index.Count);
         Console.WriteLine($"{index.Layout}: radii [{string.Join(",", radii)}], {index.Layout.ProbeCount(radii):N0} probes/query; built in {buildSeconds:0.00} s ({buildCpuSeconds:0.0} CPU-s); " +
-            $"MemoryBytes {Mib(index.MemoryBytes):N0} MiB = {(double)index.MemoryBytes / bank.Length:0.0} B/hash; GC heap +{Mib(heapAfter - heapBefore):N0} MiB; working set {Mib(workingSet):N0} MiB");
+            $"MemoryBytes {Memory.Mib(index.MemoryBytes):N0} MiB = {(double)index.MemoryBytes / bank.Length:0.0} B/hash; GC heap +{Memory.Mib(heapAfter - heapBefore):N0} MiB; working set {Memory.Mib(workingSet):N0} MiB");
 
         // Warm up (JIT, page faults), then one thread, then two threads on halves of the queries.
         var results = new List<PdqMatch>();
@@ -114,49 +114,24 @@ public static class MatcherBenchmark
         var recall = expected == 0 ? 1.0 : (double)found / expected;
         Console.WriteLine($"  recall vs brute force: {found:N0} of {expected:N0} matches ({recall:P2}), {extra} not in brute force, {exact} of {recallSample.Length} result lists identical");
         var row = $"| {index.Layout} | {index.Layout.ProbeCount(radii):N0} | {buildSeconds:0.0} ({buildCpuSeconds:0.0}) | {(double)index.MemoryBytes / bank.Length:0.0} | " +
-            $"{(double)(heapAfter - heapBefore) / bank.Length:0.0} | {Mib(workingSet):N0} | {single.PerSecond:N0} ({single.PerCpuSecond:N0}) | {single.P50:0.000} / {single.P99:0.000} / {single.Max:0.00} | " +
+            $"{(double)(heapAfter - heapBefore) / bank.Length:0.0} | {Memory.Mib(workingSet):N0} | {single.PerSecond:N0} ({single.PerCpuSecond:N0}) | {single.P50:0.000} / {single.P99:0.000} / {single.Max:0.00} | " +
             $"{dual.PerSecond:N0} ({dual.PerCpuSecond:N0}) | {dual.P50:0.000} / {dual.P99:0.000} | {recall:P2} | {single.PerSecond / floor:N0}× |";
         GC.KeepAlive(index);
         return (row, found == expected && extra == 0 && exact == recallSample.Length);
     }
 
     /// <summary><see cref="PerCpuSecond"/>: lookups per second of this process's CPU time, which other load on a shared machine does not dilute.</summary>
-    private sealed record QueryRun(double PerSecond, double PerCpuSecond, double P50, double P99, double Max, long Matches);
-
-    private static QueryRun RunQueries(PdqIndex index, PdqHash[] queries, int threads)
-    {
-        var latencies = new long[queries.Length];
-        var matches = new long[threads];
-        var ready = new Barrier(threads + 1);
-        var workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
+    private static LookupTiming RunQueries(PdqIndex index, PdqHash[] queries, int threads) =>
+        LookupTiming.Run(queries.Length, threads, () =>
         {
             var results = new List<PdqMatch>();
-            ready.SignalAndWait();
-            for (var i = t; i < queries.Length; i += threads)
+            return i =>
             {
                 results.Clear();
-                var start = Stopwatch.GetTimestamp();
                 index.Query(queries[i], PdqHash.MatchThreshold, results);
-                latencies[i] = Stopwatch.GetTimestamp() - start;
-                matches[t] += results.Count;
-            }
-        })).ToArray();
-        foreach (var worker in workers)
-            worker.Start();
-        using var process = Process.GetCurrentProcess();
-        var cpuBefore = process.TotalProcessorTime;
-        ready.SignalAndWait();
-        var wall = Stopwatch.StartNew();
-        foreach (var worker in workers)
-            worker.Join();
-        var seconds = wall.Elapsed.TotalSeconds;
-        process.Refresh();
-        var cpuSeconds = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
-        Array.Sort(latencies);
-        double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
-        return new QueryRun(queries.Length / seconds, queries.Length / cpuSeconds, Ms(latencies[latencies.Length / 2]), Ms(latencies[(int)(latencies.Length * 0.99)]),
-            Ms(latencies[^1]), matches.Sum());
-    }
+                return results.Count;
+            };
+        });
 
     private static (long Found, long Expected, long Extra, int Exact) Recall(PdqIndex index, PdqHash[] sample, List<PdqMatch>[] truth)
     {
@@ -225,8 +200,8 @@ public static class MatcherBenchmark
         Console.WriteLine($"adds while 1 thread queries: {added.Length:N0} adds in {addSeconds:0.00} s; Add + a query that finds it: p50 {Ms(visible[visible.Length / 2]):0.000} ms, " +
             $"p99 {Ms(visible[(int)(visible.Length * 0.99)]):0.000} ms, max {Ms(visible[^1]):0.00} ms; not found at once: {missing}");
         Console.WriteLine($"merge of {added.Length:N0} pending into {bank.Length:N0}: {mergeSeconds:0.00} s ({mergeCpuSeconds:0.0} CPU-s, the reader's included), during which the reader served {duringMerge:N0} queries " +
-            $"({duringMerge / mergeSeconds:N0}/s); after: {index.Count:N0} live, {index.PendingCount} pending, {Mib(index.MemoryBytes):N0} MiB");
-        Console.WriteLine($"merge memory (index {Mib(index.MemoryBytes):N0} MiB): {memory.Describe(index.MemoryBytes)}");
+            $"({duringMerge / mergeSeconds:N0}/s); after: {index.Count:N0} live, {index.PendingCount} pending, {Memory.Mib(index.MemoryBytes):N0} MiB");
+        Console.WriteLine($"merge memory (index {Memory.Mib(index.MemoryBytes):N0} MiB): {memory.Describe(index.MemoryBytes)}");
     }
 
     /// <summary>
@@ -271,9 +246,9 @@ public static class MatcherBenchmark
         }
 
         public string Describe(long indexBytes) =>
-            $"GC heap {Mib(_heapBefore):N0} MiB before, peak +{Mib(_heapPeak - _heapBefore):N0} MiB ({(double)(_heapPeak - _heapBefore) / indexBytes:P1} of the index), " +
-            $"after +{Mib(_heapAfter - _heapBefore):N0} MiB; working set {Mib(_workingSetBefore):N0} MiB before, peak +{Mib(_workingSetPeak - _workingSetBefore):N0} MiB " +
-            $"({(double)(_workingSetPeak - _workingSetBefore) / indexBytes:P1}), after +{Mib(_workingSetAfter - _workingSetBefore):N0} MiB; allocated during the merge {Mib(_allocated):N0} MiB";
+            $"GC heap {Memory.Mib(_heapBefore):N0} MiB before, peak +{Memory.Mib(_heapPeak - _heapBefore):N0} MiB ({(double)(_heapPeak - _heapBefore) / indexBytes:P1} of the index), " +
+            $"after +{Memory.Mib(_heapAfter - _heapBefore):N0} MiB; working set {Memory.Mib(_workingSetBefore):N0} MiB before, peak +{Memory.Mib(_workingSetPeak - _workingSetBefore):N0} MiB " +
+            $"({(double)(_workingSetPeak - _workingSetBefore) / indexBytes:P1}), after +{Memory.Mib(_workingSetAfter - _workingSetBefore):N0} MiB; allocated during the merge {Memory.Mib(_allocated):N0} MiB";
 
         private void Sample()
         {
@@ -379,9 +354,4 @@ public static class MatcherBenchmark
         }
         return $"clustered bank: a sampled hash has {near / 200.0:0.0} others within 31 among its 16 neighbours in bank order; queries: half near-variants (0..40 bits), half unrelated";
     }
-
-    private static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
-
-    private static double Mib(long bytes) => bytes / (1024.0 * 1024.0);
 }
