@@ -72,12 +72,13 @@ public sealed class EventSession : IAsyncDisposable
         var data = events.Select(e => JsonSerializer.Serialize(e, e.GetType(), Options.Json)).ToArray();
 
         // Most commands append one event to a stream that exists: that case skips the PL/pgSQL function.
+        var inline = Options.Projections.Inline.ToArray();
         var appended = events.Count == 1 && !expected.IsNoStream
             ? await AppendOneToExistingStreamAsync(streamId, expected, ids[0], types[0], data[0], metadata, now, ct)
             : null;
-        var (newVersion, sequences) = appended ?? await AppendThroughFunctionAsync(streamId, expected, ids, types, data, metadata, now, ct);
+        var (newVersion, sequences) = appended
+            ?? await AppendThroughFunctionAsync(streamId, expected, ids, types, data, metadata, now, wantSequences: inline.Length > 0, ct);
 
-        var inline = Options.Projections.Inline.ToArray();
         if (inline.Length > 0)
         {
             var stored = events.Select((e, i) => new StoredEvent(sequences[i], ids[i], streamId, newVersion - events.Count + i + 1, types[i], e,
@@ -127,11 +128,14 @@ public sealed class EventSession : IAsyncDisposable
         throw new StreamConcurrencyException(streamId, expected, await current.ExecuteScalarAsync(ct) as long?);
     }
 
-    /// <summary>The schema's append_events function: creates streams, appends batches, retries "any" after a lost race.</summary>
+    /// <summary>
+    /// The schema's append_events function: creates streams, appends batches, retries "any" after a lost race.
+    /// Sequence numbers come back only when <paramref name="wantSequences"/> (returning them costs the insert a CTE).
+    /// </summary>
     private async Task<(long Version, long[] Sequences)> AppendThroughFunctionAsync(
-        string streamId, ExpectedVersion expected, Guid[] ids, string[] types, string[] data, string metadata, DateTimeOffset at, CancellationToken ct)
+        string streamId, ExpectedVersion expected, Guid[] ids, string[] types, string[] data, string metadata, DateTimeOffset at, bool wantSequences, CancellationToken ct)
     {
-        await using var command = CreateCommand($"SELECT new_version, sequences FROM {Schema}.append_events($1, $2, $3, $4, $5, $6, $7, $8)");
+        await using var command = CreateCommand($"SELECT new_version, sequences FROM {Schema}.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9)");
         command.Parameters.Add(new NpgsqlParameter { Value = streamId });
         command.Parameters.Add(new NpgsqlParameter { Value = StreamType(streamId) });
         command.Parameters.Add(new NpgsqlParameter { Value = expected.Value });
@@ -140,11 +144,12 @@ public sealed class EventSession : IAsyncDisposable
         command.Parameters.Add(new NpgsqlParameter { Value = data, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
         command.Parameters.Add(new NpgsqlParameter { Value = metadata, NpgsqlDbType = NpgsqlDbType.Jsonb });
         command.Parameters.Add(new NpgsqlParameter { Value = at });
+        command.Parameters.Add(new NpgsqlParameter { Value = wantSequences });
         try
         {
             await using var reader = await command.ExecuteReaderAsync(ct);
             await reader.ReadAsync(ct);
-            return (reader.GetInt64(0), reader.GetFieldValue<long[]>(1));
+            return (reader.GetInt64(0), wantSequences ? reader.GetFieldValue<long[]>(1) : []);
         }
         catch (PostgresException ex) when (ex.SqlState == EventStoreSchema.WrongExpectedVersion)
         {

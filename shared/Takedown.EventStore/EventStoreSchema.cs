@@ -223,5 +223,84 @@ internal static class EventStoreSchema
         END
         $$;
         """,
+        // The same append, with the sequence numbers returned only when asked for (inline projections need them): the
+        // data-modifying CTE and array_agg that return them cost about 15% of a 10-event append. A new overload, so that
+        // replicas still running the previous code keep calling the 8-argument function during a rolling upgrade.
+        """
+        CREATE FUNCTION {schema}.append_events(
+            p_stream text, p_type text, p_expected bigint, p_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb, p_at timestamptz, p_sequences boolean,
+            OUT new_version bigint, OUT sequences bigint[])
+        LANGUAGE plpgsql AS $$
+        DECLARE
+            v_exists boolean;
+            v_read_version bigint;
+            v_read_hash bytea;
+            v_hash bytea;
+            v_micros bytea := int8send((extract(epoch FROM p_at) * 1000000)::bigint);
+            v_hashes bytea[];
+            v_moved boolean;
+        BEGIN
+            LOOP
+                SELECT version, last_hash INTO v_read_version, v_read_hash FROM {schema}.streams WHERE id = p_stream;
+                v_exists := FOUND;
+                IF NOT v_exists THEN
+                    IF p_expected >= 1 THEN
+                        RAISE EXCEPTION 'stream % does not exist', p_stream USING ERRCODE = 'TD409', HINT = '';
+                    END IF;
+                    v_read_version := 0;
+                    v_read_hash := NULL;
+                ELSIF p_expected = -1 OR (p_expected >= 1 AND p_expected <> v_read_version) THEN
+                    RAISE EXCEPTION 'stream % is at version %', p_stream, v_read_version USING ERRCODE = 'TD409', HINT = v_read_version::text;
+                END IF;
+
+                new_version := v_read_version;
+                v_hash := v_read_hash;
+                v_hashes := '{}';
+                FOR i IN 1 .. cardinality(p_ids) LOOP
+                    new_version := new_version + 1;
+                    v_hash := sha256(coalesce(v_hash, ''::bytea)
+                        || convert_to(p_stream, 'UTF8') || '\x00'::bytea
+                        || int8send(new_version)
+                        || convert_to(p_types[i], 'UTF8') || '\x00'::bytea
+                        || convert_to(p_data[i]::text, 'UTF8') || '\x00'::bytea
+                        || v_micros);
+                    v_hashes := v_hashes || v_hash;
+                END LOOP;
+
+                IF v_exists THEN
+                    UPDATE {schema}.streams SET version = new_version, last_hash = v_hash, updated = p_at
+                    WHERE id = p_stream AND version = v_read_version;
+                ELSE
+                    INSERT INTO {schema}.streams (id, type, version, created, updated, last_hash)
+                    VALUES (p_stream, p_type, new_version, p_at, p_at, v_hash)
+                    ON CONFLICT (id) DO NOTHING;
+                END IF;
+                v_moved := FOUND;
+                EXIT WHEN v_moved;
+
+                -- Another writer moved the head after our read (and committed: we waited for it).
+                IF p_expected <> -2 THEN
+                    SELECT version INTO v_read_version FROM {schema}.streams WHERE id = p_stream;
+                    RAISE EXCEPTION 'stream % is at version %', p_stream, v_read_version USING ERRCODE = 'TD409', HINT = coalesce(v_read_version::text, '');
+                END IF;
+            END LOOP;
+
+            IF p_sequences THEN
+                WITH inserted AS (
+                    INSERT INTO {schema}.events (id, stream_id, version, type, data, metadata, occurred_at, hash)
+                    SELECT u.id, p_stream, v_read_version + u.n, u.type, u.data, p_metadata, p_at, u.hash
+                    FROM unnest(p_ids, p_types, p_data, v_hashes) WITH ORDINALITY AS u(id, type, data, hash, n)
+                    ORDER BY u.n
+                    RETURNING seq, version)
+                SELECT array_agg(seq ORDER BY version) INTO sequences FROM inserted;
+            ELSE
+                INSERT INTO {schema}.events (id, stream_id, version, type, data, metadata, occurred_at, hash)
+                SELECT u.id, p_stream, v_read_version + u.n, u.type, u.data, p_metadata, p_at, u.hash
+                FROM unnest(p_ids, p_types, p_data, v_hashes) WITH ORDINALITY AS u(id, type, data, hash, n)
+                ORDER BY u.n;
+            END IF;
+        END
+        $$;
+        """,
     ];
 }

@@ -210,4 +210,44 @@ public sealed class EventStoreTests : IAsyncLifetime
         await using var command = _db.DataSource.CreateCommand("SELECT count(*) FROM store_test.outbox");
         Assert.Equal(0L, await command.ExecuteScalarAsync());
     }
+
+    [Fact]
+    public async Task An_inline_projection_sees_the_stored_sequence_numbers_from_either_form_of_append()
+    {
+        var seen = new SequenceRecorder();
+        var options = new EventStoreOptions { Schema = "store_inline_seq" };
+        options.Events.Map<ItemAdded>("item-added").Map<ItemRemoved>("item-removed");
+        options.Projections.Add(seen, Takedown.EventStore.Projections.ProjectionLifecycle.Inline);
+        var store = new Store(_db.DataSource, options, TimeProvider.System, new OutboxSignal());
+        await store.MigrateAsync(CancellationToken.None);
+
+        async Task Append(ExpectedVersion expected, params object[] events)
+        {
+            await using var session = await store.BeginAsync(Context, CancellationToken.None);
+            await session.AppendAsync("basket-seq", expected, events, CancellationToken.None);
+            await session.CommitAsync(CancellationToken.None);
+        }
+        await Append(ExpectedVersion.NoStream, new ItemAdded("tea", 1), new ItemAdded("rice", 2)); // the function, a new stream
+        await Append(ExpectedVersion.Exactly(2), new ItemRemoved("tea"));                          // one statement
+        await Append(ExpectedVersion.Any, new ItemAdded("salt", 1), new ItemAdded("oil", 1));      // the function, a batch
+
+        var stored = (await store.ReadStreamAsync("basket-seq", CancellationToken.None)).Select(e => (e.Version, e.Sequence)).ToArray();
+        Assert.Equal(5, stored.Length);
+        Assert.Equal(stored, seen.Events.ToArray());
+    }
+
+    private sealed class SequenceRecorder : Takedown.EventStore.Projections.IProjection
+    {
+        public List<(long Version, long Sequence)> Events { get; } = [];
+
+        public string Name => "sequence-recorder";
+
+        public Task ApplyAsync(Npgsql.NpgsqlConnection connection, Npgsql.NpgsqlTransaction transaction, IReadOnlyList<StoredEvent> events, CancellationToken ct)
+        {
+            Events.AddRange(events.Select(e => (e.Version, e.Sequence)));
+            return Task.CompletedTask;
+        }
+
+        public Task ResetAsync(Npgsql.NpgsqlConnection connection, Npgsql.NpgsqlTransaction transaction, CancellationToken ct) => Task.CompletedTask;
+    }
 }
