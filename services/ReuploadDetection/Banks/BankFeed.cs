@@ -56,25 +56,26 @@ public sealed partial class BankFeed(
         _checkpointSeq = -1;
 
         // One index build at the end instead of a merge every few thousand hashes while the bank fills.
-        using var bulk = matcher.BeginBulkLoad();
-        await using (var removals = new NpgsqlCommand($"SELECT bank, signal, value, version FROM {store.Schema}.bank_removals", connection, tx))
-        await using (var reader = await removals.ExecuteReaderAsync(ct))
+        using (matcher.BeginBulkLoad())
         {
-            while (await reader.ReadAsync(ct))
-                matcher.Remove(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3));
-        }
-        await using (var entries = new NpgsqlCommand($"SELECT bank, signal, value, content_id, label, source, version FROM {store.Schema}.bank_entries", connection, tx))
-        await using (var reader = await entries.ExecuteReaderAsync(ct))
-        {
-            while (await reader.ReadAsync(ct))
+            await using (var removals = new NpgsqlCommand($"SELECT bank, signal, value, version FROM {store.Schema}.bank_removals", connection, tx))
+            await using (var reader = await removals.ExecuteReaderAsync(ct))
             {
-                // The matcher keeps one copy of each bank, label and source and the bits of a hex value: these strings are transient.
-                matcher.Add(new BankEntry(reader.GetString(0), reader.GetString(1), reader.GetString(2),
-                    reader.IsDBNull(3) ? null : reader.GetGuid(3), reader.GetString(4), reader.GetString(5)), reader.GetInt64(6));
+                while (await reader.ReadAsync(ct))
+                    matcher.Remove(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3));
+            }
+            await using (var entries = new NpgsqlCommand($"SELECT bank, signal, value, content_id, label, source, version FROM {store.Schema}.bank_entries", connection, tx))
+            await using (var reader = await entries.ExecuteReaderAsync(ct))
+            {
+                while (await reader.ReadAsync(ct))
+                {
+                    // The matcher keeps one copy of each bank, label and source and the bits of a hex value: these strings are transient.
+                    matcher.Add(new BankEntry(reader.GetString(0), reader.GetString(1), reader.GetString(2),
+                        reader.IsDBNull(3) ? null : reader.GetGuid(3), reader.GetString(4), reader.GetString(5)), reader.GetInt64(6));
+                }
             }
         }
         await tx.CommitAsync(ct);
-        bulk.Dispose();
         LogLoaded(store.Schema, matcher.Count);
     }
 

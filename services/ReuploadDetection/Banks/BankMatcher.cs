@@ -46,9 +46,6 @@ public sealed class MultiIndexPdqIndex(PdqIndexOptions? options = null) : IPdqCa
     /// <summary>Bytes held by the index's arrays (<see cref="PdqIndex.MemoryBytes"/>).</summary>
     public long MemoryBytes => _index.MemoryBytes;
 
-    /// <summary>Folds recent additions into the frozen part now, e.g. after a bulk load made of adds.</summary>
-    public void Merge() => _index.Merge();
-
     public void Add(PdqHash hash, long entryId) => _index.Add(hash, entryId);
 
     public void AddRange(ReadOnlySpan<PdqHash> hashes, ReadOnlySpan<long> entryIds)
