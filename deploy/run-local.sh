@@ -44,7 +44,7 @@ start_service() { # name, project folder, port, then any NAME=value settings of 
   echo "start: $name on http://127.0.0.1:$port (log: $state/logs/$name.log)"
 }
 
-start_service ingest Ingest 5101
+start_service ingest Ingest 5101 Ingest__CaseBaseUrl=http://127.0.0.1:5104
 start_service classification Classification 5102
 start_service reupload-detection ReuploadDetection 5103 Ingest__BaseUrl=http://127.0.0.1:5101 Ingest__ApiKey="$TAKEDOWN_SERVICE_KEY"
 start_service reporting Reporting 5104

@@ -14,13 +14,24 @@ rm -rf "$results"
 status=0
 dotnet test Takedown.sln --configuration Release --logger "trx" --results-directory "$results" || status=$?
 
+# Counted from the .trx files. Tests that errored or timed out count as failed, and so does each test project
+# whose run left no results or was aborted (a build error, a crashed test host): it has no failed test to
+# count, yet it must not read as "0 failed".
 passed=0; failed=0
-for trx in "$results"/*.trx; do
-  [ -e "$trx" ] || continue
-  counters=$(grep -o '<Counters [^>]*>' "$trx")
-  passed=$((passed + $(sed -E 's/.* passed="([0-9]+)".*/\1/' <<<"$counters")))
-  failed=$((failed + $(sed -E 's/.* failed="([0-9]+)".*/\1/' <<<"$counters")))
+counter() { local n; n=$(grep -o "<Counters [^>]*>" "$2" | sed -nE "s/.* $1=\"([0-9]+)\".*/\1/p"); echo "${n:-0}"; }
+for project in $(find tests -name '*.Tests.csproj' -printf '%f\n' | sed 's/\.csproj$//' | sort); do
+  trx=$(grep -lis "storage=\"[^\"]*/$project\.dll\"" "$results"/*.trx 2>/dev/null | head -n 1 || true)
+  if [ -z "$trx" ]; then
+    echo "$project: no test results"; failed=$((failed + 1)); status=1; continue
+  fi
+  passed=$((passed + $(counter passed "$trx")))
+  failed=$((failed + $(counter failed "$trx") + $(counter error "$trx") + $(counter timeout "$trx")))
+  outcome=$(grep -o '<ResultSummary outcome="[A-Za-z]*"' "$trx" | sed -E 's/.*"(.*)"/\1/' || true)
+  if [ "$outcome" = "Aborted" ] || [ "$outcome" = "Error" ]; then
+    echo "$project: test run $outcome (its remaining tests did not run)"; failed=$((failed + 1)); status=1
+  fi
 done
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then echo "dotnet test failed outside any test"; failed=1; fi
 if [ "$passed" -eq 0 ] && [ "$status" -eq 0 ]; then status=1; echo "no test ran"; fi
 echo "tests: $passed passed, $failed failed"
 exit "$status"
