@@ -23,11 +23,15 @@ public sealed class PipelineFixture : IAsyncLifetime
     public const string AdminKey = "test-bootstrap-admin-key";
     public const string ServiceKey = "test-service-key";
 
+    /// <summary>Reporting's address as clients see it: Ingest puts it in the Location of an accepted report.</summary>
+    public const string ReportingBaseUrl = "http://reporting.test";
+
     private TestDatabase _db = null!;
     private TestVirtualHost _vhost = null!;
     private readonly List<IDisposable> _factories = [];
     private WebApplicationFactory<ingest::Program> _ingest = null!;
     private WebApplicationFactory<reupload::Program> _reupload = null!;
+    private WebApplicationFactory<reporting::Program> _reporting = null!;
 
     public HttpClient Ingest { get; private set; } = null!;
     public HttpClient Classification { get; private set; } = null!;
@@ -40,7 +44,7 @@ public sealed class PipelineFixture : IAsyncLifetime
     {
         _db = await TestDatabase.CreateAsync();
         _vhost = await TestVirtualHost.CreateAsync();
-        (_ingest, Ingest) = Start<ingest::Program>();
+        (_ingest, Ingest) = Start<ingest::Program>(host => host.UseSetting("Ingest:CaseBaseUrl", ReportingBaseUrl));
         (_, Classification) = Start<classification::Program>();
         (_reupload, Reupload) = Start<reupload::Program>(host =>
         {
@@ -49,7 +53,7 @@ public sealed class PipelineFixture : IAsyncLifetime
             host.ConfigureTestServices(services => services.AddHttpClient<reupload::Takedown.ReuploadDetection.Evidence.EvidenceClient>()
                 .ConfigurePrimaryHttpMessageHandler(CreateIngestHandler));
         });
-        (_, Reporting) = Start<reporting::Program>();
+        (_reporting, Reporting) = Start<reporting::Program>();
 
         // Ready means schema migrated and both servers reachable; consumers are bound once the bus is up.
         foreach (var client in new[] { Ingest, Classification, Reupload, Reporting })
@@ -61,6 +65,9 @@ public sealed class PipelineFixture : IAsyncLifetime
 
     /// <summary>A handler that sends requests into the Ingest host, as ReuploadDetection's EvidenceClient does.</summary>
     public HttpMessageHandler CreateIngestHandler() => _ingest.Server.CreateHandler();
+
+    /// <summary>A handler that sends requests into the Reporting host.</summary>
+    public HttpMessageHandler CreateReportingHandler() => _reporting.Server.CreateHandler();
 
     private (WebApplicationFactory<TProgram> Factory, HttpClient Client) Start<TProgram>(Action<IWebHostBuilder>? configure = null) where TProgram : class
     {

@@ -38,7 +38,8 @@ public sealed partial class PipelineTests(PipelineFixture pipeline) : IClassFixt
             new { url, platform, text, reporterReference = "TFP-" + Guid.NewGuid().ToString("N")[..6], jurisdiction, views = 13000, media }));
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var accepted = (await response.Content.ReadFromJsonAsync<ReportAcceptedResponse>())!;
-        Assert.Equal($"/api/v1/cases/{accepted.ContentId}", response.Headers.Location?.OriginalString);
+        Assert.Equal($"{PipelineFixture.ReportingBaseUrl}/api/v1/cases/{accepted.ContentId}", response.Headers.Location?.OriginalString);
+        Assert.Equal(response.Headers.Location?.OriginalString, accepted.CaseUrl);
         return accepted;
     }
 
