@@ -125,6 +125,16 @@ public sealed class TestVirtualHost : IAsyncDisposable
         (await Api.PostAsync($"api/bindings/{vhost}/e/{escapedExchange}/q/{queue}", JsonContent.Create(new { }))).EnsureSuccessStatusCode();
     }
 
+    /// <summary>Takes up to <paramref name="count"/> messages off a queue (they are removed) and returns their bodies.</summary>
+    public async Task<IReadOnlyList<string>> TakeMessagesAsync(string queue, int count = 100)
+    {
+        using var response = await Api.PostAsync($"api/queues/{Uri.EscapeDataString(Name)}/{queue}/get",
+            JsonContent.Create(new { count, ackmode = "ack_requeue_false", encoding = "auto", truncate = 1_000_000 }));
+        response.EnsureSuccessStatusCode();
+        var messages = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        return [.. messages.EnumerateArray().Select(message => message.GetProperty("payload").GetString()!)];
+    }
+
     public async ValueTask DisposeAsync() => await Api.DeleteAsync($"api/vhosts/{Name}");
 
     private static HttpClient CreateApiClient()

@@ -218,6 +218,10 @@ public sealed partial class PipelineTests(PipelineFixture pipeline) : IClassFixt
         var reporter = await pipeline.IssueKeyAsync(Organisation, "reporter");
         var liaison = await pipeline.IssueKeyAsync(Organisation, "liaison");
         const string text = "بيان صادر عن المكتب الإعلامي رقم " + "٤٢";
+        // A downstream subscriber's queues, bound before anything happens, as one bound at deployment would be.
+        var downstream = TestServers.UniqueName("downstream");
+        await pipeline.VirtualHost.BindQueueAsync(downstream, "Takedown.Contracts:TakedownConfirmed");
+        await pipeline.VirtualHost.BindQueueAsync(downstream, "Takedown.Contracts:ReuploadDetected");
         var original = await ReportAsync(reporter, UniqueUrl("posts"), text + " " + Guid.NewGuid());
         var originalCase = (await CaseWhenAsync(liaison, original.ContentId, Complete, "the original case"))!;
 
@@ -239,6 +243,17 @@ public sealed partial class PipelineTests(PipelineFixture pipeline) : IClassFixt
         Assert.Equal([original.ContentId], reuploadCase.ReuploadOf);
         Assert.Contains(reuploadCase.Timeline, t => t.Type == "ReuploadLinked" && t.Summary == $"Re-upload of removed content {original.ContentId} (text-sha256)");
         Assert.Contains(reuploadCase.Timeline, t => t.Type == "Escalated" && t.Summary == $"Escalated to analysts: re-upload of removed content {original.ContentId}");
+
+        // Both were published on RabbitMQ for downstream services, each naming its content.
+        var published = await Eventually.UntilAsync(() => pipeline.VirtualHost.TakeMessagesAsync(downstream), m => m.Count > 0, what: "messages for the downstream subscriber");
+        var messages = published.Concat(await pipeline.VirtualHost.TakeMessagesAsync(downstream))
+            .Select(body => JsonDocument.Parse(body).RootElement)
+            .Select(envelope => (Type: envelope.GetProperty("messageType")[0].GetString(), Message: envelope.GetProperty("message")))
+            .ToList();
+        Assert.Contains(messages, m => m.Type == "urn:message:Takedown.Contracts:TakedownConfirmed"
+            && m.Message.GetProperty("contentId").GetGuid() == original.ContentId);
+        Assert.Contains(messages, m => m.Type == "urn:message:Takedown.Contracts:ReuploadDetected"
+            && m.Message.GetProperty("contentId").GetGuid() == reupload.ContentId);
     }
 
     [Fact]
