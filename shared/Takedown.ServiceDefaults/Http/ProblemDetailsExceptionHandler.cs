@@ -23,12 +23,7 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
             BadHttpRequestException bad => new ProblemDetails
             {
                 Status = bad.StatusCode,
-                Title = bad.StatusCode switch
-                {
-                    StatusCodes.Status413PayloadTooLarge => "The request body is too large.",
-                    StatusCodes.Status415UnsupportedMediaType => "The request body must be JSON (Content-Type: application/json).",
-                    _ => "The request could not be read.",
-                },
+                Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is too large." : "The request could not be read.",
                 Detail = bad.InnerException is JsonException json ? $"Invalid JSON at {json.Path ?? "$"}: {json.Message}" : bad.Message,
             },
             _ => null,
