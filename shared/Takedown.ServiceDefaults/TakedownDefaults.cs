@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
@@ -20,7 +21,7 @@ namespace Takedown.ServiceDefaults;
 
 public static class TakedownDefaults
 {
-    private const string ReadyTag = "ready";
+    internal const string ReadyTag = "ready";
     private const string DefaultPostgres = "Host=localhost;Port=5432;Database=takedown;Username=takedown;Password=takedown";
 
     /// <summary>Telemetry, PostgreSQL, API-key auth, health, problem details and limits shared by every service.</summary>
@@ -51,6 +52,8 @@ public static class TakedownDefaults
         {
             foreach (var (policy, roles) in Policies.RolesByPolicy)
                 options.AddPolicy(policy, p => p.RequireAuthenticatedUser().RequireRole(roles));
+            // A safety net: an endpoint that forgets to name its policy still needs a valid key.
+            options.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build();
         });
 
         builder.Services.AddHealthChecks()
@@ -79,9 +82,13 @@ public static class TakedownDefaults
         app.UseAuthentication();
         app.UseAuthorization();
 
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag) });
-        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains(ReadyTag),
+            ResponseWriter = HealthResponses.WriteAsync,
+        }).AllowAnonymous();
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapApiKeys();
         if (app.Services.GetService<Takedown.EventStore.Projections.ProjectionDaemon>() is not null)
             app.MapProjectionAdministration();

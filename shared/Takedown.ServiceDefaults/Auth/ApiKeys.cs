@@ -33,7 +33,13 @@ public sealed class ApiKeys(NpgsqlDataSource dataSource, IOptions<AuthOptions> o
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(30);
     private static readonly Guid BootstrapKeyId = Guid.Empty;
     private static readonly Guid ServiceKeyId = new("00000000-0000-0000-0000-000000000001");
-    private readonly ConcurrentDictionary<string, (ApiKeyIdentity? Identity, DateTimeOffset Until)> _cache = new();
+    // Only keys that were found are cached: a miss is never stored, so callers without a valid key cannot grow it.
+    private readonly ConcurrentDictionary<string, (ApiKeyIdentity Identity, DateTimeOffset Until)> _cache = new();
+
+    /// <summary>At most this many keys are cached; far more than the keys a deployment issues.</summary>
+    internal int MaxCachedKeys { get; init; } = 10_000;
+
+    internal int CachedKeys => _cache.Count;
 
     internal static readonly IReadOnlyList<string> Migrations =
     [
@@ -105,11 +111,24 @@ public sealed class ApiKeys(NpgsqlDataSource dataSource, IOptions<AuthOptions> o
         await using var command = dataSource.CreateCommand($"SELECT id, name, organisation, roles FROM {Schema}.api_keys WHERE key_hash = @hash AND revoked_at IS NULL");
         command.Parameters.AddWithValue("hash", hash);
         await using var reader = await command.ExecuteReaderAsync(ct);
-        var identity = await reader.ReadAsync(ct)
-            ? new ApiKeyIdentity(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<string[]>(3))
-            : null;
-        _cache[cacheKey] = (identity, now + CacheFor);
+        if (!await reader.ReadAsync(ct))
+            return null;
+        var identity = new ApiKeyIdentity(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<string[]>(3));
+        Remember(cacheKey, identity, now);
         return identity;
+    }
+
+    private void Remember(string cacheKey, ApiKeyIdentity identity, DateTimeOffset now)
+    {
+        if (_cache.Count >= MaxCachedKeys)
+        {
+            foreach (var (key, entry) in _cache)
+                if (entry.Until <= now)
+                    _cache.TryRemove(key, out _);
+            if (_cache.Count >= MaxCachedKeys)
+                _cache.Clear(); // all still fresh: start over rather than grow; each key costs one lookup to return
+        }
+        _cache[cacheKey] = (identity, now + CacheFor);
     }
 
     private static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));

@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Takedown.ServiceDefaults.Health;
 
 namespace Takedown.ServiceDefaults.Messaging;
 
@@ -15,6 +16,8 @@ public static class MessagingExtensions
     {
         var serviceName = builder.Services.BuildTakedownServiceName();
         builder.Services.AddOptions<RabbitMqOptions>().Bind(builder.Configuration.GetSection("RabbitMq"));
+        builder.Services.AddSingleton<RabbitMqHealthCheck>(); // one instance: it keeps its connection between checks
+        builder.Services.AddHealthChecks().AddCheck<RabbitMqHealthCheck>("rabbitmq", tags: [TakedownDefaults.ReadyTag]);
         builder.Services.AddMassTransit(bus =>
         {
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(serviceName, includeNamespace: false));

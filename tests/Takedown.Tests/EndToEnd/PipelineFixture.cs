@@ -31,6 +31,7 @@ public sealed class PipelineFixture : IAsyncLifetime
     private readonly List<IDisposable> _factories = [];
     private WebApplicationFactory<ingest::Program> _ingest = null!;
     private WebApplicationFactory<reupload::Program> _reupload = null!;
+    private WebApplicationFactory<classification::Program> _classification = null!;
     private WebApplicationFactory<reporting::Program> _reporting = null!;
 
     public HttpClient Ingest { get; private set; } = null!;
@@ -45,7 +46,7 @@ public sealed class PipelineFixture : IAsyncLifetime
         _db = await TestDatabase.CreateAsync();
         _vhost = await TestVirtualHost.CreateAsync();
         (_ingest, Ingest) = Start<ingest::Program>(host => host.UseSetting("Ingest:CaseBaseUrl", ReportingBaseUrl));
-        (_, Classification) = Start<classification::Program>();
+        (_classification, Classification) = Start<classification::Program>();
         (_reupload, Reupload) = Start<reupload::Program>(host =>
         {
             host.UseSetting("Ingest:BaseUrl", "http://ingest.test/");
@@ -59,6 +60,10 @@ public sealed class PipelineFixture : IAsyncLifetime
         foreach (var client in new[] { Ingest, Classification, Reupload, Reporting })
             await Eventually.UntilAsync(async () => (await client.GetAsync("/health/ready")).StatusCode, s => s == System.Net.HttpStatusCode.OK, what: "readiness");
     }
+
+    /// <summary>Each running host's services, by service name.</summary>
+    public IReadOnlyList<(string Service, IServiceProvider Services)> Hosts =>
+        [("ingest", _ingest.Services), ("classification", _classification.Services), ("reupload", _reupload.Services), ("reporting", _reporting.Services)];
 
     /// <summary>ReuploadDetection's services (its EvidenceClient, its matcher).</summary>
     public IServiceProvider ReuploadServices => _reupload.Services;

@@ -1,0 +1,98 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Npgsql;
+using Takedown.Testing;
+using static Takedown.Tests.Http.EndpointAuthorizationTests;
+
+namespace Takedown.Tests.Http;
+
+/// <summary>
+/// Readiness follows PostgreSQL and RabbitMQ: the host reaches each through a <see cref="TcpGate"/>, and closing a gate
+/// is the server going away. Liveness does not depend on either, so an orchestrator waits instead of restarting.
+/// </summary>
+public sealed class ReadinessTests : IAsyncLifetime
+{
+    private TestDatabase _db = null!;
+    private TestVirtualHost _vhost = null!;
+    private TcpGate _postgres = null!;
+    private TcpGate _rabbit = null!;
+    private IngestOnKestrel _ingest = null!;
+
+    public async Task InitializeAsync()
+    {
+        _db = await TestDatabase.CreateAsync();
+        _vhost = await TestVirtualHost.CreateAsync();
+        var direct = new NpgsqlConnectionStringBuilder(_db.ConnectionString);
+        _postgres = new TcpGate(direct.Host!, direct.Port);
+        _rabbit = new TcpGate("localhost", 5672);
+        var gated = new NpgsqlConnectionStringBuilder(_db.ConnectionString) { Host = "127.0.0.1", Port = _postgres.Port, Timeout = 3, Pooling = true };
+        _ingest = IngestOnKestrel.Start(gated.ConnectionString, _vhost.Name, host => host
+            .UseSetting("RabbitMq:Host", "127.0.0.1")
+            .UseSetting("RabbitMq:Port", _rabbit.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        await _ingest.WaitUntilReadyAsync();
+    }
+
+    [Fact]
+    public async Task Ready_is_a_json_200_while_both_servers_answer()
+    {
+        using var response = await _ingest.Client.GetAsync("/health/ready");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("Healthy", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Without_PostgreSQL_ready_is_503_naming_the_check_and_live_stays_200()
+    {
+        await _postgres.CloseAsync();
+
+        var problem = await NotReadyAsync();
+        Assert.Equal("Unhealthy", problem.GetProperty("checks").GetProperty("postgres").GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await _ingest.Client.GetAsync("/health/live")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Without_RabbitMQ_ready_is_503_naming_the_broker_check_and_live_stays_200()
+    {
+        await _rabbit.CloseAsync();
+
+        var problem = await NotReadyAsync();
+        var failing = problem.GetProperty("checks").EnumerateObject().Select(c => c.Name).ToList();
+        Assert.Contains("rabbitmq", failing);
+        Assert.DoesNotContain("postgres", failing);
+        Assert.Equal(HttpStatusCode.OK, (await _ingest.Client.GetAsync("/health/live")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_virtual_host_the_broker_does_not_have_is_503_from_the_start()
+    {
+        await using var misconfigured = IngestOnKestrel.Start(_db.ConnectionString, "takedown_no_such_vhost");
+
+        var problem = await NotReadyAsync(misconfigured);
+        var failing = problem.GetProperty("checks").EnumerateObject().Select(c => c.Name).ToList();
+        Assert.Contains("rabbitmq", failing);
+        Assert.DoesNotContain("postgres", failing);
+        Assert.Equal(HttpStatusCode.OK, (await misconfigured.Client.GetAsync("/health/live")).StatusCode);
+    }
+
+    private async Task<JsonElement> NotReadyAsync(IngestOnKestrel? host = null)
+    {
+        var client = (host ?? _ingest).Client;
+        await Eventually.UntilAsync(async () => (await client.GetAsync("/health/ready")).StatusCode,
+            s => s == HttpStatusCode.ServiceUnavailable, what: "readiness to fail");
+        using var response = await client.GetAsync("/health/ready");
+        var problem = await AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable);
+        Assert.Equal("The service is not ready.", problem.GetProperty("title").GetString());
+        return problem;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _ingest.DisposeAsync();
+        await _rabbit.DisposeAsync();
+        await _postgres.DisposeAsync();
+        await _vhost.DisposeAsync();
+        await _db.DisposeAsync();
+    }
+}
