@@ -1,5 +1,3 @@
-using Takedown.Testing;
-
 namespace Takedown.Tests.EndToEnd;
 
 /// <summary>The queues the four services' production bus configuration declares (docs/event-store.md, Messaging).</summary>
