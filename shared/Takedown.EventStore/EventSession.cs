@@ -181,7 +181,7 @@ public sealed class EventSession : IAsyncDisposable
             VALUES (@id, @type, @body, @correlation, @causation, @trace, @at)
             """);
         command.Parameters.AddWithValue("id", messageId);
-        command.Parameters.AddWithValue("type", OutboxRelay.TypeName(typeof(TMessage)));
+        command.Parameters.AddWithValue("type", Options.Messages.NameOf(typeof(TMessage)));
         command.Parameters.Add(new NpgsqlParameter("body", NpgsqlDbType.Jsonb) { Value = JsonSerializer.Serialize(message, Options.Json) });
         command.Parameters.AddWithValue("correlation", _context.CorrelationId);
         command.Parameters.AddWithValue("causation", _context.CausationId);

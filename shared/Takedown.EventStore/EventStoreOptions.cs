@@ -20,6 +20,9 @@ public sealed partial class EventStoreOptions
 
     public EventTypes Events { get; } = new();
 
+    /// <summary>Stable names for the integration messages this service stages in its outbox.</summary>
+    public MessageTypes Messages { get; } = new();
+
     /// <summary>The service's own tables (inline read models), numbered separately from the store's; "{schema}" is replaced.</summary>
     public List<string> ReadModelMigrations { get; } = [];
 

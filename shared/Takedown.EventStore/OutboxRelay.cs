@@ -21,10 +21,8 @@ public sealed partial class OutboxRelay(
     ILogger<OutboxRelay> logger) : BackgroundService
 {
     public static readonly ActivitySource ActivitySource = new("Takedown.EventStore");
-    private static readonly ConcurrentDictionary<string, Type> MessageTypes = new();
+    private static readonly ConcurrentDictionary<string, Type> LegacyTypes = new();
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
-
-    internal static string TypeName(Type type) => $"{type.FullName}, {type.Assembly.GetName().Name}";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -161,8 +159,9 @@ public sealed partial class OutboxRelay(
         error = "";
         try
         {
-            type = MessageTypes.GetOrAdd(message.Type, static name =>
-                Type.GetType(name, throwOnError: false) ?? throw new TypeLoadException($"Outbox message type '{name}' cannot be loaded."));
+            type = store.Options.Messages.TryGetType(message.Type, out var mapped) ? mapped : LegacyType(message.Type);
+            if (!store.Options.Messages.IsMapped(type))
+                throw new TypeLoadException($"Outbox message type '{message.Type}' is not a mapped message type.");
             body = JsonSerializer.Deserialize(message.Body, type, store.Options.Json) ?? throw new JsonException("The body is null.");
             return true;
         }
@@ -173,9 +172,15 @@ public sealed partial class OutboxRelay(
         }
     }
 
+    /// <summary>
+    /// Rows staged before messages had stable names hold the CLR name "{FullName}, {Assembly}"; they are still
+    /// relayed after an upgrade, as long as the type has not moved and is still mapped.
+    /// </summary>
+    private static Type LegacyType(string name) => LegacyTypes.GetOrAdd(name, static name =>
+        Type.GetType(name, throwOnError: false) ?? throw new TypeLoadException($"Outbox message type '{name}' cannot be loaded."));
+
     private async Task PublishAsync(PendingMessage message, Type type, object body, CancellationToken ct)
     {
-
         // Resume the trace of the request that staged the message, so one report stays one trace.
         ActivityContext.TryParse(message.TraceParent, null, out var parent);
         using var activity = ActivitySource.StartActivity($"outbox publish {type.Name}", ActivityKind.Producer, parent);

@@ -88,8 +88,30 @@ public sealed class TestVirtualHost : IAsyncDisposable
     {
         var name = TestServers.UniqueName("takedown_test");
         (await Api.PutAsync($"api/vhosts/{name}", JsonContent.Create(new { }))).EnsureSuccessStatusCode();
-        (await Api.PutAsync($"api/permissions/{name}/{TestServers.RabbitUser}", JsonContent.Create(new { configure = ".*", write = ".*", read = ".*" }))).EnsureSuccessStatusCode();
-        return new TestVirtualHost(name);
+        var vhost = new TestVirtualHost(name);
+        await vhost.GrantAccessAsync();
+        return vhost;
+    }
+
+    /// <summary>Gives the test user full rights in this virtual host again.</summary>
+    public async Task GrantAccessAsync() =>
+        (await Api.PutAsync($"api/permissions/{Name}/{TestServers.RabbitUser}", JsonContent.Create(new { configure = ".*", write = ".*", read = ".*" }))).EnsureSuccessStatusCode();
+
+    /// <summary>Takes the test user's rights away: its connections to this virtual host are refused, as a broker misconfigured or not yet set up would.</summary>
+    public async Task RevokeAccessAsync() =>
+        (await Api.DeleteAsync($"api/permissions/{Name}/{TestServers.RabbitUser}")).EnsureSuccessStatusCode();
+
+    /// <summary>Every queue in this virtual host, as the management API describes it (name, durable, arguments…).</summary>
+    public async Task<IReadOnlyList<System.Text.Json.JsonElement>> QueuesAsync() =>
+        await Api.GetFromJsonAsync<System.Text.Json.JsonElement[]>($"api/queues/{Name}") ?? [];
+
+    /// <summary>Reads up to <paramref name="count"/> messages from a queue and puts them back (payload, properties, headers).</summary>
+    public async Task<IReadOnlyList<System.Text.Json.JsonElement>> PeekAsync(string queue, int count = 10)
+    {
+        using var response = await Api.PostAsync($"api/queues/{Name}/{queue}/get",
+            JsonContent.Create(new { count, ackmode = "ack_requeue_true", encoding = "auto" }));
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement[]>() ?? [];
     }
 
     public async Task<long> MessagesInQueueAsync(string queue)

@@ -43,27 +43,31 @@ public static class MessagingExtensions
         return builder;
     }
 
-    /// <summary>The retry policy every consumer uses before a message goes to its "_error" queue.</summary>
-    public static void UseTakedownRetry(this IReceiveEndpointConfigurator endpoint) =>
-        endpoint.UseMessageRetry(retry =>
-        {
-            // Concurrency conflicts resolve on an immediate re-read; anything else gets a short back-off.
-            retry.Intervals(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(5));
-        });
+    /// <summary>Concurrency conflicts resolve on an immediate re-read; anything else gets a short back-off.</summary>
+    public static readonly IReadOnlyList<TimeSpan> DefaultRetryIntervals =
+        [TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(5)];
+
+    /// <summary>
+    /// The retry policy every consumer uses before a message goes to its "_error" queue: one attempt, then one retry
+    /// per interval (<see cref="DefaultRetryIntervals"/> unless <paramref name="intervals"/> is given).
+    /// </summary>
+    public static void UseTakedownRetry(this IReceiveEndpointConfigurator endpoint, IReadOnlyList<TimeSpan>? intervals = null) =>
+        endpoint.UseMessageRetry(retry => retry.Intervals([.. intervals ?? DefaultRetryIntervals]));
 }
 
 /// <summary>
-/// The consumer definition every Takedown consumer uses: the retry policy above, then the "_error" queue, and a
-/// bounded number of messages in flight per replica. A consumer that needs another policy gets its own definition.
+/// The consumer definition every Takedown consumer uses: the retry policy above (RabbitMq:RetryIntervals overrides
+/// its waits), then the "_error" queue, and a bounded number of messages in flight per replica. A consumer that needs
+/// another policy gets its own definition.
 /// </summary>
-public sealed class TakedownConsumerDefinition<TConsumer> : ConsumerDefinition<TConsumer> where TConsumer : class, IConsumer
+public sealed class TakedownConsumerDefinition<TConsumer>(IOptions<RabbitMqOptions> options) : ConsumerDefinition<TConsumer>
+    where TConsumer : class, IConsumer
 {
     private const int MessagesInFlight = 8;
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<TConsumer> consumerConfigurator, IRegistrationContext context)
     {
-        endpointConfigurator.UseTakedownRetry();
+        endpointConfigurator.UseTakedownRetry(options.Value.RetryIntervals);
         endpointConfigurator.ConcurrentMessageLimit = MessagesInFlight;
     }
 }
-

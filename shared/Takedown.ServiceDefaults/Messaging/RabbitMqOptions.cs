@@ -8,4 +8,10 @@ public sealed class RabbitMqOptions
     public string VirtualHost { get; set; } = "/";
     public string Username { get; set; } = "guest";
     public string Password { get; set; } = "guest";
+
+    /// <summary>
+    /// The waits between a consumer's attempts (RabbitMq__RetryIntervals__0=00:00:00.050 …); unset means
+    /// <see cref="MessagingExtensions.DefaultRetryIntervals"/>. After the last retry the message goes to "_error".
+    /// </summary>
+    public TimeSpan[]? RetryIntervals { get; set; }
 }

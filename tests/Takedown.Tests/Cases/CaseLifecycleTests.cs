@@ -106,7 +106,7 @@ public sealed class CaseLifecycleTests(LifecycleFixture fixture) : IClassFixture
         Assert.Equal("Content up again, seen by liaison", events[5].GetProperty("summary").GetString());
 
         // Each lifecycle event published its message in the same transaction.
-        Assert.Equal(["CaseEscalated", "ContentReinstated", "TakedownConfirmed"], await StagedMessagesAsync(id));
+        Assert.Equal(["case-escalated", "content-reinstated", "takedown-confirmed"], await StagedMessagesAsync(id));
     }
 
     [Fact]
@@ -242,7 +242,7 @@ public sealed class CaseLifecycleTests(LifecycleFixture fixture) : IClassFixture
     private async Task<List<string>> StagedMessagesAsync(Guid contentId)
     {
         await using var command = fixture.Database.DataSource.CreateCommand(
-            "SELECT split_part(split_part(message_type, ',', 1), '.', 3) FROM reporting.outbox WHERE body->>'contentId' = @id ORDER BY 1");
+            "SELECT message_type FROM reporting.outbox WHERE body->>'contentId' = @id ORDER BY 1");
         command.Parameters.AddWithValue("id", contentId.ToString());
         await using var reader = await command.ExecuteReaderAsync();
         var types = new List<string>();

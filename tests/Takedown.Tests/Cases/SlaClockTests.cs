@@ -94,7 +94,7 @@ public sealed class SlaClockTests : IAsyncLifetime
     private async Task<(long Staged, long Sent)> BreachMessagesAsync()
     {
         await using var command = _db.DataSource.CreateCommand(
-            "SELECT count(*), count(sent_at) FROM reporting.outbox WHERE message_type LIKE 'Takedown.Contracts.SlaBreached,%'");
+            "SELECT count(*), count(sent_at) FROM reporting.outbox WHERE message_type = 'sla-breached'");
         await using var reader = await command.ExecuteReaderAsync();
         await reader.ReadAsync();
         return (reader.GetInt64(0), reader.GetInt64(1));

@@ -25,6 +25,7 @@ public sealed class EventStoreTests : IAsyncLifetime
     {
         var options = new EventStoreOptions { Schema = schema };
         options.Events.Map<ItemAdded>("item-added").Map<ItemRemoved>("item-removed");
+        options.Messages.Map<ItemAdded>("item-added");
         return new Store(db.DataSource, options, time ?? TimeProvider.System, new OutboxSignal());
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -22,8 +23,25 @@ public sealed class ParcelShippedConsumer(Store store) : IConsumer<ParcelShipped
             session.AppendAsync($"parcel-{context.Message.ParcelId}", ExpectedVersion.Any, [new ItemAdded("shipped", 1)], context.CancellationToken));
 }
 
+/// <summary>Every ParcelShipped delivery, without an inbox in front: duplicates show up here.</summary>
+public sealed class DeliveryLog
+{
+    public ConcurrentQueue<Guid> MessageIds { get; } = new();
+}
+
+public sealed class CountingParcelConsumer(DeliveryLog log) : IConsumer<ParcelShipped>
+{
+    public Task Consume(ConsumeContext<ParcelShipped> context)
+    {
+        log.MessageIds.Enqueue(context.MessageId!.Value);
+        return Task.CompletedTask;
+    }
+}
+
 public sealed class OutboxInboxTests : IAsyncLifetime
 {
+    private const string ParcelShippedName = "parcel-shipped";
+
     private const string Schema = "outbox_test";
     private TestDatabase _db = null!;
     private TestVirtualHost _vhost = null!;
@@ -47,6 +65,7 @@ public sealed class OutboxInboxTests : IAsyncLifetime
         builder.Services.AddEventStore(Schema, options =>
         {
             options.Events.Map<ItemAdded>("item-added");
+            options.Messages.Map<ParcelShipped>(ParcelShippedName);
             options.OutboxPollInterval = TimeSpan.FromMilliseconds(200);
         });
         // StartAsync returns once the bus is connected and its queues and bindings exist.
@@ -81,12 +100,13 @@ public sealed class OutboxInboxTests : IAsyncLifetime
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
-    private async Task StageAndCommitAsync(Store store, Guid parcel)
+    private static async Task<Guid> StageAndCommitAsync(Store store, Guid parcel)
     {
         await using var session = await store.BeginAsync(EventContext.ForSystem("test"), CancellationToken.None);
         await session.AppendAsync($"order-{parcel}", ExpectedVersion.NoStream, [new ItemAdded("parcel", 1)], CancellationToken.None);
-        await session.StageAsync(new ParcelShipped { ParcelId = parcel }, CancellationToken.None);
+        var messageId = await session.StageAsync(new ParcelShipped { ParcelId = parcel }, CancellationToken.None);
         await session.CommitAsync(CancellationToken.None);
+        return messageId;
     }
 
     [Fact]
@@ -161,12 +181,22 @@ public sealed class OutboxInboxTests : IAsyncLifetime
             await using (var bogus = _db.DataSource.CreateCommand(
                 $"INSERT INTO {Schema}.outbox (message_id, message_type, body, correlation_id, causation_id, created_at) VALUES (gen_random_uuid(), 'No.Such.Type, NoSuchAssembly', '{{}}', gen_random_uuid(), gen_random_uuid(), now())"))
                 await bogus.ExecuteNonQueryAsync();
+            // A type that loads but is no mapped message: the relay publishes only the contracts it knows.
+            await using (var unmapped = _db.DataSource.CreateCommand(
+                $"INSERT INTO {Schema}.outbox (message_id, message_type, body, correlation_id, causation_id, created_at) VALUES (gen_random_uuid(), 'System.Uri, System.Private.Uri', '{{}}', gen_random_uuid(), gen_random_uuid(), now())"))
+                await unmapped.ExecuteNonQueryAsync();
             var parcel = Guid.NewGuid();
             await StageAndCommitAsync(host.Services.GetRequiredService<Store>(), parcel);
 
             await Eventually.UntilAsync(() => ShipmentsAsync(parcel), n => n == 1, what: "the message behind the unreadable one");
-            await using var parked = _db.DataSource.CreateCommand($"SELECT last_error FROM {Schema}.outbox WHERE failed_at IS NOT NULL");
-            Assert.Equal("Outbox message type 'No.Such.Type, NoSuchAssembly' cannot be loaded.", await parked.ExecuteScalarAsync());
+            await using var parked = _db.DataSource.CreateCommand($"SELECT last_error FROM {Schema}.outbox WHERE failed_at IS NOT NULL ORDER BY id");
+            var errors = new List<string>();
+            await using (var reader = await parked.ExecuteReaderAsync())
+                while (await reader.ReadAsync())
+                    errors.Add(reader.GetString(0));
+            Assert.Equal(
+                new[] { "Outbox message type 'No.Such.Type, NoSuchAssembly' cannot be loaded.", "Outbox message type 'System.Uri, System.Private.Uri' is not a mapped message type." },
+                errors);
         }
         finally
         {
@@ -183,6 +213,7 @@ public sealed class OutboxInboxTests : IAsyncLifetime
         builder.Services.AddEventStore(Schema, options =>
         {
             options.Events.Map<ItemAdded>("item-added");
+            options.Messages.Map<ParcelShipped>(ParcelShippedName);
             options.OutboxPublishTimeout = TimeSpan.FromSeconds(2);
         });
         builder.Services.AddMassTransit(bus => bus.UsingRabbitMq((_, rabbit) => rabbit.Host("localhost", 1, _vhost.Name, h => { h.Username("guest"); h.Password("guest"); })));
@@ -198,6 +229,124 @@ public sealed class OutboxInboxTests : IAsyncLifetime
         Assert.Equal(1, await UnsentAsync());
         await using var attempts = _db.DataSource.CreateCommand($"SELECT attempts FROM {Schema}.outbox");
         Assert.Equal(1, await attempts.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task Once_the_broker_accepts_the_service_again_the_relay_delivers_every_waiting_message_exactly_once()
+    {
+        // The consumer's queue exists, as after a deployment's first start; then the broker refuses this service's
+        // connections (its user has no rights in the virtual host), which the test can switch back deterministically.
+        const string queue = "relay-recovery";
+        await _vhost.BindQueueAsync(queue, "Takedown.Tests.EventStore:ParcelShipped");
+        await _vhost.RevokeAccessAsync();
+
+        var deliveries = new DeliveryLog();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddSingleton(_db.DataSource);
+        builder.Services.AddSingleton(deliveries);
+        builder.Services.AddEventStore(Schema, options =>
+        {
+            options.Events.Map<ItemAdded>("item-added");
+            options.Messages.Map<ParcelShipped>(ParcelShippedName);
+            options.OutboxPollInterval = TimeSpan.FromMilliseconds(200);
+            options.OutboxPublishTimeout = TimeSpan.FromSeconds(1);
+        });
+        builder.Services.AddMassTransit(bus =>
+        {
+            bus.AddConsumer<CountingParcelConsumer>();
+            bus.UsingRabbitMq((context, rabbit) =>
+            {
+                rabbit.Host("localhost", _vhost.Name, host =>
+                {
+                    host.Username(TestServers.RabbitUser);
+                    host.Password(TestServers.RabbitPassword);
+                    host.PublisherConfirmation = true;
+                });
+                rabbit.ReceiveEndpoint(queue, endpoint =>
+                {
+                    // One at a time, in order: the marker's delivery proves every earlier copy was delivered first.
+                    endpoint.PrefetchCount = 1;
+                    endpoint.ConcurrentMessageLimit = 1;
+                    endpoint.ConfigureConsumer<CountingParcelConsumer>(context);
+                });
+            });
+        });
+        using var host = builder.Build();
+        await host.StartAsync();
+        try
+        {
+            var store = host.Services.GetRequiredService<Store>();
+            List<Guid> staged = [];
+            for (var i = 0; i < 3; i++)
+                staged.Add(await StageAndCommitAsync(store, Guid.NewGuid()));
+
+            // The background relay keeps failing: nothing is sent, and the first row in line counts the attempts.
+            await Eventually.UntilAsync(FirstAttemptsAsync, n => n >= 2, TimeSpan.FromSeconds(60), "repeated failed attempts");
+            Assert.Equal(3, await UnsentAsync());
+            Assert.Empty(deliveries.MessageIds);
+
+            await _vhost.GrantAccessAsync();
+            await Eventually.UntilAsync(UnsentAsync, n => n == 0, TimeSpan.FromSeconds(90), "the relay to recover and mark every message sent");
+            var marker = await StageAndCommitAsync(store, Guid.NewGuid());
+            await Eventually.UntilAsync(() => Task.FromResult(deliveries.MessageIds.Contains(marker)), seen => seen, TimeSpan.FromSeconds(30), "the marker message");
+
+            Assert.Equal(staged.Append(marker).ToArray(), deliveries.MessageIds.ToArray());
+            Assert.Equal(0, await UnsentAsync());
+            Assert.True(await FirstAttemptsAsync() >= 2);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_staged_message_is_stored_under_its_stable_name_and_a_row_staged_under_its_clr_name_is_still_relayed()
+    {
+        using var host = BuildHost();
+        await host.StartAsync();
+        try
+        {
+            // A row left by a build that stored CLR names, still pending when the new build starts.
+            var legacy = Guid.NewGuid();
+            await using (var old = _db.DataSource.CreateCommand(
+                $"INSERT INTO {Schema}.outbox (message_id, message_type, body, correlation_id, causation_id, created_at) VALUES (gen_random_uuid(), @type, @body::jsonb, gen_random_uuid(), gen_random_uuid(), now())"))
+            {
+                old.Parameters.AddWithValue("type", "Takedown.Tests.EventStore.ParcelShipped, Takedown.Tests");
+                old.Parameters.AddWithValue("body", $$"""{"parcelId":"{{legacy}}"}""");
+                await old.ExecuteNonQueryAsync();
+            }
+            var parcel = Guid.NewGuid();
+            var messageId = await StageAndCommitAsync(host.Services.GetRequiredService<Store>(), parcel);
+
+            await Eventually.UntilAsync(() => ShipmentsAsync(legacy), n => n == 1, what: "the legacy row's message");
+            await Eventually.UntilAsync(() => ShipmentsAsync(parcel), n => n == 1, what: "the new row's message");
+            await using var type = _db.DataSource.CreateCommand($"SELECT message_type FROM {Schema}.outbox WHERE message_id = @id");
+            type.Parameters.AddWithValue("id", messageId);
+            Assert.Equal(ParcelShippedName, await type.ExecuteScalarAsync());
+            Assert.Equal(0, await UnsentAsync());
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Staging_a_message_without_a_stable_name_is_refused()
+    {
+        using var host = BuildHost();
+        var store = host.Services.GetRequiredService<Store>();
+        await store.MigrateAsync(CancellationToken.None);
+        await using var session = await store.BeginAsync(EventContext.ForSystem("test"), CancellationToken.None);
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => session.StageAsync(new ItemAdded("unnamed", 1), CancellationToken.None));
+        Assert.Equal("Takedown.Tests.EventStore.ItemAdded has no stored message name; map it with MessageTypes.Map<ItemAdded>(\"...\").", refused.Message);
+    }
+
+    private async Task<int> FirstAttemptsAsync()
+    {
+        await using var command = _db.DataSource.CreateCommand($"SELECT attempts FROM {Schema}.outbox ORDER BY id LIMIT 1");
+        return (int)(await command.ExecuteScalarAsync())!;
     }
 
     private async Task<long> UnsentAsync()

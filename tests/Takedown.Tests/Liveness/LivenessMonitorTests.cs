@@ -199,7 +199,7 @@ public sealed class LivenessMonitorTests(LivenessHostFixture host) : IClassFixtu
     private async Task<List<(string Source, string CanonicalUrl)>> OutboxAsync(Guid id)
     {
         await using var command = host.Store.DataSource.CreateCommand(
-            $"SELECT body FROM {host.Store.Schema}.outbox WHERE message_type LIKE '%TakedownConfirmed%' AND body->>'contentId' = $1");
+            $"SELECT body FROM {host.Store.Schema}.outbox WHERE message_type = 'takedown-confirmed' AND body->>'contentId' = $1");
         command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = id.ToString() });
         var rows = new List<(string, string)>();
         await using var reader = await command.ExecuteReaderAsync();
