@@ -28,6 +28,7 @@ public sealed class PipelineFixture : IAsyncLifetime
     private readonly List<IDisposable> _factories = [];
     private WebApplicationFactory<ingest::Program> _ingest = null!;
     private WebApplicationFactory<reupload::Program> _reupload = null!;
+    private WebApplicationFactory<reporting::Program> _reporting = null!;
 
     public HttpClient Ingest { get; private set; } = null!;
     public HttpClient Classification { get; private set; } = null!;
@@ -49,7 +50,7 @@ public sealed class PipelineFixture : IAsyncLifetime
             host.ConfigureTestServices(services => services.AddHttpClient<reupload::Takedown.ReuploadDetection.Evidence.EvidenceClient>()
                 .ConfigurePrimaryHttpMessageHandler(CreateIngestHandler));
         });
-        (_, Reporting) = Start<reporting::Program>();
+        (_reporting, Reporting) = Start<reporting::Program>();
 
         // Ready means schema migrated and both servers reachable; consumers are bound once the bus is up.
         foreach (var client in new[] { Ingest, Classification, Reupload, Reporting })
@@ -58,6 +59,12 @@ public sealed class PipelineFixture : IAsyncLifetime
 
     /// <summary>ReuploadDetection's services (its EvidenceClient, its matcher).</summary>
     public IServiceProvider ReuploadServices => _reupload.Services;
+
+    /// <summary>Ingest's services (its bus and event store), e.g. to publish a message again as a broker would redeliver it.</summary>
+    public IServiceProvider IngestServices => _ingest.Services;
+
+    /// <summary>Reporting's services (its meter factory, its case-status gauge).</summary>
+    public IServiceProvider ReportingServices => _reporting.Services;
 
     /// <summary>A handler that sends requests into the Ingest host, as ReuploadDetection's EvidenceClient does.</summary>
     public HttpMessageHandler CreateIngestHandler() => _ingest.Server.CreateHandler();
