@@ -39,6 +39,8 @@ public static class ReportingModule
         // Reporting:SlaClock:PollInterval bounds how late a breach is recorded (default 30 seconds).
         builder.Services.AddOptions<SlaClockOptions>().Bind(builder.Configuration.GetSection("Reporting:SlaClock"));
         builder.Services.AddHostedService<SlaClock>();
+        builder.Services.AddSingleton<CaseStatusMetrics>();          // the takedown.cases gauge, from the case list
+        builder.Services.AddHostedService(services => services.GetRequiredService<CaseStatusMetrics>());
         builder.AddTakedownBus(bus =>
         {
             bus.AddConsumer<CaseConsumers.ContentSubmittedConsumer, TakedownConsumerDefinition<CaseConsumers.ContentSubmittedConsumer>>();

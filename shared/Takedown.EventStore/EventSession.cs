@@ -16,6 +16,7 @@ public sealed class EventSession : IAsyncDisposable
     private readonly OutboxSignal _outboxSignal;
     private bool _stagedMessages;
     private bool _completed;
+    private List<Action>? _afterCommit;
 
     internal EventSession(EventStore store, NpgsqlConnection connection, NpgsqlTransaction transaction, EventContext context, TimeProvider time, OutboxSignal outboxSignal)
     {
@@ -195,12 +196,20 @@ public sealed class EventSession : IAsyncDisposable
     /// <summary>A command in this transaction, for inline read models that must commit with the events.</summary>
     public NpgsqlCommand CreateCommand(string sql) => new(sql, Connection, Transaction);
 
+    /// <summary>
+    /// Runs <paramref name="action"/> once this transaction has committed, never if it rolls back: metrics count what
+    /// is durable, so a retried or redelivered command cannot count twice.
+    /// </summary>
+    public void AfterCommit(Action action) => (_afterCommit ??= []).Add(action);
+
     public async Task CommitAsync(CancellationToken ct)
     {
         await Transaction.CommitAsync(ct);
         _completed = true;
         if (_stagedMessages)
             _outboxSignal.Notify();
+        foreach (var action in _afterCommit ?? [])
+            action();
     }
 
     public async ValueTask DisposeAsync()

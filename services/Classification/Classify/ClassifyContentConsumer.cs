@@ -18,7 +18,22 @@ public sealed class ClassifyContentConsumer(EventStore.EventStore store, LegalPo
             var current = await session.AggregateAsync<Classification, IClassificationEvent>(stream, Classification.None, Classification.Evolve, ct);
             // Until notices exist the legal clock starts at the report; it will start at the notice or removal order.
             var command = new ClassifyContent(m.ContentId, m.ReportId, m.Text, m.Jurisdiction, m.Platform, ClockStartsAt: m.ReportedAt, time.GetUtcNow());
-            var events = Classification.Decide(command, current.State, policy);
+            IClassificationEvent[] events;
+            using (var span = TakedownTelemetry.Source.StartActivity("classify content"))
+            {
+                span?.SetTag(TakedownTelemetry.ContentIdTag, m.ContentId);
+                events = Classification.Decide(command, current.State, policy);
+                // Same text, same model: the earlier decision stands and nothing is written.
+                span?.SetTag(TakedownTelemetry.OutcomeTag, events.Length == 0 ? "unchanged" : "classified");
+                if (events.Length > 0 && events[^1] is ContentClassified c)
+                {
+                    span?.SetTag("takedown.category", c.Category);
+                    span?.SetTag("takedown.severity", c.Severity);
+                    span?.SetTag("takedown.confidence", c.Confidence);
+                    span?.SetTag("takedown.model.version", c.ModelVersion);
+                    span?.SetTag("takedown.regime", c.Regime);
+                }
+            }
             if (events.Length == 0)
                 return;
 
@@ -41,6 +56,6 @@ public sealed class ClassifyContentConsumer(EventStore.EventStore store, LegalPo
                 RemovalOrderRegime = decided.RemovalOrderRegime,
                 RemovalOrderAllowedSeconds = (long?)decided.RemovalOrderAllowed?.TotalSeconds,
             }, ct);
-            TakedownTelemetry.ContentClassified.Add(1, new KeyValuePair<string, object?>("category", decided.Category));
+            session.AfterCommit(() => TakedownTelemetry.ContentClassified.Add(1, new KeyValuePair<string, object?>("category", decided.Category)));
         });
 }

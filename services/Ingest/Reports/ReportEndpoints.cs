@@ -45,21 +45,41 @@ public static partial class ReportEndpoints
     private static async Task<IResult> SubmitAsync(
         ReportRequest request, HttpContext http, EventStore.EventStore store, TimeProvider time, IOptions<IngestOptions> options, CancellationToken ct)
     {
+        // One span for validate, append and commit: the report's trace, and every message it causes, hangs from here.
+        using var span = TakedownTelemetry.Source.StartActivity("report accept");
         var now = time.GetUtcNow();
         var errors = Validate(request, now, out var canonicalUrl, out var platform);
         var media = Evidence.Decode(request.Media, options.Value.MaxMediaBytes, errors);
         if (errors.Count > 0)
+        {
+            span?.SetTag(TakedownTelemetry.OutcomeTag, "invalid");
+            span?.SetTag("takedown.invalid_fields", string.Join(',', errors.Keys));
             return Results.ValidationProblem(errors);
+        }
 
         var contentId = ContentIds.FromCanonicalUrl(canonicalUrl);
+        span?.SetTag(TakedownTelemetry.ContentIdTag, contentId);
+        span?.SetTag("takedown.platform", platform);
+        span?.SetTag("takedown.media.count", media.Count);
         var command = new SubmitReport(
             contentId, Guid.CreateVersion7(now), request.Url!.Trim(), canonicalUrl, platform,
             string.IsNullOrWhiteSpace(request.Text) ? null : request.Text, request.ReporterReference!.Trim(),
             http.User.Organisation(), http.User.Actor(), request.ObservedAt, request.Jurisdiction?.Trim().ToUpperInvariant(), request.Views,
             [.. media.Select(m => m.Reference)], now);
 
-        var received = await AppendWithRetryAsync(store, http.ToEventContext(), command, media, ct);
+        ReportReceived received;
+        try
+        {
+            received = await AppendWithRetryAsync(store, http.ToEventContext(), command, media, ct);
+        }
+        catch (Exception ex) when (span.Failed(ex))
+        {
+            throw;
+        }
+        // Committed by now: a request that failed before the commit counted nothing.
         TakedownTelemetry.ReportsAccepted.Add(1, new KeyValuePair<string, object?>("platform", command.Platform));
+        span?.SetTag(TakedownTelemetry.OutcomeTag, "accepted");
+        span?.SetTag("takedown.report.number", received.ReportNumber);
 
         var caseUrl = $"{options.Value.CaseBaseUrl?.TrimEnd('/')}/api/v1/cases/{contentId}";
         return Results.Accepted(caseUrl, new ReportAccepted(contentId, received.ReportId, received.ReportNumber, caseUrl));

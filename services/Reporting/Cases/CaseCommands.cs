@@ -1,4 +1,5 @@
 using Takedown.EventStore;
+using Takedown.ServiceDefaults.Telemetry;
 using Contracts = Takedown.Contracts;
 
 namespace Takedown.Reporting.Cases;
@@ -26,7 +27,30 @@ public static class CaseCommands
         var version = await session.AppendAsync(stream, current.Exists ? ExpectedVersion.Exactly(current.Version) : ExpectedVersion.NoStream, events, ct);
         var decision = new CaseDecision(events.Aggregate(current.State, TakedownCase.Evolve), version, events);
         await StageMessagesAsync(session, decision, ct);
+        CountOnCommit(session, decision);
         return decision;
+    }
+
+    // Every path that decides (endpoint, consumer, SLA clock, liveness) counts here, and only once its events are durable:
+    // a breach found by a late removal counts like one the clock found.
+    private static void CountOnCommit(EventSession session, CaseDecision decision)
+    {
+        var state = decision.State;
+        foreach (var e in decision.NewEvents)
+        {
+            switch (e)
+            {
+                case SlaBreached breached:
+                    session.AfterCommit(() => TakedownTelemetry.SlaBreaches.Add(1, new KeyValuePair<string, object?>("regime", breached.Regime)));
+                    break;
+                // From the first notice (the first report until notices are recorded), as the platform statistics measure it.
+                case RemovalConfirmed removed when (state.FirstNotifiedAt ?? state.FirstReportedAt) is { } asked:
+                    var seconds = Math.Max(0, (removed.RemovedAt - asked).TotalSeconds);
+                    session.AfterCommit(() => TakedownTelemetry.TimeToRemoval.Record(seconds,
+                        new KeyValuePair<string, object?>("platform", state.Platform), new KeyValuePair<string, object?>("source", removed.Source)));
+                    break;
+            }
+        }
     }
 
     // Whoever decided (an endpoint, a consumer, the SLA clock, the liveness monitor), the same events publish the same

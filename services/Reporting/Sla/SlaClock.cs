@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
 using Takedown.EventStore;
 using Takedown.Reporting.Cases;
-using Takedown.ServiceDefaults.Telemetry;
 
 namespace Takedown.Reporting.Sla;
 
@@ -89,7 +88,6 @@ public sealed partial class SlaClock(EventStore.EventStore store, TimeProvider t
                 await session.CommitAsync(ct);
                 recorded++;
                 var breach = (SlaBreached)decision.NewEvents[0];
-                TakedownTelemetry.SlaBreaches.Add(1, new KeyValuePair<string, object?>("regime", breach.Regime));
                 LogBreached(contentId, breach.Regime, breach.DueAt);
             }
             catch (StreamConcurrencyException)

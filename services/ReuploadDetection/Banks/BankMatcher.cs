@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Takedown.Fingerprints;
@@ -5,6 +6,7 @@ using Takedown.Fingerprints.Matching;
 using Takedown.Fingerprints.Media;
 using Takedown.Fingerprints.Text;
 using Takedown.ReuploadDetection.Fingerprinting;
+using Takedown.ServiceDefaults.Telemetry;
 
 namespace Takedown.ReuploadDetection.Banks;
 
@@ -359,6 +361,10 @@ public sealed class BankMatcher(IPdqCandidateIndex pdq)
     /// </summary>
     public IReadOnlyList<BankMatch> Match(IEnumerable<(string Signal, string Value)> hashes, int maxPdqDistance)
     {
+        // Timed from before the lock: a lookup waiting on a bank load is slow for whoever asked.
+        using var span = TakedownTelemetry.Source.StartActivity("bank match");
+        var started = Stopwatch.GetTimestamp();
+        var asked = 0;
         var matches = new List<BankMatch>();
         _lock.EnterReadLock();
         try
@@ -366,6 +372,7 @@ public sealed class BankMatcher(IPdqCandidateIndex pdq)
             var frames = new List<(string Value, PdqHash Hash)>();
             foreach (var (signal, value) in hashes.Distinct())
             {
+                asked++;
                 if (signal == Signals.Vpdq)
                 {
                     if (PdqHash.TryParse(value, 0, out var frame))
@@ -404,7 +411,11 @@ public sealed class BankMatcher(IPdqCandidateIndex pdq)
         }
         finally { _lock.ExitReadLock(); }
         // Closest first; among equals, in the order the hashes were asked for (a stable sort).
-        return [.. matches.OrderBy(m => m.Distance)];
+        BankMatch[] sorted = [.. matches.OrderBy(m => m.Distance)];
+        TakedownTelemetry.MatchDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        span?.SetTag("takedown.match.hashes", asked);
+        span?.SetTag("takedown.match.count", sorted.Length);
+        return sorted;
     }
 
     /// <summary>

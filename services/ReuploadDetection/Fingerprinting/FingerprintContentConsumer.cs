@@ -63,7 +63,8 @@ public sealed class FingerprintContentConsumer(
                     ContentId = match.ContentId, MatchedContentId = match.MatchedContentId, Signal = match.Signal,
                     Value = match.Value, Distance = match.Distance, DetectedAt = match.MatchedAt, Bank = match.Bank, Label = label,
                 }, ct);
-                TakedownTelemetry.ReuploadsDetected.Add(1, new KeyValuePair<string, object?>("signal", match.Signal));
+                var signal = match.Signal;
+                session.AfterCommit(() => TakedownTelemetry.ReuploadsDetected.Add(1, new KeyValuePair<string, object?>("signal", signal)));
             }
             foreach (var match in events.OfType<KnownHashMatched>())
             {

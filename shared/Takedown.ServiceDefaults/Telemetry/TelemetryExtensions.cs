@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -16,9 +17,17 @@ public static class TelemetryExtensions
     private static readonly string[] TraceSources =
         ["Microsoft.AspNetCore", "System.Net.Http", "Npgsql", "MassTransit", "RabbitMQ.Client.*", TakedownTelemetry.Name, "Takedown.*"];
     private static readonly string[] Meters =
-        ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http", "Npgsql", "MassTransit", TakedownTelemetry.Name, "Takedown.*"];
+    [
+        "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Routing", "Microsoft.AspNetCore.Diagnostics",
+        "Microsoft.AspNetCore.Authentication", "Microsoft.AspNetCore.Authorization", "System.Net.Http", "System.Runtime",
+        "Npgsql", "MassTransit", TakedownTelemetry.Name, "Takedown.*",
+    ];
 
-    /// <summary>Traces, metrics and logs over OTLP, only when OTEL_EXPORTER_OTLP_ENDPOINT is set.</summary>
+    /// <summary>
+    /// Traces, metrics and logs over OTLP, only when OTEL_EXPORTER_OTLP_ENDPOINT is set. The exporters read the standard
+    /// OTEL_* settings (OTEL_EXPORTER_OTLP_PROTOCOL grpc or http/protobuf, OTEL_METRIC_EXPORT_INTERVAL, OTEL_BSP_SCHEDULE_DELAY...)
+    /// from the host's configuration: environment variables as usual, or any other source a host or test adds.
+    /// </summary>
     public static WebApplicationBuilder AddTakedownTelemetry(this WebApplicationBuilder builder, string serviceName)
     {
         if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
@@ -34,9 +43,15 @@ public static class TelemetryExtensions
             logging.IncludeScopes = true;
             logging.AddOtlpExporter();
         });
+        // Providers built apart from the host read environment variables only; handing them the host's configuration
+        // makes traces and metrics see the same settings the logs (built inside the host) already see.
+        IConfiguration configuration = builder.Configuration;
+        void UseHostConfiguration(IServiceCollection services) => services.AddSingleton(configuration);
         builder.Services.AddHostedService(_ => new TelemetryProviders(
-            () => Sdk.CreateTracerProviderBuilder().ConfigureResource(Describe).AddSource(TraceSources).AddOtlpExporter().Build(),
-            () => Sdk.CreateMeterProviderBuilder().ConfigureResource(Describe).AddMeter(Meters).AddOtlpExporter().Build()));
+            () => Sdk.CreateTracerProviderBuilder().ConfigureServices(UseHostConfiguration)
+                .ConfigureResource(Describe).AddSource(TraceSources).AddOtlpExporter().Build(),
+            () => Sdk.CreateMeterProviderBuilder().ConfigureServices(UseHostConfiguration)
+                .ConfigureResource(Describe).AddMeter(Meters).AddOtlpExporter().Build()));
         return builder;
     }
 

@@ -68,6 +68,12 @@ public sealed class PipelineFixture : IAsyncLifetime
     /// <summary>ReuploadDetection's services (its EvidenceClient, its matcher).</summary>
     public IServiceProvider ReuploadServices => _reupload.Services;
 
+    /// <summary>Ingest's services (its bus and event store), e.g. to publish a message again as a broker would redeliver it.</summary>
+    public IServiceProvider IngestServices => _ingest.Services;
+
+    /// <summary>Reporting's services (its meter factory, its case-status gauge).</summary>
+    public IServiceProvider ReportingServices => _reporting.Services;
+
     /// <summary>A handler that sends requests into the Ingest host, as ReuploadDetection's EvidenceClient does.</summary>
     public HttpMessageHandler CreateIngestHandler() => _ingest.Server.CreateHandler();
 

@@ -1,0 +1,54 @@
+using System.Diagnostics.Metrics;
+using Npgsql;
+using Takedown.ServiceDefaults.Telemetry;
+
+namespace Takedown.Reporting.Cases;
+
+/// <summary>
+/// The cases-by-status gauge, read from the case list (case_summaries) rather than counted in memory: it survives
+/// restarts, agrees across replicas and with GET /api/v1/cases, and trails the events only by the projection's lag.
+/// The query runs only when a metrics reader collects (every export interval), never without one.
+/// </summary>
+public sealed partial class CaseStatusMetrics : IHostedService
+{
+    private static readonly string[] Statuses = [.. Enum.GetNames<CaseStatus>().Select(s => s.ToLowerInvariant())];
+    private readonly EventStore.EventStore _store;
+    private readonly ILogger<CaseStatusMetrics> _log;
+
+    // The meter comes from the host's factory, so two hosts in one process (tests, replicas) each observe their own.
+    public CaseStatusMetrics(IMeterFactory meters, EventStore.EventStore store, ILogger<CaseStatusMetrics> log)
+    {
+        _store = store;
+        _log = log;
+        meters.Create(TakedownTelemetry.Name).CreateObservableGauge(
+            TakedownTelemetry.CasesByStatus, Observe, "{case}", "Cases by status, from the case list.");
+    }
+
+    /// <summary>One count per status, zero included, so a status the last case left drops to 0 instead of vanishing.</summary>
+    public IReadOnlyList<Measurement<long>> Observe()
+    {
+        var counts = Statuses.ToDictionary(s => s, _ => 0L);
+        try
+        {
+            using var command = _store.DataSource.CreateCommand($"SELECT status, count(*) FROM {_store.Schema}.case_summaries GROUP BY status");
+            command.CommandTimeout = 5;
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+                counts[reader.GetString(0)] = reader.GetInt64(1);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
+        {
+            // The collector's thread must not throw; a missed observation is a gap in the series, not a false zero.
+            LogUnavailable(ex);
+            return [];
+        }
+        return [.. counts.Select(c => new Measurement<long>(c.Value, new KeyValuePair<string, object?>("status", c.Key)))];
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cases by status could not be read from the case list")]
+    private partial void LogUnavailable(Exception ex);
+}
