@@ -27,6 +27,24 @@ public sealed record CliHost(
         In = System.Console.In,
     };
 
+    /// <summary>
+    /// A host whose output goes to the given writers as plain text (no colours, no prompts, a fixed width), for running
+    /// the command line inside another program, such as a test, and reading what it printed.
+    /// </summary>
+    public static CliHost Captured(
+        HttpMessageHandler http, TextWriter output, TextWriter error, Func<string, string?> environment, TimeProvider time, int width = 160)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(output),
+        });
+        console.Profile.Width = width;
+        return new CliHost(http, console, output, error, environment, time);
+    }
+
     /// <summary>Runs a command body, turning the failures a user can act on into a message and an exit code.</summary>
     public async Task<int> RunAsync(Func<Task<int>> command)
     {

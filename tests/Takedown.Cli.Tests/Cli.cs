@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Spectre.Console;
 
 namespace Takedown.Cli.Tests;
 
@@ -32,22 +31,8 @@ public static class Cli
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-            Out = new AnsiConsoleOutput(stdout),
-        });
-        console.Profile.Width = 160;
         using var handler = new SocketsHttpHandler();
-        var host = new CliHost(
-            handler,
-            console,
-            stdout,
-            stderr,
-            name => environment?.GetValueOrDefault(name),
-            time ?? TimeProvider.System)
+        var host = CliHost.Captured(handler, stdout, stderr, name => environment?.GetValueOrDefault(name), time ?? TimeProvider.System) with
         {
             In = new StringReader(stdin ?? ""),
         };

@@ -1,7 +1,6 @@
 extern alias cli;
 
 using System.Text.Json;
-using Spectre.Console;
 using CliHost = cli::Takedown.Cli.CliHost;
 using TakedownCli = cli::Takedown.Cli.TakedownCli;
 
@@ -60,7 +59,8 @@ public sealed class CliPipelineTests(PipelineFixture pipeline) : IClassFixture<P
             ["TAKEDOWN_REPORTING_URL"] = PipelineFixture.ReportingBaseUrl,
         };
         var report = await RunAsync(environment,
-            "report", "--json", "--api-key", owner, "--url", $"https://t.me/channel/{Guid.NewGuid():N}", "--platform", "telegram");
+            "report", "--json", "--api-key", owner, "--url", $"https://t.me/channel/{Guid.NewGuid():N}", "--platform", "telegram",
+            "--text", "سنقتلك يا جاسوس");
         Assert.Equal(0, report.ExitCode);
         var contentId = JsonDocument.Parse(report.Out).RootElement.GetProperty("contentId").GetString()!;
         var seenByOwner = await RunAsync(environment, "case", contentId, "--api-key", owner, "--wait", "60");
@@ -76,20 +76,12 @@ public sealed class CliPipelineTests(PipelineFixture pipeline) : IClassFixture<P
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-            Out = new AnsiConsoleOutput(stdout),
-        });
-        console.Profile.Width = 200;
         using var http = new HostRouter(new()
         {
             ["ingest.test"] = pipeline.CreateIngestHandler(),
             ["reporting.test"] = pipeline.CreateReportingHandler(),
         });
-        var host = new CliHost(http, console, stdout, stderr, name => environment.GetValueOrDefault(name), TimeProvider.System);
+        var host = CliHost.Captured(http, stdout, stderr, name => environment.GetValueOrDefault(name), TimeProvider.System, width: 200);
         var exitCode = await TakedownCli.RunAsync(args, host);
         return (exitCode, stdout.ToString(), stderr.ToString());
     }
