@@ -124,7 +124,7 @@ public sealed partial class PipelineTests
     {
         var store = pipeline.IngestServices.GetRequiredService<Store>();
         await using var query = store.DataSource.CreateCommand(
-            $"SELECT message_id, body::text, correlation_id FROM {store.Schema}.outbox WHERE message_type LIKE 'Takedown.Contracts.ContentSubmitted,%' AND body->>'contentId' = $1");
+            $"SELECT message_id, body::text, correlation_id FROM {store.Schema}.outbox WHERE message_type = 'content-submitted' AND body->>'contentId' = $1");
         query.Parameters.Add(new Npgsql.NpgsqlParameter { Value = contentId.ToString() });
         await using var reader = await query.ExecuteReaderAsync();
         Assert.True(await reader.ReadAsync());
