@@ -62,9 +62,11 @@ takedown() { dotnet services/Cli/bin/Release/net10.0/takedown.dll "$@"; }
 export TAKEDOWN_API_KEY="$TAKEDOWN_ADMIN_KEY"
 echo
 echo "\$ takedown report --url https://www.facebook.com/posts/… --platform facebook --text 'هذا الناشط عميل السفارة'"
-content=$(takedown report --json --url "https://www.facebook.com/posts/sample-$(date +%s)?utm_source=share" --platform facebook \
-  --text "هذا الناشط عميل السفارة" --reporter-reference sample-1 --jurisdiction IQ | sed -nE 's/.*"contentId" *: *"([^"]+)".*/\1/p')
+accepted=$(takedown report --json --url "https://www.facebook.com/posts/sample-$(date +%s)?utm_source=share" --platform facebook \
+  --text "هذا الناشط عميل السفارة" --reporter-reference sample-1 --jurisdiction IQ)
+content=$(sed -nE 's/.*"contentId" *: *"([^"]+)".*/\1/p' <<<"$accepted")
 echo "content id: $content"
+echo "case url:   $(sed -nE 's/.*"caseUrl" *: *"([^"]+)".*/\1/p' <<<"$accepted")"
 echo
 echo "\$ takedown case $content --wait 30"
 takedown case "$content" --wait 30
