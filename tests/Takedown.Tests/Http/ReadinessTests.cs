@@ -65,6 +65,24 @@ public sealed class ReadinessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Ready_again_once_PostgreSQL_and_RabbitMQ_come_back()
+    {
+        await _postgres.CloseAsync();
+        await _rabbit.CloseAsync();
+        var problem = await NotReadyAsync();
+        var failing = problem.GetProperty("checks").EnumerateObject().Select(c => c.Name).ToList();
+        Assert.Contains("postgres", failing);
+        Assert.Contains("rabbitmq", failing);
+
+        _postgres.Open();
+        _rabbit.Open();
+
+        // The broker connections recover on their own schedule (RabbitMQ.Client retries every 5 s), hence the wait.
+        await Eventually.UntilAsync(async () => (await _ingest.Client.GetAsync("/health/ready")).StatusCode,
+            s => s == HttpStatusCode.OK, TimeSpan.FromSeconds(90), "readiness to come back");
+    }
+
+    [Fact]
     public async Task A_virtual_host_the_broker_does_not_have_is_503_from_the_start()
     {
         await using var misconfigured = IngestOnKestrel.Start(_db.ConnectionString, "takedown_no_such_vhost");

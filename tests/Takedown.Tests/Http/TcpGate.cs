@@ -4,16 +4,19 @@ using System.Net.Sockets;
 namespace Takedown.Tests.Http;
 
 /// <summary>
-/// A TCP forwarder between a host and a real server (PostgreSQL, RabbitMQ) that a test can close, as a network
-/// partition or a server going away would: open connections are cut and new ones are refused.
+/// A TCP forwarder between a host and a real server (PostgreSQL, RabbitMQ) that a test can close and open again, as a
+/// network partition or a server going away and coming back would. Closed, it resets the open connections and
+/// every new one; it keeps listening, so opening it again needs no new port.
 /// </summary>
 public sealed class TcpGate : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly string _targetHost;
     private readonly int _targetPort;
-    private readonly CancellationTokenSource _closed = new();
+    private readonly CancellationTokenSource _disposed = new();
+    private readonly Lock _gate = new();
     private readonly List<TcpClient> _connections = [];
+    private CancellationTokenSource? _open = new(); // null while closed; cancelled to cut the connections it let through
     private readonly Task _accepting;
 
     public TcpGate(string targetHost, int targetPort)
@@ -29,32 +32,43 @@ public sealed class TcpGate : IAsyncDisposable
 
     private async Task AcceptAsync()
     {
-        while (!_closed.IsCancellationRequested)
+        while (!_disposed.IsCancellationRequested)
         {
             TcpClient inbound;
             try
             {
-                inbound = await _listener.AcceptTcpClientAsync(_closed.Token);
+                inbound = await _listener.AcceptTcpClientAsync(_disposed.Token);
             }
             catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
             {
                 return;
             }
-            _ = ForwardAsync(inbound);
+            CancellationToken open;
+            lock (_gate)
+            {
+                if (_open is null)
+                {
+                    Reset(inbound);
+                    continue;
+                }
+                open = _open.Token;
+                _connections.Add(inbound);
+            }
+            _ = ForwardAsync(inbound, open);
         }
     }
 
-    private async Task ForwardAsync(TcpClient inbound)
+    private async Task ForwardAsync(TcpClient inbound, CancellationToken open)
     {
         using var outbound = new TcpClient();
         using (inbound)
         {
-            lock (_connections)
-                _connections.AddRange([inbound, outbound]);
+            lock (_gate)
+                _connections.Add(outbound);
             try
             {
-                await outbound.ConnectAsync(_targetHost, _targetPort, _closed.Token);
-                using var stop = CancellationTokenSource.CreateLinkedTokenSource(_closed.Token);
+                await outbound.ConnectAsync(_targetHost, _targetPort, open);
+                using var stop = CancellationTokenSource.CreateLinkedTokenSource(open);
                 await Task.WhenAny(
                     inbound.GetStream().CopyToAsync(outbound.GetStream(), stop.Token),
                     outbound.GetStream().CopyToAsync(inbound.GetStream(), stop.Token));
@@ -66,33 +80,51 @@ public sealed class TcpGate : IAsyncDisposable
         }
     }
 
-    /// <summary>Refuses new connections and resets the open ones.</summary>
+    /// <summary>Resets the open connections and every new one until <see cref="Open"/>.</summary>
     public async Task CloseAsync()
     {
-        await _closed.CancelAsync();
-        _listener.Stop();
-        lock (_connections)
+        CancellationTokenSource? cut;
+        lock (_gate)
         {
+            cut = _open;
+            _open = null;
             foreach (var connection in _connections)
-            {
-                try
-                {
-                    connection.Client?.LingerState = new LingerOption(true, 0); // RST, not a polite FIN
-                }
-                catch (Exception ex) when (ex is ObjectDisposedException or SocketException)
-                {
-                    // already closed by its other end
-                }
-                connection.Close();
-            }
+                Reset(connection);
+            _connections.Clear();
         }
-        await _accepting;
+        if (cut is not null)
+        {
+            await cut.CancelAsync();
+            cut.Dispose();
+        }
+    }
+
+    /// <summary>Lets connections through again, as a server that came back.</summary>
+    public void Open()
+    {
+        lock (_gate)
+            _open ??= new CancellationTokenSource();
+    }
+
+    private static void Reset(TcpClient connection)
+    {
+        try
+        {
+            connection.Client?.LingerState = new LingerOption(true, 0); // RST, not a polite FIN
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or SocketException)
+        {
+            // already closed by its other end
+        }
+        connection.Close();
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (!_closed.IsCancellationRequested)
-            await CloseAsync();
-        _closed.Dispose();
+        await CloseAsync();
+        await _disposed.CancelAsync();
+        _listener.Stop();
+        await _accepting;
+        _disposed.Dispose();
     }
 }
