@@ -16,16 +16,29 @@ public sealed record CliHost(
     /// <summary>Standard input, for commands that read "-"; empty unless set.</summary>
     public TextReader In { get; init; } = TextReader.Null;
 
-    public static CliHost ForProcess() => new(
-        new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10) },
-        AnsiConsole.Console,
-        System.Console.Out,
-        System.Console.Error,
-        System.Environment.GetEnvironmentVariable,
-        TimeProvider.System)
+    public static CliHost ForProcess()
     {
-        In = System.Console.In,
-    };
+        var console = AnsiConsole.Console;
+        if (System.Console.IsOutputRedirected)
+            console.Profile.Width = RedirectedWidth(System.Environment.GetEnvironmentVariable);
+        return new(
+            new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10) },
+            console,
+            System.Console.Out,
+            System.Console.Error,
+            System.Environment.GetEnvironmentVariable,
+            TimeProvider.System)
+        {
+            In = System.Console.In,
+        };
+    }
+
+    /// <summary>
+    /// Table width when output goes to a file or a pipe: <c>COLUMNS</c> when set, else 160. Without a terminal to
+    /// measure, Spectre assumes 80 columns, which wraps a case's timeline into a tall, narrow column.
+    /// </summary>
+    public static int RedirectedWidth(Func<string, string?> environment) =>
+        int.TryParse(environment("COLUMNS"), out var columns) && columns > 0 ? columns : 160;
 
     /// <summary>
     /// A host whose output goes to the given writers as plain text (no colours, no prompts, a fixed width), for running

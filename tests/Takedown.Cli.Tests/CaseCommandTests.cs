@@ -138,3 +138,18 @@ public sealed class CaseCommandTests : IDisposable
         Assert.InRange(reporting.Requests.Count, 2, 4);
     }
 }
+
+public sealed class RedirectedOutputTests
+{
+    [Theory]
+    [InlineData(null, 160)]
+    [InlineData("", 160)]
+    [InlineData("not a number", 160)]
+    [InlineData("0", 160)]
+    [InlineData("120", 120)]
+    [InlineData("250", 250)]
+    public void Tables_written_to_a_pipe_are_as_wide_as_COLUMNS_or_160(string? columns, int expected)
+    {
+        Assert.Equal(expected, CliHost.RedirectedWidth(name => name == "COLUMNS" ? columns : null));
+    }
+}
