@@ -106,10 +106,15 @@ public sealed class TestVirtualHost : IAsyncDisposable
         await Api.GetFromJsonAsync<System.Text.Json.JsonElement[]>($"api/queues/{Name}") ?? [];
 
     /// <summary>Reads up to <paramref name="count"/> messages from a queue and puts them back (payload, properties, headers).</summary>
-    public async Task<IReadOnlyList<System.Text.Json.JsonElement>> PeekAsync(string queue, int count = 10)
+    public Task<IReadOnlyList<System.Text.Json.JsonElement>> PeekAsync(string queue, int count = 10) => GetAsync(queue, count, "ack_requeue_true");
+
+    /// <summary>Takes up to <paramref name="count"/> messages off a queue: they are removed, as a subscriber consuming them would.</summary>
+    public Task<IReadOnlyList<System.Text.Json.JsonElement>> TakeAsync(string queue, int count = 100) => GetAsync(queue, count, "ack_requeue_false");
+
+    private async Task<IReadOnlyList<System.Text.Json.JsonElement>> GetAsync(string queue, int count, string ackmode)
     {
-        using var response = await Api.PostAsync($"api/queues/{Name}/{queue}/get",
-            JsonContent.Create(new { count, ackmode = "ack_requeue_true", encoding = "auto" }));
+        using var response = await Api.PostAsync($"api/queues/{Uri.EscapeDataString(Name)}/{queue}/get",
+            JsonContent.Create(new { count, ackmode, encoding = "auto", truncate = 1_000_000 }));
         response.EnsureSuccessStatusCode();
         return await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement[]>() ?? [];
     }
@@ -145,16 +150,6 @@ public sealed class TestVirtualHost : IAsyncDisposable
         (await Api.PutAsync($"api/exchanges/{vhost}/{escapedExchange}", JsonContent.Create(new { type = "fanout", durable = true, auto_delete = false }))).EnsureSuccessStatusCode();
         (await Api.PutAsync($"api/queues/{vhost}/{queue}", JsonContent.Create(new { durable = true }))).EnsureSuccessStatusCode();
         (await Api.PostAsync($"api/bindings/{vhost}/e/{escapedExchange}/q/{queue}", JsonContent.Create(new { }))).EnsureSuccessStatusCode();
-    }
-
-    /// <summary>Takes up to <paramref name="count"/> messages off a queue (they are removed) and returns their bodies.</summary>
-    public async Task<IReadOnlyList<string>> TakeMessagesAsync(string queue, int count = 100)
-    {
-        using var response = await Api.PostAsync($"api/queues/{Uri.EscapeDataString(Name)}/{queue}/get",
-            JsonContent.Create(new { count, ackmode = "ack_requeue_false", encoding = "auto", truncate = 1_000_000 }));
-        response.EnsureSuccessStatusCode();
-        var messages = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
-        return [.. messages.EnumerateArray().Select(message => message.GetProperty("payload").GetString()!)];
     }
 
     public async ValueTask DisposeAsync() => await Api.DeleteAsync($"api/vhosts/{Name}");

@@ -245,9 +245,9 @@ public sealed partial class PipelineTests(PipelineFixture pipeline) : IClassFixt
         Assert.Contains(reuploadCase.Timeline, t => t.Type == "Escalated" && t.Summary == $"Escalated to analysts: re-upload of removed content {original.ContentId}");
 
         // Both were published on RabbitMQ for downstream services, each naming its content.
-        var published = await Eventually.UntilAsync(() => pipeline.VirtualHost.TakeMessagesAsync(downstream), m => m.Count > 0, what: "messages for the downstream subscriber");
-        var messages = published.Concat(await pipeline.VirtualHost.TakeMessagesAsync(downstream))
-            .Select(body => JsonDocument.Parse(body).RootElement)
+        var published = await Eventually.UntilAsync(() => pipeline.VirtualHost.TakeAsync(downstream), m => m.Count > 0, what: "messages for the downstream subscriber");
+        var messages = published.Concat(await pipeline.VirtualHost.TakeAsync(downstream))
+            .Select(message => JsonDocument.Parse(message.GetProperty("payload").GetString()!).RootElement)
             .Select(envelope => (Type: envelope.GetProperty("messageType")[0].GetString(), Message: envelope.GetProperty("message")))
             .ToList();
         Assert.Contains(messages, m => m.Type == "urn:message:Takedown.Contracts:TakedownConfirmed"
