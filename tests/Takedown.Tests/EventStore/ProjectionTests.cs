@@ -211,14 +211,15 @@ public sealed class ProjectionTests : IAsyncLifetime
     [Fact]
     public async Task Transaction_ids_are_ordered_as_numbers_not_as_text()
     {
-        // Transaction ids 99999 and 100000: as text, '100000' sorts first, and a reader ordered that way would
-        // move its checkpoint past 99999 and never read it.
+        // Transaction ids 9 and 10: as text, '10' sorts first, and a reader ordered that way would move its checkpoint
+        // past 9 and never read it. Both must be below pg_snapshot_xmin for the daemon to read them at all, and a
+        // brand-new cluster is already past 700 after initdb alone, so small ids are, where 99999 may not be yet.
         const string metadata = "{\"correlationId\":\"0195a6f2-0000-7000-8000-000000000001\",\"causationId\":\"0195a6f2-0000-7000-8000-000000000002\",\"actor\":\"test\"}";
         await _db.ExecuteAsync($$"""
             INSERT INTO {{Schema}}.streams VALUES ('basket-digits', 'basket', 2, now(), now());
             INSERT INTO {{Schema}}.events (id, stream_id, version, type, data, metadata, occurred_at, tx_id, hash) VALUES
-              (gen_random_uuid(), 'basket-digits', 1, 'item-added', '{"name":"first","quantity":1}', '{{metadata}}', now(), '99999', '\x00'),
-              (gen_random_uuid(), 'basket-digits', 2, 'item-added', '{"name":"second","quantity":1}', '{{metadata}}', now(), '100000', '\x00');
+              (gen_random_uuid(), 'basket-digits', 1, 'item-added', '{"name":"first","quantity":1}', '{{metadata}}', now(), '9', '\x00'),
+              (gen_random_uuid(), 'basket-digits', 2, 'item-added', '{"name":"second","quantity":1}', '{{metadata}}', now(), '10', '\x00');
             """);
         var daemon = Daemon(_store);
         daemon.BatchSize = 1;
