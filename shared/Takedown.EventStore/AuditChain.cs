@@ -11,7 +11,7 @@ namespace Takedown.EventStore;
 public sealed record AuditResult(string StreamId, bool Intact, long EventsChecked, long? FirstBrokenVersion, string? Problem);
 
 /// <summary>
-/// Recomputes the tamper-evident chain from the stored rows, independently of the SQL function that wrote it:
+/// Recomputes the tamper-evident chain from the stored rows, independently of the trigger that wrote it (<see cref="EventChain"/>):
 /// sha256(previous hash ‖ stream ‖ 0x00 ‖ int8 version ‖ type ‖ 0x00 ‖ data as jsonb text ‖ 0x00 ‖ int8 µs since epoch).
 /// </summary>
 public static class AuditChain
@@ -19,7 +19,7 @@ public static class AuditChain
     public const int DefaultPageSize = 500;
 
     private const string SelectLinks =
-        "SELECT stream_id, version, type, data::text, (extract(epoch FROM occurred_at) * 1000000)::bigint, hash";
+        $"SELECT stream_id, version, type, data::text, (extract(epoch FROM timestamp) * 1000000)::bigint, decode(headers->>'{EventChain.HeaderName}', 'hex')";
 
     public static async Task<AuditResult> VerifyStreamAsync(NpgsqlDataSource dataSource, string schema, string streamId, CancellationToken ct)
     {
@@ -28,13 +28,13 @@ public static class AuditChain
         // One snapshot for the stream head and its events, so an append between the two reads is not a "break".
         await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
         long? head;
-        await using (var select = new NpgsqlCommand($"SELECT version FROM {schema}.streams WHERE id = @id", connection, tx))
+        await using (var select = new NpgsqlCommand($"SELECT version FROM {schema}.mt_streams WHERE id = @id", connection, tx))
         {
             select.Parameters.AddWithValue("id", streamId);
             head = await select.ExecuteScalarAsync(ct) as long?;
         }
 
-        await using var command = new NpgsqlCommand($"{SelectLinks} FROM {schema}.events WHERE stream_id = @id ORDER BY version", connection, tx);
+        await using var command = new NpgsqlCommand($"{SelectLinks} FROM {schema}.mt_events WHERE stream_id = @id ORDER BY version", connection, tx);
         command.Parameters.AddWithValue("id", streamId);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var walk = new ChainWalk(streamId);
@@ -45,7 +45,7 @@ public static class AuditChain
     }
 
     /// <summary>
-    /// Verifies every stream of the schema, in stream id order: each id that has a <c>streams</c> row, events, or both.
+    /// Verifies every stream of the schema, in stream id order: each id that has an <c>mt_streams</c> row, events, or both.
     /// Reads <see cref="DefaultPageSize"/> streams per transaction, so memory stays flat and no snapshot is held for
     /// the whole walk; a stream's head and its events always come from the same snapshot.
     /// </summary>
@@ -93,10 +93,10 @@ public static class AuditChain
         await using var command = new NpgsqlCommand(
             $"""
             SELECT ids.id, s.version
-            FROM ((SELECT id FROM {schema}.streams {streamsAfter} ORDER BY id LIMIT @limit)
+            FROM ((SELECT id FROM {schema}.mt_streams {streamsAfter} ORDER BY id LIMIT @limit)
                   UNION
-                  (SELECT DISTINCT stream_id FROM {schema}.events {eventsAfter} ORDER BY stream_id LIMIT @limit)) AS ids (id)
-            LEFT JOIN {schema}.streams s ON s.id = ids.id
+                  (SELECT DISTINCT stream_id FROM {schema}.mt_events {eventsAfter} ORDER BY stream_id LIMIT @limit)) AS ids (id)
+            LEFT JOIN {schema}.mt_streams s ON s.id = ids.id
             ORDER BY ids.id
             LIMIT @limit
             """, connection, tx);
@@ -117,7 +117,7 @@ public static class AuditChain
         // Every id in (after, last] is on this page, so one range scan in (stream_id, version) order covers it.
         var lower = after is null ? "" : "AND stream_id > @after";
         await using var command = new NpgsqlCommand(
-            $"{SelectLinks} FROM {schema}.events WHERE stream_id <= @last {lower} ORDER BY stream_id, version", connection, tx);
+            $"{SelectLinks} FROM {schema}.mt_events WHERE stream_id <= @last {lower} ORDER BY stream_id, version", connection, tx);
         command.Parameters.AddWithValue("last", heads[^1].StreamId);
         if (after is not null)
             command.Parameters.AddWithValue("after", after);
@@ -159,7 +159,7 @@ public static class AuditChain
             }
 
             var computed = Hash(previous, streamId, version, row.GetString(2), row.GetString(3), row.GetInt64(4));
-            var stored = row.GetFieldValue<byte[]>(5);
+            var stored = row.IsDBNull(5) ? [] : row.GetFieldValue<byte[]>(5);
             if (!CryptographicOperations.FixedTimeEquals(computed, stored))
             {
                 broken = new AuditResult(streamId, false, checkedCount, version, $"hash of version {version} does not match its contents or its predecessor");
@@ -172,13 +172,13 @@ public static class AuditChain
             return true;
         }
 
-        /// <param name="head">The <c>streams.version</c>; null when the stream has no <c>streams</c> row.</param>
+        /// <param name="head">The <c>mt_streams.version</c>; null when the stream has no <c>streams</c> row.</param>
         public AuditResult Finish(long? head) => (broken, head) switch
         {
             ({ } result, _) => result,
             // The foreign key forbids this, so the row was deleted with the key dropped or disabled.
             (null, null) when checkedCount > 0 =>
-                new AuditResult(streamId, false, checkedCount, 1, $"{checkedCount} events exist but the stream has no row in streams"),
+                new AuditResult(streamId, false, checkedCount, 1, $"{checkedCount} events exist but the stream has no row in mt_streams"),
             (null, { } version) when version > checkedCount =>
                 new AuditResult(streamId, false, checkedCount, checkedCount + 1, $"stream is at version {version} but only {checkedCount} events remain"),
             (null, { } version) when version < checkedCount =>

@@ -10,22 +10,3 @@ public sealed record EventContext(Guid CorrelationId, Guid CausationId, string A
     public static EventContext ForSystem(string actor) =>
         new(Guid.NewGuid(), Guid.NewGuid(), actor, System.Diagnostics.Activity.Current?.Id);
 }
-
-/// <summary>An event as stored: its position, identity and metadata, with the deserialised data.</summary>
-public sealed record StoredEvent(
-    long Sequence,
-    Guid EventId,
-    string StreamId,
-    long Version,
-    string Type,
-    object Data,
-    DateTimeOffset OccurredAt,
-    Guid CorrelationId,
-    Guid CausationId,
-    string Actor);
-
-/// <summary>The result of folding a stream: the state and the version it reflects (0 when the stream is empty).</summary>
-public sealed record StreamState<TState>(TState State, long Version, IReadOnlyList<StoredEvent> Events)
-{
-    public bool Exists => Version > 0;
-}

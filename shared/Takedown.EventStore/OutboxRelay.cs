@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using MassTransit;
@@ -21,7 +20,6 @@ public sealed partial class OutboxRelay(
     ILogger<OutboxRelay> logger) : BackgroundService
 {
     public static readonly ActivitySource ActivitySource = new("Takedown.EventStore");
-    private static readonly ConcurrentDictionary<string, Type> LegacyTypes = new();
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -159,10 +157,9 @@ public sealed partial class OutboxRelay(
         error = "";
         try
         {
-            type = store.Options.Messages.TryGetType(message.Type, out var mapped) ? mapped : LegacyType(message.Type);
-            if (!store.Options.Messages.IsMapped(type))
+            if (!store.Options.Messages.TryGetType(message.Type, out type))
                 throw new TypeLoadException($"Outbox message type '{message.Type}' is not a mapped message type.");
-            body = JsonSerializer.Deserialize(message.Body, type, store.Options.Json) ?? throw new JsonException("The body is null.");
+            body = JsonSerializer.Deserialize(message.Body, type, EventStoreOptions.Json) ?? throw new JsonException("The body is null.");
             return true;
         }
         catch (Exception ex) when (ex is TypeLoadException or JsonException or NotSupportedException)
@@ -171,13 +168,6 @@ public sealed partial class OutboxRelay(
             return false;
         }
     }
-
-    /// <summary>
-    /// Rows staged before messages had stable names hold the CLR name "{FullName}, {Assembly}"; they are still
-    /// relayed after an upgrade, as long as the type has not moved and is still mapped.
-    /// </summary>
-    private static Type LegacyType(string name) => LegacyTypes.GetOrAdd(name, static name =>
-        Type.GetType(name, throwOnError: false) ?? throw new TypeLoadException($"Outbox message type '{name}' cannot be loaded."));
 
     private async Task PublishAsync(PendingMessage message, Type type, object body, CancellationToken ct)
     {

@@ -1,3 +1,4 @@
+using Marten;
 using Microsoft.AspNetCore.Builder;
 using Takedown.Contracts;
 using Takedown.EventStore;
@@ -7,16 +8,17 @@ namespace Takedown.ServiceDefaults;
 public static class EventStoreRegistration
 {
     /// <summary>
-    /// This service's event store in its own schema, named after the service, with every integration message's
-    /// stable outbox name mapped.
+    /// This service's Marten store in its own schema, named after the service, with every integration message's stable
+    /// outbox name mapped. <paramref name="configure"/> maps the service's event names and adds its projections.
     /// </summary>
-    public static WebApplicationBuilder AddTakedownEventStore(this WebApplicationBuilder builder, string schema, Action<EventStoreOptions> configure)
+    public static WebApplicationBuilder AddTakedownEventStore(
+        this WebApplicationBuilder builder, string schema, Action<StoreOptions> configure, Action<EventStoreOptions>? outbox = null)
     {
-        builder.Services.AddEventStore(schema, options =>
+        builder.Services.AddEventStore(schema, configure, options =>
         {
             foreach (var (type, name) in MessageNames.All)
                 options.Messages.Map(type, name);
-            configure(options);
+            outbox?.Invoke(options);
         });
         return builder;
     }

@@ -40,6 +40,10 @@ public static class TakedownDefaults
             // (about twice the append throughput measured in docs/benchmarks.md). A connection string can still set its own.
             if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
                 dataSource.ConnectionStringBuilder.MaxAutoPrepare = 64;
+            // A transaction left open (a hung handler, a lost client) holds back the projection daemon's high-water mark:
+            // PostgreSQL ends it after a minute. A connection string can set its own.
+            if (!connectionString.Contains("idle_in_transaction_session_timeout", StringComparison.OrdinalIgnoreCase))
+                dataSource.ConnectionStringBuilder.Options = $"{dataSource.ConnectionStringBuilder.Options} -c idle_in_transaction_session_timeout=60000".Trim();
             return dataSource.Build();
         });
 
@@ -90,7 +94,7 @@ public static class TakedownDefaults
         }).AllowAnonymous();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapApiKeys();
-        if (app.Services.GetService<Takedown.EventStore.Projections.ProjectionDaemon>() is not null)
+        if (app.Services.GetService<ProjectionAdministration>() is not null)
             app.MapProjectionAdministration();
         return app;
     }

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
-using Takedown.EventStore;
 
 namespace Takedown.ServiceDefaults.Http;
 
@@ -13,12 +12,12 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
     {
         ProblemDetails? problem = exception switch
         {
-            StreamConcurrencyException conflict => new ProblemDetails
+            // Marten's: FetchForWriting at a stale expected version, or a writer that raced this one to the same version.
+            JasperFx.ConcurrencyException conflict => new ProblemDetails
             {
                 Status = StatusCodes.Status409Conflict,
                 Title = "The resource was changed by someone else.",
-                Detail = $"Expected version {conflict.Expected}, but it is at {conflict.Actual?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no version"}. Read it again and retry.",
-                Extensions = { ["currentVersion"] = conflict.Actual },
+                Detail = $"{conflict.Message} Read it again and retry.",
             },
             BadHttpRequestException bad => new ProblemDetails
             {

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Takedown.EventStore.Projections;
+using Takedown.EventStore;
 using Takedown.ServiceDefaults.Auth;
 
 namespace Takedown.ServiceDefaults.Http;
@@ -13,14 +13,16 @@ public static class ProjectionEndpoints
     {
         var projections = app.MapGroup("/api/v1/admin/projections").RequireAuthorization(Policies.Administer).WithTags("Administration");
 
-        projections.MapGet("/", async (ProjectionDaemon daemon, CancellationToken ct) => Results.Ok(await daemon.StatusAsync(ct)));
+        projections.MapGet("/", async (ProjectionAdministration administration, CancellationToken ct) =>
+            Results.Ok(new { projections = await administration.StatusAsync(ct), highWaterSkips = await administration.SkipsAsync(ct) }));
 
-        projections.MapPost("/{name}/rebuild", async (string name, ProjectionDaemon daemon, CancellationToken ct) =>
+        // Answers once the rebuilt projection has caught up with the log; the other projections run on meanwhile.
+        projections.MapPost("/{name}/rebuild", async (string name, int? timeoutSeconds, ProjectionAdministration administration, CancellationToken ct) =>
         {
             try
             {
-                await daemon.RequestRebuildAsync(name, ct);
-                return Results.Accepted($"/api/v1/admin/projections", new { name, rebuild = "requested" });
+                await administration.RebuildAsync(name, TimeSpan.FromSeconds(timeoutSeconds ?? 600), ct);
+                return Results.Ok(new { name, rebuild = "completed", status = (await administration.StatusAsync(ct)).Single(s => s.Name == name) });
             }
             catch (UnknownProjectionException unknown)
             {

@@ -31,14 +31,23 @@ public static class ConsumeOnceExtensions
         {
             // Created inside the span: messages this handler stages continue the trace from here.
             var eventContext = new EventContext(context.CorrelationId ?? messageId, messageId, consumer, Activity.Current?.Id);
-            await using var session = await store.BeginAsync(eventContext, context.CancellationToken);
+            await using var session = store.Begin(eventContext);
             if (!await session.TryRecordInboxAsync(consumer, messageId, context.CancellationToken))
             {
                 span?.SetTag(TakedownTelemetry.OutcomeTag, "duplicate");
                 return;
             }
             await handle(session);
-            await session.CommitAsync(context.CancellationToken);
+            try
+            {
+                await session.CommitAsync(context.CancellationToken);
+            }
+            catch (DuplicateDeliveryException)
+            {
+                // A concurrent delivery of the same message committed first; this one's work was rolled back.
+                span?.SetTag(TakedownTelemetry.OutcomeTag, "duplicate");
+                return;
+            }
             span?.SetTag(TakedownTelemetry.OutcomeTag, "handled");
         }
         catch (Exception ex) when (span.Failed(ex))

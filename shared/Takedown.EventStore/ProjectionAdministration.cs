@@ -1,0 +1,139 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using JasperFx.Events.Projections;
+using Marten;
+using Marten.Events.Daemon.Coordination;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Takedown.EventStore;
+
+/// <summary>Where a projection stands against the event log.</summary>
+/// <param name="Sequence">The last event sequence the projection has applied (0 for inline projections: they never lag).</param>
+/// <param name="EventsBehind">High-water mark minus <paramref name="Sequence"/>: committed events not yet applied.</param>
+/// <param name="SecondsBehind">Age of the oldest of those events; 0 when none.</param>
+public sealed record ProjectionStatus(string Name, string Lifecycle, long Sequence, long EventsBehind, double SecondsBehind);
+
+/// <summary>Sequence ranges Marten's daemon skipped as gaps (<c>mt_high_water_skips</c>); none is expected.</summary>
+public sealed record HighWaterSkips(long Count, long? LastEndingSequence);
+
+/// <summary>
+/// The async projections of this service's store: their status and lag (also exported as gauges), the sequence gaps the
+/// daemon skipped (exported too, and named by readiness), and rebuild from zero while the other projections run.
+/// </summary>
+public sealed partial class ProjectionAdministration(
+    IDocumentStore store, IProjectionCoordinator coordinator, NpgsqlDataSource dataSource, EventStoreOptions options, TimeProvider time,
+    ILogger<ProjectionAdministration> logger) : BackgroundService
+{
+    public static readonly Meter Meter = new("Takedown.EventStore");
+    private readonly ConcurrentDictionary<string, ProjectionStatus> _status = new();
+    private HighWaterSkips _skips = new(0, null);
+    private ObservableGauge<long>? _eventsBehind;
+    private ObservableGauge<double>? _secondsBehind;
+    private ObservableGauge<long>? _skipped;
+
+    public TimeSpan Refresh { get; set; } = TimeSpan.FromSeconds(5);
+
+    public IReadOnlyCollection<ProjectionStatus> LastKnownStatus => _status.Values.ToArray();
+
+    public HighWaterSkips LastKnownSkips => _skips;
+
+    private IEnumerable<(string Name, ProjectionLifecycle Lifecycle)> Projections =>
+        ((DocumentStore)store).Options.Projections.All.Where(p => p.Lifecycle != ProjectionLifecycle.Live).Select(p => (p.Name, p.Lifecycle));
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        KeyValuePair<string, object?> Schema() => new("schema", options.Schema);
+        _eventsBehind ??= Meter.CreateObservableGauge("takedown.projection.lag.events",
+            () => _status.Values.Select(s => new Measurement<long>(s.EventsBehind, new("projection", s.Name), Schema())),
+            "{event}", "Events committed but not yet applied, per projection.");
+        _secondsBehind ??= Meter.CreateObservableGauge("takedown.projection.lag.seconds",
+            () => _status.Values.Select(s => new Measurement<double>(s.SecondsBehind, new("projection", s.Name), Schema())),
+            "s", "Age of the oldest event not yet applied, per projection.");
+        _skipped ??= Meter.CreateObservableGauge("takedown.eventstore.high_water_skips",
+            () => new Measurement<long>(_skips.Count, Schema()),
+            "{gap}", "Sequence gaps the projection daemon skipped (mt_high_water_skips); any skip may be a lost event.");
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                foreach (var status in await StatusAsync(stoppingToken))
+                    _status[status.Name] = status;
+                _skips = await SkipsAsync(stoppingToken);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                LogRefreshFailed(ex, options.Schema);
+            }
+            try { await Task.Delay(Refresh, time, stoppingToken); }
+            catch (OperationCanceledException) { break; }
+        }
+    }
+
+    public async Task<IReadOnlyList<ProjectionStatus>> StatusAsync(CancellationToken ct)
+    {
+        var progress = await store.Advanced.AllProjectionProgress(token: ct);
+        var highWater = progress.FirstOrDefault(p => p.ShardName == ShardState.HighWaterMark)?.Sequence ?? 0;
+        var statuses = new List<ProjectionStatus>();
+        foreach (var (name, lifecycle) in Projections)
+        {
+            if (lifecycle == ProjectionLifecycle.Inline)
+            {
+                statuses.Add(new ProjectionStatus(name, "inline", 0, 0, 0));
+                continue;
+            }
+            var sequence = progress.Where(p => p.ShardName.StartsWith(name + ":", StringComparison.Ordinal)).Select(p => p.Sequence).DefaultIfEmpty(0).Min();
+            var behind = Math.Max(0, highWater - sequence);
+            statuses.Add(new ProjectionStatus(name, "async", sequence, behind, behind == 0 ? 0 : await AgeOfEventAfterAsync(sequence, ct)));
+        }
+        return statuses;
+    }
+
+    private async Task<double> AgeOfEventAfterAsync(long sequence, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT min(timestamp) FROM {options.Schema}.mt_events WHERE seq_id > $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = sequence });
+        return await command.ExecuteScalarAsync(ct) is DateTime oldest
+            ? Math.Max(0, (time.GetUtcNow() - new DateTimeOffset(oldest, TimeSpan.Zero)).TotalSeconds)
+            : 0;
+    }
+
+    public async Task<HighWaterSkips> SkipsAsync(CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"""
+            SELECT count(*), max(ending_sequence) FROM {options.Schema}.mt_high_water_skips
+            WHERE to_regclass('{options.Schema}.mt_high_water_skips') IS NOT NULL
+            """);
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            return new HighWaterSkips(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1));
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            return new HighWaterSkips(0, null); // the daemon has not created its tables yet: nothing skipped
+        }
+    }
+
+    /// <summary>
+    /// Rebuilds one async projection from the first event on this node's daemon, while the other projections keep running.
+    /// Returns when the rebuild has caught up.
+    /// </summary>
+    public async Task RebuildAsync(string name, TimeSpan timeout, CancellationToken ct)
+    {
+        if (!Projections.Any(p => p.Name == name && p.Lifecycle == ProjectionLifecycle.Async))
+            throw new UnknownProjectionException(name);
+        await coordinator.DaemonForMainDatabase().RebuildProjectionAsync(name, timeout, ct);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading projection status for schema {Schema} failed")]
+    private partial void LogRefreshFailed(Exception ex, string schema);
+}
+
+public sealed class UnknownProjectionException(string name) : Exception($"No async projection is named '{name}'.")
+{
+    public string Name { get; } = name;
+}
