@@ -113,6 +113,11 @@ public sealed class EventSession : IAsyncDisposable
         {
             throw new DuplicateDeliveryException(_inboxKey, ex);
         }
+        catch (ExistingStreamIdCollisionException ex)
+        {
+            // Two writers both found no stream and both started it: for the loser that is a conflict like any other.
+            throw new StreamStartedConcurrentlyException(ex);
+        }
         if (_stagedMessages)
             _outboxSignal.Notify();
         foreach (var action in _afterCommit ?? [])
@@ -128,6 +133,9 @@ public sealed class EventSession : IAsyncDisposable
 
 /// <summary>What a command decided: the state and version after it, the version it started from, and the new events (none for a no-op).</summary>
 public sealed record Decided<TState, TEvent>(TState State, long Version, long PreviousVersion, IReadOnlyList<TEvent> NewEvents);
+
+/// <summary>Another writer started the same stream first; read it again and decide again, as for any concurrency conflict.</summary>
+public sealed class StreamStartedConcurrentlyException(Exception inner) : JasperFx.ConcurrencyException(inner.Message, inner);
 
 /// <summary>Another delivery of the same message committed first; this one must be acknowledged, not retried.</summary>
 public sealed class DuplicateDeliveryException(string inboxKey, Exception inner)

@@ -19,6 +19,9 @@ public sealed class EventStore(IDocumentStore documents, NpgsqlDataSource dataSo
 
     internal EventStoreOptions Options => options;
 
+    /// <summary>Creates or updates the schema, as the service does at start-up (<see cref="ServiceCollectionExtensions.MigrateAsync"/>).</summary>
+    public Task MigrateAsync(CancellationToken ct) => ServiceCollectionExtensions.MigrateAsync(documents, dataSource, Schema, ct);
+
     /// <summary>Opens a unit of work; nothing it appends, stores or stages is visible or sent until <see cref="EventSession.CommitAsync"/>.</summary>
     public EventSession Begin(EventContext context) => new(documents.LightweightSession(), options, context, time, outboxSignal);
 

@@ -73,16 +73,34 @@ public static class ServiceCollectionExtensions
     /// <summary>
     /// Applies the store's schema and refuses to go on without the hash chain's trigger. A change to the chain function
     /// drops the trigger with it (Weasel recreates functions with DROP … CASCADE), so one more pass puts it back.
+    /// Replicas starting together take turns: two concurrent applies both try to create the same index, and one fails.
     /// </summary>
     public static async Task MigrateAsync(IDocumentStore store, NpgsqlDataSource dataSource, string schema, CancellationToken ct)
     {
-        for (var pass = 0; pass < 2; pass++)
+        // Session-level, so it spans Marten's own connections. Released explicitly: a pooled connection keeps it otherwise.
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await LockAsync(connection, "pg_advisory_lock", schema, ct);
+        try
         {
-            await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
-            if (await EventChain.IsInstalledAsync(dataSource, schema, ct))
-                return;
+            for (var pass = 0; pass < 2; pass++)
+            {
+                await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+                if (await EventChain.IsInstalledAsync(dataSource, schema, ct))
+                    return;
+            }
+            throw new EventChainMissingException(schema);
         }
-        throw new EventChainMissingException(schema);
+        finally
+        {
+            await LockAsync(connection, "pg_advisory_unlock", schema, CancellationToken.None);
+        }
+    }
+
+    private static async Task LockAsync(NpgsqlConnection connection, string function, string schema, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand($"SELECT {function}(hashtextextended('takedown:migrate:' || $1, 0))", connection) { CommandTimeout = 0 };
+        command.Parameters.Add(new NpgsqlParameter { Value = schema });
+        await command.ExecuteNonQueryAsync(ct);
     }
 }
 
