@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using JasperFx.Events.Projections;
 using Marten;
-using Marten.Events.Daemon.Coordination;
+using JasperFx.Events.Daemon;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -15,7 +15,11 @@ namespace Takedown.EventStore;
 /// <param name="SecondsBehind">Age of the oldest of those events; 0 when none.</param>
 public sealed record ProjectionStatus(string Name, string Lifecycle, long Sequence, long EventsBehind, double SecondsBehind);
 
-/// <summary>Sequence ranges Marten's daemon skipped as gaps (<c>mt_high_water_skips</c>); none is expected.</summary>
+/// <summary>
+/// Times Marten's daemon moved its high-water mark past a sequence gap (<c>mt_high_water_skips</c>), with the last
+/// sequence it skipped to. Rolled-back transactions leave such gaps, so skips are expected; one the daemon took while a
+/// transaction could still fill the gap would lose that transaction's events, which is why they are exported and shown.
+/// </summary>
 public sealed record HighWaterSkips(long Count, long? LastEndingSequence);
 
 /// <summary>
@@ -23,7 +27,7 @@ public sealed record HighWaterSkips(long Count, long? LastEndingSequence);
 /// daemon skipped (exported too, and named by readiness), and rebuild from zero while the other projections run.
 /// </summary>
 public sealed partial class ProjectionAdministration(
-    IDocumentStore store, IProjectionCoordinator coordinator, NpgsqlDataSource dataSource, EventStoreOptions options, TimeProvider time,
+    IDocumentStore store, Marten.Events.Daemon.Coordination.IProjectionCoordinator coordinator, NpgsqlDataSource dataSource, EventStoreOptions options, TimeProvider time,
     ILogger<ProjectionAdministration> logger) : BackgroundService
 {
     public static readonly Meter Meter = new("Takedown.EventStore");
@@ -53,7 +57,7 @@ public sealed partial class ProjectionAdministration(
             "s", "Age of the oldest event not yet applied, per projection.");
         _skipped ??= Meter.CreateObservableGauge("takedown.eventstore.high_water_skips",
             () => new Measurement<long>(_skips.Count, Schema()),
-            "{gap}", "Sequence gaps the projection daemon skipped (mt_high_water_skips); any skip may be a lost event.");
+            "{gap}", "Sequence gaps the projection daemon skipped (mt_high_water_skips), rolled-back transactions included.");
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -104,7 +108,6 @@ public sealed partial class ProjectionAdministration(
         await using var command = dataSource.CreateCommand(
             $"""
             SELECT count(*), max(ending_sequence) FROM {options.Schema}.mt_high_water_skips
-            WHERE to_regclass('{options.Schema}.mt_high_water_skips') IS NOT NULL
             """);
         try
         {
@@ -122,11 +125,21 @@ public sealed partial class ProjectionAdministration(
     /// Rebuilds one async projection from the first event on this node's daemon, while the other projections keep running.
     /// Returns when the rebuild has caught up.
     /// </summary>
-    public async Task RebuildAsync(string name, TimeSpan timeout, CancellationToken ct)
+    public Task RebuildAsync(string name, TimeSpan timeout, CancellationToken ct) =>
+        RebuildAsync(coordinator.DaemonForMainDatabase(), store, name, timeout, ct);
+
+    /// <summary>
+    /// Rebuilds <paramref name="name"/> on <paramref name="daemon"/>, then starts its shards again: Marten's rebuild
+    /// replays up to the high-water mark it read and leaves the shards stopped, so events appended meanwhile would
+    /// otherwise wait for the next restart.
+    /// </summary>
+    public static async Task RebuildAsync(IProjectionDaemon daemon, IDocumentStore store, string name, TimeSpan timeout, CancellationToken ct)
     {
-        if (!Projections.Any(p => p.Name == name && p.Lifecycle == ProjectionLifecycle.Async))
-            throw new UnknownProjectionException(name);
-        await coordinator.DaemonForMainDatabase().RebuildProjectionAsync(name, timeout, ct);
+        var source = ((DocumentStore)store).Options.Projections.All.SingleOrDefault(p => p.Name == name && p.Lifecycle == ProjectionLifecycle.Async)
+            ?? throw new UnknownProjectionException(name);
+        await daemon.RebuildProjectionAsync(name, timeout, ct);
+        foreach (var shard in source.Shards())
+            await daemon.StartAgentAsync(shard.Name, ct);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reading projection status for schema {Schema} failed")]
