@@ -1,6 +1,6 @@
+using JasperFx.Events.Projections;
 using MassTransit;
 using Microsoft.Extensions.Options;
-using Takedown.EventStore.Projections;
 using Takedown.Fingerprints.Media;
 using Takedown.ReuploadDetection.Banks;
 using Takedown.ReuploadDetection.Evidence;
@@ -16,14 +16,19 @@ public static class ReuploadDetectionModule
     {
         builder.AddTakedownEventStore("reupload", store =>
         {
-            store.Events
-                .Map<ContentFingerprinted>("content-fingerprinted")
-                .Map<ReuploadMatched>("reupload-matched")
-                .Map<KnownHashMatched>("known-hash-matched")
-                .Map<HashAdded>("hash-added")
-                .Map<HashRemoved>("hash-removed");
-            store.ReadModelMigrations.AddRange(BankCatalogue.Migrations);
-            store.Projections.Add(new BankCatalogue(store.Schema), ProjectionLifecycle.Inline);
+            store.Events.MapEventType<ContentFingerprinted>("content-fingerprinted");
+            store.Events.MapEventType<ReuploadMatched>("reupload-matched");
+            store.Events.MapEventType<KnownHashMatched>("known-hash-matched");
+            store.Events.MapEventType<HashAdded>("hash-added");
+            store.Events.MapEventType<HashRemoved>("hash-removed");
+            store.Projections.Add(ContentFingerprints.Aggregate, ProjectionLifecycle.Live);
+            store.Projections.Add(Bank.Aggregate, ProjectionLifecycle.Inline);
+            BankCatalogue.Register(store);
+            // Every replica's bank feed reads up to the high-water mark, which needs the daemon running, and moving soon:
+            // when caught up the daemon looks again after SlowPollingTime (1 s by default); with the feed's own poll this
+            // keeps a banked hash matchable everywhere within a second.
+            store.Projections.Subscribe(new HighWaterKeeper());
+            store.Projections.SlowPollingTime = TimeSpan.FromMilliseconds(250);
         });
         builder.Services.AddOptions<BankOptions>().Bind(builder.Configuration.GetSection("Takedown:Banks"));
         builder.Services.AddSingleton<IPdqCandidateIndex>(_ => new MultiIndexPdqIndex());

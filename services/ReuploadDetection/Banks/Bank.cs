@@ -1,18 +1,42 @@
 using System.Text.RegularExpressions;
+using Takedown.EventStore;
 using Takedown.Fingerprints.Text;
 using Takedown.Fingerprints.Urls;
 using Takedown.ReuploadDetection.Fingerprinting;
 
 namespace Takedown.ReuploadDetection.Banks;
 
+/// <summary>An event in a bank's stream, "bank-{name}".</summary>
+public interface IBankEvent
+{
+    string Bank { get; }
+}
+
 /// <summary>A hash entered a bank (the REMOVED bank, or an imported hash list), in the stream "bank-{name}".</summary>
-public sealed record HashAdded(string Bank, string Signal, string Value, Guid? ContentId, string Label, string Source, DateTimeOffset AddedAt);
+public sealed record HashAdded(string Bank, string Signal, string Value, Guid? ContentId, string Label, string Source, DateTimeOffset AddedAt) : IBankEvent;
 
 /// <summary>A hash left a bank (every entry of it, whichever content it came from): it no longer matches.</summary>
-public sealed record HashRemoved(string Bank, string Signal, string Value, string RemovedBy, DateTimeOffset RemovedAt);
+public sealed record HashRemoved(string Bank, string Signal, string Value, string RemovedBy, DateTimeOffset RemovedAt) : IBankEvent;
 
 /// <summary>One hash of a bank: what an import row or a removed content's fingerprint becomes.</summary>
 public sealed record BankHash(string Signal, string Value, string Label, string Source);
+
+/// <summary>
+/// A command on one bank. What the bank already holds is the catalogue's answer (<see cref="BankCatalogue"/>), read under
+/// the bank's lock and carried in the command: a bank of millions of hashes is not folded for every write.
+/// </summary>
+public abstract record BankCommand(DateTimeOffset Now);
+
+/// <param name="ContentId">The removed content the hashes come from; null for an imported list.</param>
+/// <param name="Banked">Which of the hashes' (signal, value) the bank already holds for that content.</param>
+public sealed record AddHashes(IReadOnlyList<BankHash> Hashes, Guid? ContentId, IReadOnlySet<(string Signal, string Value)> Banked, DateTimeOffset Now)
+    : BankCommand(Now);
+
+/// <param name="Banked">Whether the bank holds the hash at all, for any content.</param>
+public sealed record RemoveHash(string Signal, string Value, bool Banked, string RemovedBy, DateTimeOffset Now) : BankCommand(Now);
+
+/// <summary>What the write path folds of a bank: its name. Everything else about it is in the catalogue.</summary>
+public sealed record BankState(string Name);
 
 public static partial class Bank
 {
@@ -23,7 +47,31 @@ public static partial class Bank
     public const int MaxSourceLength = 200;
     private const int MaxUrlLength = 4096;
 
-    public static string StreamId(string bank) => $"bank-{bank}";
+    public const string StreamPrefix = "bank-";
+
+    public static string StreamId(string bank) => StreamPrefix + bank;
+
+    /// <summary>
+    /// Registered inline, so fetching a bank for writing loads one small document and the stream's version instead of
+    /// replaying every HashAdded the bank ever had.
+    /// </summary>
+    public static readonly StreamAggregate<BankState, IBankEvent> Aggregate =
+        new(streamId => new BankState(streamId[StreamPrefix.Length..]), (state, _) => state) { Name = "bank-state" };
+
+    /// <summary>
+    /// A hash is added once per bank and content: rows the bank already holds, and repeats within the command, are
+    /// duplicates. Removing a hash the bank does not hold decides nothing (the caller answers 404).
+    /// </summary>
+    public static IBankEvent[] Decide(BankCommand command, BankState state) => command switch
+    {
+        AddHashes c => [.. c.Hashes
+            .DistinctBy(h => (h.Signal, h.Value))
+            .Where(h => !c.Banked.Contains((h.Signal, h.Value)))
+            .Select(h => new HashAdded(state.Name, h.Signal, h.Value, c.ContentId, h.Label, h.Source, c.Now))],
+        RemoveHash { Banked: false } => [],
+        RemoveHash c => [new HashRemoved(state.Name, c.Signal, c.Value, c.RemovedBy, c.Now)],
+        _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "Unknown bank command."),
+    };
 
     public static bool IsValidName(string? name) => name is not null && Name().IsMatch(name);
 

@@ -93,14 +93,12 @@ public static class BankEndpoints
         if (Bank.Validate(signal, Uri.UnescapeDataString(hash), null, null, out var banked) is { } error)
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["hash"] = [error] });
 
-        await using var session = await store.BeginAsync(http.ToEventContext(), ct);
-        await BankCatalogue.LockAsync(session, bank, ct);
-        if (!await BankCatalogue.ContainsAsync(session, bank, banked.Signal, banked.Value, ct))
+        await using var session = store.Begin(http.ToEventContext());
+        var decided = await BankCatalogue.DecideAsync(session, bank, matcher, async () => new RemoveHash(
+            banked.Signal, banked.Value, await BankCatalogue.ContainsAsync(session, bank, banked.Signal, banked.Value, ct), http.User.Actor(), time.GetUtcNow()), ct);
+        if (decided.NewEvents.Count == 0)
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Hash not in bank.", detail: $"Bank '{bank}' holds no {banked.Signal} hash {banked.Value}.");
-        var removed = new HashRemoved(bank, banked.Signal, banked.Value, http.User.Actor(), time.GetUtcNow());
-        var version = await session.AppendAsync(Bank.StreamId(bank), ExpectedVersion.Any, [removed], ct);
         await session.CommitAsync(ct);
-        matcher.Remove(removed, version);
         return Results.NoContent();
     }
 
@@ -120,8 +118,7 @@ public static class BankEndpoints
 
 /// <summary>
 /// Appends an import's good rows in transactions of a fixed size, each de-duplicated against the bank under the
-/// bank's lock, and hands each committed batch to the matcher at once (the feed would bring it within its poll
-/// interval; this replica should not wait for that).
+/// bank's lock; each committed batch reaches this replica's matcher at once (<see cref="BankCatalogue.DecideAsync"/>).
 /// </summary>
 public sealed class BankImport(EventStore.EventStore store, BankMatcher matcher, EventContext context, TimeProvider time, string bank)
 {
@@ -141,25 +138,14 @@ public sealed class BankImport(EventStore.EventStore store, BankMatcher matcher,
     {
         if (_pending.Count == 0)
             return;
-        await using var session = await store.BeginAsync(context, ct);
-        await BankCatalogue.LockAsync(session, bank, ct);
-        var keys = _pending.Select(h => (h.Signal, h.Value)).Distinct().ToArray();
-        var seen = await BankCatalogue.ExistingAsync(session, bank, null, keys, ct);
-        var now = time.GetUtcNow();
-        var added = new List<HashAdded>();
-        foreach (var hash in _pending)
-        {
-            if (seen.Add((hash.Signal, hash.Value)))
-                added.Add(new HashAdded(bank, hash.Signal, hash.Value, null, hash.Label, hash.Source, now));
-        }
-        Duplicates += _pending.Count - added.Count;
+        BankHash[] batch = [.. _pending];
+        await using var session = store.Begin(context);
+        var decided = await BankCatalogue.DecideAsync(session, bank, matcher, async () => new AddHashes(
+            batch, null, await BankCatalogue.ExistingAsync(session, bank, null, [.. batch.Select(h => (h.Signal, h.Value)).Distinct()], ct), time.GetUtcNow()), ct);
+        if (decided.NewEvents.Count > 0)
+            await session.CommitAsync(ct);
+        Accepted += decided.NewEvents.Count;
+        Duplicates += batch.Length - decided.NewEvents.Count;
         _pending.Clear();
-        if (added.Count == 0)
-            return;
-        var version = await session.AppendAsync(Bank.StreamId(bank), ExpectedVersion.Any, added, ct);
-        await session.CommitAsync(ct);
-        Accepted += added.Count;
-        for (var i = 0; i < added.Count; i++)
-            matcher.Add(added[i], version - added.Count + i + 1);
     }
 }

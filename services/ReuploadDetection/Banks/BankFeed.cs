@@ -1,9 +1,8 @@
 using System.Data;
-using System.Globalization;
-using System.Text.Json;
+using JasperFx.Events.Projections;
+using Marten;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using Takedown.EventStore;
 
 namespace Takedown.ReuploadDetection.Banks;
 
@@ -12,7 +11,7 @@ public sealed class BankOptions
     /// <summary>Largest PDQ Hamming distance that counts as a match; 31 is the reference implementation's threshold.</summary>
     public int PdqMaxDistance { get; set; } = Takedown.Fingerprints.PdqHash.MatchThreshold;
 
-    /// <summary>How often the feed looks for bank events committed by other transactions and replicas.</summary>
+    /// <summary>How often the feed looks for bank events committed by other replicas (behind the daemon's high-water mark).</summary>
     public TimeSpan FeedPollInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Body limit of the import endpoint only; every other endpoint keeps the service-wide limit.</summary>
@@ -26,18 +25,22 @@ public sealed class BankOptions
 }
 
 /// <summary>
-/// Keeps <see cref="BankMatcher"/> current: at start-up it loads the bank catalogue (before the consumers start,
-/// since hosted services start in order), then it polls the events table for new HashAdded and HashRemoved.
-/// Like the projection daemon it reads in (tx_id, seq) order and only below pg_snapshot_xmin, so a transaction
-/// that commits late is never skipped. Every replica runs its own feed: each one has its own matcher.
+/// Keeps <see cref="BankMatcher"/> current on every replica: at start-up it loads the bank catalogue (before the
+/// consumers start, since hosted services start in order), then it reads the bank events from <c>mt_events</c> in
+/// sequence order, never past the async daemon's high-water mark. No event at or below the mark can still appear:
+/// the daemon moves it over a gap in the sequence only once the gap's transaction has committed, or on evidence
+/// that it rolled back. The mark is this schema's, so open transactions elsewhere in the cluster do not hold it back.
+/// Every replica runs its own feed (each has its own matcher); the daemon keeping the mark runs on one of them.
 /// </summary>
 public sealed partial class BankFeed(
-    EventStore.EventStore store, EventStoreOptions storeOptions, BankMatcher matcher, IOptions<BankOptions> options, TimeProvider time, ILogger<BankFeed> logger)
+    EventStore.EventStore store, BankMatcher matcher, IOptions<BankOptions> options, TimeProvider time, ILogger<BankFeed> logger)
     : BackgroundService
 {
     private const int BatchSize = 5000;
-    private ulong _checkpointTx;
-    private long _checkpointSeq;
+    private readonly ISerializer _serializer = store.Documents.Options.Serializer();
+    private readonly string _added = EventTypeName<HashAdded>(store.Documents);
+    private readonly string _removed = EventTypeName<HashRemoved>(store.Documents);
+    private long _checkpoint;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -48,35 +51,14 @@ public sealed partial class BankFeed(
     private async Task LoadAsync(CancellationToken ct)
     {
         await using var connection = await store.DataSource.OpenConnectionAsync(ct);
-        // One snapshot for the horizon and the catalogue: every transaction below the horizon is in what is read,
-        // and events at or above it are read again by the feed (applying them twice changes nothing).
+        // One snapshot for the mark and the catalogue: every event at or below the mark had committed before the mark
+        // was written, so the catalogue read here reflects it; events above it are read again by the feed (applying
+        // them twice changes nothing).
         await using var tx = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
-        await using (var horizon = new NpgsqlCommand("SELECT pg_snapshot_xmin(pg_current_snapshot())::text", connection, tx))
-            _checkpointTx = ulong.Parse((string)(await horizon.ExecuteScalarAsync(ct))!, CultureInfo.InvariantCulture);
-        _checkpointSeq = -1;
-
-        // One index build at the end instead of a merge every few thousand hashes while the bank fills.
-        using (matcher.BeginBulkLoad())
-        {
-            await using (var removals = new NpgsqlCommand($"SELECT bank, signal, value, version FROM {store.Schema}.bank_removals", connection, tx))
-            await using (var reader = await removals.ExecuteReaderAsync(ct))
-            {
-                while (await reader.ReadAsync(ct))
-                    matcher.Remove(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3));
-            }
-            await using (var entries = new NpgsqlCommand($"SELECT bank, signal, value, content_id, label, source, version FROM {store.Schema}.bank_entries", connection, tx))
-            await using (var reader = await entries.ExecuteReaderAsync(ct))
-            {
-                while (await reader.ReadAsync(ct))
-                {
-                    // The matcher keeps one copy of each bank, label and source and the bits of a hex value: these strings are transient.
-                    matcher.Add(new BankEntry(reader.GetString(0), reader.GetString(1), reader.GetString(2),
-                        reader.IsDBNull(3) ? null : reader.GetGuid(3), reader.GetString(4), reader.GetString(5)), reader.GetInt64(6));
-                }
-            }
-        }
+        _checkpoint = await HighWaterMarkAsync(connection, ct);
+        await BankCatalogue.LoadAsync(connection, store.Schema, matcher, ct);
         await tx.CommitAsync(ct);
-        LogLoaded(store.Schema, matcher.Count);
+        LogLoaded(store.Schema, matcher.Count, _checkpoint);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stop)
@@ -101,55 +83,55 @@ public sealed partial class BankFeed(
         }
     }
 
-    /// <summary>Applies the bank events committed since the last poll; returns how many it read.</summary>
+    /// <summary>Applies the bank events committed since the last poll, up to the high-water mark; returns how many it read.</summary>
     public async Task<int> PollAsync(CancellationToken ct)
     {
         await using var connection = await store.DataSource.OpenConnectionAsync(ct);
-        ulong horizon;
-        await using (var read = new NpgsqlCommand("SELECT pg_snapshot_xmin(pg_current_snapshot())::text", connection))
-            horizon = ulong.Parse((string)(await read.ExecuteScalarAsync(ct))!, CultureInfo.InvariantCulture);
+        var mark = await HighWaterMarkAsync(connection, ct);
+        if (mark <= _checkpoint)
+            return 0;
 
         var count = 0;
-        ulong lastTx = 0;
-        long lastSeq = 0;
+        var last = _checkpoint;
         await using (var read = new NpgsqlCommand(
             $"""
-            SELECT e.seq, e.tx_id::text, e.version, e.type, e.data
-            FROM {store.Schema}.events e
-            WHERE (e.tx_id, e.seq) > (@tx::text::xid8, @seq) AND e.tx_id < @horizon::text::xid8
-              AND e.type IN ('hash-added', 'hash-removed')
-            ORDER BY e.tx_id, e.seq
-            LIMIT @limit
+            SELECT seq_id, version, type, data FROM {store.Schema}.mt_events
+            WHERE seq_id > $1 AND seq_id <= $2 AND type = ANY($3)
+            ORDER BY seq_id
+            LIMIT $4
             """, connection))
         {
-            read.Parameters.AddWithValue("tx", _checkpointTx.ToString(CultureInfo.InvariantCulture));
-            read.Parameters.AddWithValue("seq", _checkpointSeq);
-            read.Parameters.AddWithValue("horizon", horizon.ToString(CultureInfo.InvariantCulture));
-            read.Parameters.AddWithValue("limit", BatchSize);
+            read.Parameters.Add(new NpgsqlParameter { Value = _checkpoint });
+            read.Parameters.Add(new NpgsqlParameter { Value = mark });
+            read.Parameters.Add(new NpgsqlParameter { Value = new[] { _added, _removed } });
+            read.Parameters.Add(new NpgsqlParameter { Value = BatchSize });
             await using var reader = await read.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
                 count++;
-                lastSeq = reader.GetInt64(0);
-                lastTx = ulong.Parse(reader.GetString(1), CultureInfo.InvariantCulture);
-                var version = reader.GetInt64(2);
-                var data = reader.GetString(4);
-                if (reader.GetString(3) == "hash-added")
-                    matcher.Add(JsonSerializer.Deserialize<HashAdded>(data, storeOptions.Json)!, version);
-                else
-                    matcher.Remove(JsonSerializer.Deserialize<HashRemoved>(data, storeOptions.Json)!, version);
+                last = reader.GetInt64(0);
+                IBankEvent e = reader.GetString(2) == _added ? _serializer.FromJson<HashAdded>(reader, 3) : _serializer.FromJson<HashRemoved>(reader, 3);
+                matcher.Apply(e, reader.GetInt64(1));
             }
         }
-        if (count == BatchSize)
-            (_checkpointTx, _checkpointSeq) = (lastTx, lastSeq);
-        else if (horizon > _checkpointTx)
-            // Everything below the horizon has been read; starting there skips the other streams' events for good.
-            (_checkpointTx, _checkpointSeq) = (horizon, -1);
+        // A full batch stops short of the mark; otherwise everything up to the mark has been read.
+        _checkpoint = count == BatchSize ? last : mark;
         return count;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Bank matcher of schema {Schema} loaded {Entries} entries from the catalogue")]
-    private partial void LogLoaded(string schema, int entries);
+    /// <summary>The daemon's high-water mark (0 before it first ran), from the row it keeps in <c>mt_event_progression</c>.</summary>
+    private async Task<long> HighWaterMarkAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using var read = new NpgsqlCommand($"SELECT last_seq_id FROM {store.Schema}.mt_event_progression WHERE name = $1", connection);
+        read.Parameters.Add(new NpgsqlParameter { Value = ShardState.HighWaterMark });
+        return await read.ExecuteScalarAsync(ct) as long? ?? 0;
+    }
+
+    private static string EventTypeName<TEvent>(IDocumentStore documents) =>
+        documents.Options.Events.AllKnownEventTypes().Single(t => t.EventType == typeof(TEvent)).EventTypeName;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Bank matcher of schema {Schema} loaded {Entries} entries from the catalogue, up to event {HighWaterMark}")]
+    private partial void LogLoaded(string schema, int entries, long highWaterMark);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Bank feed of schema {Schema} failed; retrying")]
     private partial void LogPollFailed(Exception ex, string schema);

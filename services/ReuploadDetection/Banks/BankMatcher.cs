@@ -158,7 +158,7 @@ public sealed class TextCandidateIndex
 /// <see cref="BankEntryTable"/> (56 bytes each, exact signals found there by signal and value), PDQ through
 /// <see cref="IPdqCandidateIndex"/>, text fingerprints through <see cref="TextCandidateIndex"/>. Fed by <see cref="BankFeed"/> (the catalogue at start-up, then the
 /// bank streams' new events) and directly by the endpoints that append to banks.
-/// Changes may arrive twice and out of stream order (the feed reads in commit order, the endpoints apply right
+/// Changes may arrive twice and out of stream order (the feed reads in sequence order, the writers apply right
 /// after their commit), so each carries its stream version: an entry exists when its latest HashAdded is newer
 /// than the latest HashRemoved of its (bank, signal, value).
 /// </summary>
@@ -177,6 +177,27 @@ public sealed class BankMatcher(IPdqCandidateIndex pdq)
             try { return _table.Count; }
             finally { _lock.ExitReadLock(); }
         }
+    }
+
+    /// <summary>Applies one bank event at its stream version; the same event twice, or an older one late, changes nothing.</summary>
+    public void Apply(IBankEvent e, long version)
+    {
+        switch (e)
+        {
+            case HashAdded added:
+                Add(added, version);
+                break;
+            case HashRemoved removed:
+                Remove(removed, version);
+                break;
+        }
+    }
+
+    /// <summary>Applies what a unit of work appended to a bank once it has committed, at the versions it was appended at.</summary>
+    public void Apply(IReadOnlyList<IBankEvent> appended, long lastVersion)
+    {
+        for (var i = 0; i < appended.Count; i++)
+            Apply(appended[i], lastVersion - appended.Count + i + 1);
     }
 
     public void Add(HashAdded added, long version) =>

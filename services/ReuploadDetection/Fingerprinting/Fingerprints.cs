@@ -6,14 +6,23 @@ using Takedown.Text;
 
 namespace Takedown.ReuploadDetection.Fingerprinting;
 
-/// <summary>The fingerprints of one content item, in the stream "fingerprint-{contentId}".</summary>
-public sealed record ContentFingerprinted(Guid ContentId, IReadOnlyList<Fingerprint> Fingerprints, DateTimeOffset FingerprintedAt);
+/// <summary>An event in the stream "fingerprint-{contentId}".</summary>
+public interface IFingerprintEvent
+{
+    Guid ContentId { get; }
+}
+
+/// <summary>The fingerprints of one content item.</summary>
+public sealed record ContentFingerprinted(Guid ContentId, IReadOnlyList<Fingerprint> Fingerprints, DateTimeOffset FingerprintedAt) : IFingerprintEvent;
 
 /// <summary>The content matched a hash in the bank of removed content.</summary>
-public sealed record ReuploadMatched(Guid ContentId, Guid MatchedContentId, string Bank, string Signal, string Value, DateTimeOffset MatchedAt, int Distance = 0);
+public sealed record ReuploadMatched(Guid ContentId, Guid MatchedContentId, string Bank, string Signal, string Value, DateTimeOffset MatchedAt, int Distance = 0)
+    : IFingerprintEvent;
 
 /// <summary>The content matched a hash from an imported hash list (a bank entry without content of ours).</summary>
-public sealed record KnownHashMatched(Guid ContentId, string Bank, string Signal, string Value, string MatchedValue, int Distance, string Label, string Source, DateTimeOffset MatchedAt);
+public sealed record KnownHashMatched(
+    Guid ContentId, string Bank, string Signal, string Value, string MatchedValue, int Distance, string Label, string Source, DateTimeOffset MatchedAt)
+    : IFingerprintEvent;
 
 public static class Signals
 {

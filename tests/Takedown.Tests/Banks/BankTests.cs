@@ -67,8 +67,6 @@ public sealed class BankHosts : IAsyncLifetime
     }
 }
 
-// Runs alone: "matchable on another replica within a second" is measured (see QuietClusterCollection).
-[Collection(Takedown.Tests.QuietClusterCollection.Name)]
 public sealed class BankTests(BankHosts hosts) : IClassFixture<BankHosts>
 {
     private static readonly string Pdq = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22";
