@@ -1,3 +1,4 @@
+using JasperFx.Events.Projections;
 using MassTransit;
 using Takedown.Classification.Classify;
 using Takedown.ServiceDefaults;
@@ -10,9 +11,12 @@ public static class ClassificationModule
 {
     public static WebApplicationBuilder AddClassification(this WebApplicationBuilder builder)
     {
-        builder.AddTakedownEventStore("classification", store => store.Events
-            .Map<ContentClassified>("content-classified")
-            .Map<ClassificationOverridden>("classification-overridden"));
+        builder.AddTakedownEventStore("classification", o =>
+        {
+            o.Events.MapEventType<ContentClassified>("content-classified");
+            o.Events.MapEventType<ClassificationOverridden>("classification-overridden");
+            o.Projections.Add(Classify.Classification.Aggregate, ProjectionLifecycle.Live);
+        });
         // Classification:PolicyFile replaces the legal policy compiled into Takedown.Triage (legal-policy.json).
         var policyFile = builder.Configuration["Classification:PolicyFile"];
         builder.Services.AddSingleton(string.IsNullOrWhiteSpace(policyFile) ? LegalPolicy.Default : LegalPolicy.Load(policyFile));

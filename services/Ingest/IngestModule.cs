@@ -1,3 +1,4 @@
+using JasperFx.Events.Projections;
 using Takedown.Ingest.Reports;
 using Takedown.ServiceDefaults;
 using Takedown.ServiceDefaults.Messaging;
@@ -9,10 +10,11 @@ public static class IngestModule
     public static WebApplicationBuilder AddIngest(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<IngestOptions>().Bind(builder.Configuration.GetSection("Ingest"));
-        builder.AddTakedownEventStore("ingest", store =>
+        builder.AddTakedownEventStore("ingest", o =>
         {
-            store.Events.Map<ReportReceived>("report-received");
-            store.ReadModelMigrations.AddRange(Evidence.Migrations);
+            o.Events.MapEventType<ReportReceived>("report-received");
+            o.Projections.Add(Submission.Aggregate, ProjectionLifecycle.Live);
+            o.Storage.ExtendedSchemaObjects.Add(Evidence.Table(o.DatabaseSchemaName));
         });
         builder.AddTakedownBus(); // Ingest only publishes, through its outbox
         return builder;

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Takedown.EventStore;
 using Takedown.Triage;
 
 namespace Takedown.Classification.Classify;
@@ -57,6 +58,8 @@ public sealed record Classification(
     string? Jurisdiction = null, string? Platform = null, bool ClockInputsKnown = false)
 {
     public static readonly Classification None = new(null, null, null, null);
+
+    public static readonly StreamAggregate<Classification, IClassificationEvent> Aggregate = new(_ => None, Evolve);
 
     public static string StreamId(Guid contentId) => $"classification-{contentId}";
 

@@ -22,7 +22,7 @@ public static class ClassificationEndpoints
                 var events = await store.ReadStreamAsync(Classification.StreamId(contentId), ct);
                 if (events.Count == 0)
                     return NotClassified(contentId);
-                http.Response.Headers.ETag = $"\"{events[^1].Version}\"";
+                http.Response.Headers.ETag = HttpEventContext.ETag(events[^1].Version);
                 return Results.Ok(events[^1].Data);
             })
             .RequireAuthorization(Policies.Analyse)
@@ -52,21 +52,29 @@ public static class ClassificationEndpoints
             return Results.ValidationProblem(errors);
 
         var stream = Classification.StreamId(contentId);
-        await using var session = await store.BeginAsync(http.ToEventContext(), ct);
-        var current = await session.AggregateAsync<Classification, IClassificationEvent>(stream, Classification.None, Classification.Evolve, ct);
-        if (!current.Exists || current.State.Category is null)
-            return NotClassified(contentId);
-        if (http.Request.IfMatchVersion() is { } seen && seen != current.Version)
-            throw new StreamConcurrencyException(stream, seen < 1 ? ExpectedVersion.NoStream : ExpectedVersion.Exactly(seen), current.Version);
+        if (!http.Request.TryReadIfMatch(out var expectedVersion))
+        {
+            var current = await store.AggregateAsync(Classification.Aggregate, stream, ct);
+            return current.State.Category is null ? NotClassified(contentId) : http.PreconditionFailed(current.Version);
+        }
 
         var command = new OverrideClassification(contentId, category!, severity!, request.Reason!.Trim(), http.User.Actor(), time.GetUtcNow());
-        var events = Classification.Decide(command, current.State, policy);
-        var version = current.Version;
-        if (events.Length > 0)
+        await using var session = store.Begin(http.ToEventContext());
+        Decided<Classification, IClassificationEvent> decided;
+        try
         {
-            version = await session.AppendAsync(stream, ExpectedVersion.Exactly(current.Version), events, ct);
-            var overridden = (ClassificationOverridden)events[^1];
-            await session.StageAsync(new Contracts.ClassificationOverridden
+            // A stale If-Match throws JasperFx.ConcurrencyException here or at commit: 409 from the problem-details handler.
+            decided = await session.DecideAsync(Classification.Aggregate, stream, expectedVersion,
+                state => Classification.Decide(command, state, policy), ct);
+        }
+        catch (NotClassified)
+        {
+            return NotClassified(contentId);
+        }
+
+        if (decided.NewEvents is [.., ClassificationOverridden overridden])
+        {
+            session.Stage(new Contracts.ClassificationOverridden
             {
                 ContentId = overridden.ContentId,
                 Category = overridden.Category,
@@ -78,12 +86,12 @@ public static class ClassificationEndpoints
                 AllowedSeconds = (long?)overridden.Allowed?.TotalSeconds,
                 RemovalOrderRegime = overridden.RemovalOrderRegime,
                 RemovalOrderAllowedSeconds = (long?)overridden.RemovalOrderAllowed?.TotalSeconds,
-            }, ct);
+            });
             await session.CommitAsync(ct);
         }
 
-        http.Response.Headers.ETag = $"\"{version}\"";
-        return Results.Ok(new OverrideResult(contentId, version, category!, severity!));
+        http.Response.Headers.ETag = HttpEventContext.ETag(decided.Version);
+        return Results.Ok(new OverrideResult(contentId, decided.Version, category!, severity!));
     }
 
     private static IResult NotClassified(Guid contentId) =>

@@ -13,19 +13,17 @@ public sealed class ClassifyContentConsumer(EventStore.EventStore store, LegalPo
         store.ConsumeOnceAsync(context, "classification-classify-content", async session =>
         {
             var m = context.Message;
-            var ct = context.CancellationToken;
-            var stream = Classification.StreamId(m.ContentId);
-            var current = await session.AggregateAsync<Classification, IClassificationEvent>(stream, Classification.None, Classification.Evolve, ct);
             // Until notices exist the legal clock starts at the report; it will start at the notice or removal order.
             var command = new ClassifyContent(m.ContentId, m.ReportId, m.Text, m.Jurisdiction, m.Platform, ClockStartsAt: m.ReportedAt, time.GetUtcNow());
-            IClassificationEvent[] events;
+            Decided<Classification, IClassificationEvent> decided;
             using (var span = TakedownTelemetry.Source.StartActivity("classify content"))
             {
                 span?.SetTag(TakedownTelemetry.ContentIdTag, m.ContentId);
-                events = Classification.Decide(command, current.State, policy);
+                decided = await session.DecideAsync(Classification.Aggregate, Classification.StreamId(m.ContentId), expectedVersion: null,
+                    state => Classification.Decide(command, state, policy), context.CancellationToken);
                 // Same text, same model: the earlier decision stands and nothing is written.
-                span?.SetTag(TakedownTelemetry.OutcomeTag, events.Length == 0 ? "unchanged" : "classified");
-                if (events.Length > 0 && events[^1] is ContentClassified c)
+                span?.SetTag(TakedownTelemetry.OutcomeTag, decided.NewEvents.Count == 0 ? "unchanged" : "classified");
+                if (decided.NewEvents is [.., ContentClassified c])
                 {
                     span?.SetTag("takedown.category", c.Category);
                     span?.SetTag("takedown.severity", c.Severity);
@@ -34,28 +32,26 @@ public sealed class ClassifyContentConsumer(EventStore.EventStore store, LegalPo
                     span?.SetTag("takedown.regime", c.Regime);
                 }
             }
-            if (events.Length == 0)
+            if (decided.NewEvents is not [.., ContentClassified classified])
                 return;
 
-            await session.AppendAsync(stream, current.Exists ? ExpectedVersion.Exactly(current.Version) : ExpectedVersion.NoStream, events, ct);
-            var decided = (ContentClassified)events[^1];
-            await session.StageAsync(new Contracts.ContentClassified
+            session.Stage(new Contracts.ContentClassified
             {
-                ContentId = decided.ContentId,
-                Category = decided.Category,
-                Severity = decided.Severity,
-                Confidence = decided.Confidence,
-                Language = decided.Language,
-                Explanation = decided.Explanation,
-                ModelVersion = decided.ModelVersion,
-                ClassifiedAt = decided.ClassifiedAt,
-                Regime = decided.Regime,
-                DueAt = decided.DueAt,
-                ClockStartsAt = decided.ClockStartsAt,
-                AllowedSeconds = (long?)decided.Allowed?.TotalSeconds,
-                RemovalOrderRegime = decided.RemovalOrderRegime,
-                RemovalOrderAllowedSeconds = (long?)decided.RemovalOrderAllowed?.TotalSeconds,
-            }, ct);
-            session.AfterCommit(() => TakedownTelemetry.ContentClassified.Add(1, new KeyValuePair<string, object?>("category", decided.Category)));
+                ContentId = classified.ContentId,
+                Category = classified.Category,
+                Severity = classified.Severity,
+                Confidence = classified.Confidence,
+                Language = classified.Language,
+                Explanation = classified.Explanation,
+                ModelVersion = classified.ModelVersion,
+                ClassifiedAt = classified.ClassifiedAt,
+                Regime = classified.Regime,
+                DueAt = classified.DueAt,
+                ClockStartsAt = classified.ClockStartsAt,
+                AllowedSeconds = (long?)classified.Allowed?.TotalSeconds,
+                RemovalOrderRegime = classified.RemovalOrderRegime,
+                RemovalOrderAllowedSeconds = (long?)classified.RemovalOrderAllowed?.TotalSeconds,
+            });
+            session.AfterCommit(() => TakedownTelemetry.ContentClassified.Add(1, new KeyValuePair<string, object?>("category", classified.Category)));
         });
 }

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Takedown.EventStore;
+using Weasel.Postgresql;
+using Weasel.Postgresql.Tables;
 
 namespace Takedown.Ingest.Reports;
 
@@ -18,18 +20,18 @@ public static partial class Evidence
 {
     public const int MaxItems = 10;
 
-    public static readonly IReadOnlyList<string> Migrations =
-    [
-        """
-        CREATE TABLE {schema}.evidence (
-            sha256 text PRIMARY KEY,
-            md5 text NOT NULL,
-            content_type text NOT NULL,
-            length bigint NOT NULL,
-            bytes bytea NOT NULL,
-            first_received_at timestamptz NOT NULL);
-        """,
-    ];
+    /// <summary>The evidence table in Ingest's schema, one row per distinct SHA-256; Marten's schema management creates it.</summary>
+    public static Table Table(string schema)
+    {
+        var table = new Table(new PostgresqlObjectName(schema, "evidence", SchemaUtils.IdentifierUsage.General));
+        table.AddColumn<string>("sha256").AsPrimaryKey();
+        table.AddColumn<string>("md5").NotNull();
+        table.AddColumn<string>("content_type").NotNull();
+        table.AddColumn<long>("length").NotNull();
+        table.AddColumn("bytes", "bytea").NotNull();
+        table.AddColumn("first_received_at", "timestamptz").NotNull();
+        return table;
+    }
 
     public sealed record Decoded(EvidenceReference Reference, byte[] Bytes);
 
@@ -70,22 +72,20 @@ public static partial class Evidence
         return decoded;
     }
 
-    public static async Task StoreAsync(EventSession session, IEnumerable<Decoded> items, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// Queues the bytes into the report's unit of work. The same media reported again keeps its first row: the bytes
+    /// are the same by their hash, and the first receipt is the one that counts.
+    /// </summary>
+    public static void Store(EventSession session, IEnumerable<Decoded> items, DateTimeOffset now)
     {
         foreach (var item in items)
         {
-            await using var command = session.CreateCommand(
+            session.Documents.QueueSqlCommand(
                 $"""
                 INSERT INTO {session.Schema}.evidence (sha256, md5, content_type, length, bytes, first_received_at)
-                VALUES (@sha256, @md5, @type, @length, @bytes, @now) ON CONFLICT (sha256) DO NOTHING
-                """);
-            command.Parameters.AddWithValue("sha256", item.Reference.Sha256);
-            command.Parameters.AddWithValue("md5", item.Reference.Md5);
-            command.Parameters.AddWithValue("type", item.Reference.ContentType);
-            command.Parameters.AddWithValue("length", item.Reference.Length);
-            command.Parameters.AddWithValue("bytes", item.Bytes);
-            command.Parameters.AddWithValue("now", now);
-            await command.ExecuteNonQueryAsync(ct);
+                VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING
+                """,
+                item.Reference.Sha256, item.Reference.Md5, item.Reference.ContentType, item.Reference.Length, item.Bytes, now);
         }
     }
 

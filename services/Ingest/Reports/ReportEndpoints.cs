@@ -92,14 +92,12 @@ public static partial class ReportEndpoints
         {
             try
             {
-                await using var session = await store.BeginAsync(context, ct);
-                var stream = Submission.StreamId(command.ContentId);
-                var current = await session.AggregateAsync<Submission, ReportReceived>(stream, Submission.Initial, Submission.Evolve, ct);
-                var events = Submission.Decide(command, current.State);
-                await session.AppendAsync(stream, current.Exists ? ExpectedVersion.Exactly(current.Version) : ExpectedVersion.NoStream, events, ct);
-                var received = events[0];
-                await Evidence.StoreAsync(session, media, command.Now, ct);
-                await session.StageAsync(new ContentSubmitted
+                await using var session = store.Begin(context);
+                var decided = await session.DecideAsync(Submission.Aggregate, Submission.StreamId(command.ContentId), expectedVersion: null,
+                    state => Submission.Decide(command, state), ct);
+                var received = decided.NewEvents[0];
+                Evidence.Store(session, media, command.Now);
+                session.Stage(new ContentSubmitted
                 {
                     ContentId = received.ContentId,
                     ReportId = received.ReportId,
@@ -114,11 +112,11 @@ public static partial class ReportEndpoints
                     ReporterOrganisation = received.ReporterOrganisation,
                     ReportedAt = received.ReceivedAt,
                     Media = [.. received.Media.Select(m => new MediaEvidence { Sha256 = m.Sha256, Md5 = m.Md5, ContentType = m.ContentType, Length = m.Length })],
-                }, ct);
+                });
                 await session.CommitAsync(ct);
                 return received;
             }
-            catch (StreamConcurrencyException) when (attempt < MaxAttempts)
+            catch (JasperFx.ConcurrencyException) when (attempt < MaxAttempts)
             {
             }
         }

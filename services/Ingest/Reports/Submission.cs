@@ -1,3 +1,5 @@
+using Takedown.EventStore;
+
 namespace Takedown.Ingest.Reports;
 
 /// <summary>Someone reported a piece of content. Stays in Ingest: only the organisation travels further.</summary>
@@ -38,6 +40,8 @@ public sealed record SubmitReport(
 public sealed record Submission(int Reports)
 {
     public static readonly Submission Initial = new(0);
+
+    public static readonly StreamAggregate<Submission, ReportReceived> Aggregate = new(_ => Initial, Evolve);
 
     // Every report is kept, even a repeat from the same organisation: how often and by whom content was
     // reported is evidence in itself.

@@ -10,21 +10,21 @@ namespace Takedown.Tests.Http;
 public sealed class KestrelIngestFixture : IAsyncLifetime
 {
     public TestDatabase Database { get; private set; } = null!;
-    private TestVirtualHost _vhost = null!;
+    public TestVirtualHost VirtualHost { get; private set; } = null!;
     public IngestOnKestrel Ingest { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         Database = await TestDatabase.CreateAsync();
-        _vhost = await TestVirtualHost.CreateAsync();
-        Ingest = IngestOnKestrel.Start(Database.ConnectionString, _vhost.Name);
+        VirtualHost = await TestVirtualHost.CreateAsync();
+        Ingest = IngestOnKestrel.Start(Database.ConnectionString, VirtualHost.Name);
         await Ingest.WaitUntilReadyAsync();
     }
 
     public async Task DisposeAsync()
     {
         await Ingest.DisposeAsync();
-        await _vhost.DisposeAsync();
+        await VirtualHost.DisposeAsync();
         await Database.DisposeAsync();
     }
 }
