@@ -300,6 +300,29 @@ public sealed class CaseLifecycleTests(LifecycleFixture fixture) : IClassFixture
         Assert.Equal((0.2, 0.28), (figures.GetProperty("timeToRemovalP50Hours").GetDouble(), figures.GetProperty("timeToRemovalP90Hours").GetDouble()));
     }
 
+    [Fact]
+    public async Task Rebuilding_the_case_list_from_the_first_event_answers_once_caught_up_with_the_same_list()
+    {
+        var analyst = await Host.IssueKeyAsync("takedown-analysts", "analyst");
+        var platform = "p" + Guid.NewGuid().ToString("N")[..10];
+        var now = Now;
+        var removed = await Seed.CaseAsync(Host, now, TimeSpan.FromHours(1), now.AddMinutes(-20), platform: platform);
+        await Host.HandleAsync(new ConfirmRemoval(removed, "platform", now.AddMinutes(-5), now));
+        await Seed.CaseAsync(Host, now, TimeSpan.FromHours(24), null, platform: platform);
+        var breached = await Seed.CaseAsync(Host, now, TimeSpan.FromHours(1), now.AddHours(-2), platform: platform);
+        await Host.HandleAsync(new RecordSlaBreach(breached, now));
+        await Host.SummaryAsync(breached);
+        var before = (await ListAsync(analyst, $"platform={platform}")).Select(i => i.GetRawText()).ToList();
+
+        using var rebuild = await SendAsync(HttpMethod.Post, "/api/v1/admin/projections/case-summaries/rebuild", ReportingHost.AdminKey);
+
+        Assert.Equal(HttpStatusCode.OK, rebuild.StatusCode);
+        var answer = await JsonAsync(rebuild);
+        Assert.Equal(("completed", 0L), (answer.GetProperty("rebuild").GetString(), answer.GetProperty("status").GetProperty("eventsBehind").GetInt64()));
+        Assert.Equal(3, before.Count);
+        Assert.Equal(before, (await ListAsync(analyst, $"platform={platform}")).Select(i => i.GetRawText()));
+    }
+
     private async Task<List<JsonElement>> ListAsync(string key, string query)
     {
         using var response = await SendAsync(HttpMethod.Get, $"/api/v1/cases?{query}", key);
