@@ -257,6 +257,7 @@ public static class CaseEndpoints
         }
         catch (InvalidCaseTransition invalid)
         {
+            // Read again for a status and version of the same moment (the write path does not return the version it refused at).
             return Conflict(http, await store.AggregateAsync(TakedownCase.Aggregate, streamId, ct), "That does not fit the case's current state.", invalid.Message);
         }
 

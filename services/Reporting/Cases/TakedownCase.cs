@@ -36,10 +36,7 @@ public sealed record CloseCase(Guid ContentId, string Reason, DateTimeOffset Clo
 public sealed record RecordSlaBreach(Guid ContentId, DateTimeOffset Now) : CaseCommand(ContentId, Now);
 
 public sealed class InvalidCaseTransition(CaseCommand command, TakedownCase state)
-    : Exception($"{command.GetType().Name} is not allowed while the case is {state.Status}.")
-{
-    public TakedownCase State { get; } = state;
-}
+    : Exception($"{command.GetType().Name} is not allowed while the case is {state.Status}.");
 
 /// <summary>The takedown case: a decider over the case's events.</summary>
 /// <param name="Regime">The regime of the deadline that governs now (the earliest running clock), else classification's.</param>
