@@ -7,14 +7,15 @@ using System.Text.RegularExpressions;
 namespace Takedown.Cli;
 
 /// <summary>Calls the Takedown HTTP APIs: JSON in and out, the key header, problem details as exceptions.</summary>
-public sealed class ApiClient(HttpMessageHandler handler, string? apiKey) : IDisposable
+/// <param name="timeout">How long one answer may take; 30 s unless the call makes the server wait (a projection rebuild).</param>
+public sealed class ApiClient(HttpMessageHandler handler, string? apiKey, TimeSpan? timeout = null) : IDisposable
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    private readonly HttpClient http = new(handler, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(30) };
+    private readonly HttpClient http = new(handler, disposeHandler: false) { Timeout = timeout ?? TimeSpan.FromSeconds(30) };
 
     public Task<ApiResponse<T>> SendAsync<T>(
         HttpMethod method, ServiceEndpoint endpoint, string path, object? body, CancellationToken cancellationToken) =>

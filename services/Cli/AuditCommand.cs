@@ -24,7 +24,7 @@ public sealed class AuditVerifyCommand : Command
 
     private readonly Option<string?> schema = new("--schema")
     {
-        Description = "Verify this schema only, e.g. reporting [default: every schema with an events table]",
+        Description = "Verify this schema only, e.g. reporting [default: every schema with an mt_events table]",
         HelpName = "name",
     };
 
@@ -66,11 +66,11 @@ public sealed class AuditVerifyCommand : Command
             var schemas = await EventStoreSchemasAsync(dataSource, cancellationToken);
             if (only is not null && !schemas.Contains(only))
             {
-                throw new UsageException($"schema '{only}' has no events table in {server}.");
+                throw new UsageException($"schema '{only}' has no mt_events table in {server}.");
             }
             if (schemas.Count == 0)
             {
-                throw new UsageException($"no schema in {server} has an events table; check --postgres or {PostgresVariable}.");
+                throw new UsageException($"no schema in {server} has an mt_events table; check --postgres or {PostgresVariable}.");
             }
 
             var anyBroken = false;
@@ -117,11 +117,11 @@ public sealed class AuditVerifyCommand : Command
         }
     }
 
-    /// <summary>Schemas with an events table whose name the event store would accept.</summary>
+    /// <summary>Schemas with Marten's event table whose name the event store would accept.</summary>
     private static async Task<List<string>> EventStoreSchemasAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT table_schema FROM information_schema.tables WHERE table_name = 'events' AND table_type = 'BASE TABLE' ORDER BY table_schema");
+            "SELECT table_schema FROM information_schema.tables WHERE table_name = 'mt_events' AND table_type = 'BASE TABLE' ORDER BY table_schema");
         await using var reader = await command.ExecuteReaderAsync(CommandBehavior.Default, cancellationToken);
         var schemas = new List<string>();
         while (await reader.ReadAsync(cancellationToken))

@@ -23,12 +23,9 @@ public sealed class ProjectionCommand : Command
         Subcommands.Add(new ProjectionRebuildCommand(options, host, serviceUrl));
     }
 
-    public static ApiClient AdminClient(CliOptions options, CliHost host, ParseResult parseResult) =>
+    public static ApiClient AdminClient(CliOptions options, CliHost host, ParseResult parseResult, TimeSpan? timeout = null) =>
         new(host.Http, options.ApiKeyFrom(parseResult)
-            ?? throw new UsageException($"projection commands need an admin API key: pass --api-key or set {CliOptions.ApiKeyVariable}."));
-
-    public static string FormatTime(DateTimeOffset? instant) =>
-        instant?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? "-";
+            ?? throw new UsageException($"projection commands need an admin API key: pass --api-key or set {CliOptions.ApiKeyVariable}."), timeout);
 }
 
 public sealed class ProjectionListCommand : Command
@@ -38,7 +35,7 @@ public sealed class ProjectionListCommand : Command
     private readonly Option<string?> serviceUrl;
 
     public ProjectionListCommand(CliOptions options, CliHost host, Option<string?> serviceUrl)
-        : base("list", "Show each projection's lifecycle, lag, leadership on the answering replica and last rebuild")
+        : base("list", "Show each projection's lifecycle, the last event it applied and how far it lags; warn of skipped sequence gaps")
     {
         this.options = options;
         this.host = host;
@@ -50,33 +47,39 @@ public sealed class ProjectionListCommand : Command
     {
         var service = options.OrReporting(parseResult, serviceUrl);
         using var api = ProjectionCommand.AdminClient(options, host, parseResult);
-        var response = await api.SendAsync<ProjectionView[]>(HttpMethod.Get, service, ProjectionCommand.Path, body: null, cancellationToken);
+        var response = await api.SendAsync<ProjectionsView>(HttpMethod.Get, service, ProjectionCommand.Path, body: null, cancellationToken);
 
         if (options.WantsJson(parseResult))
         {
             host.Out.WriteLine(response.Json);
-            return ExitCodes.Ok;
         }
-        var table = new Table()
-            .AddColumn("name")
-            .AddColumn("lifecycle")
-            .AddColumn(new TableColumn("events behind").RightAligned())
-            .AddColumn(new TableColumn("seconds behind").RightAligned())
-            .AddColumn("leader")
-            .AddColumn("rebuilt at (UTC)");
-        foreach (var projection in response.Value)
+        else
         {
-            // An inline projection is written in the events' own transaction: it has no lag and no runner to lead it.
-            var inline = projection.Lifecycle == "inline";
-            table.AddRow(
-                Plain(projection.Name),
-                Plain(projection.Lifecycle),
-                Plain(inline ? null : projection.EventsBehind?.ToString(CultureInfo.InvariantCulture)),
-                Plain(inline ? null : projection.SecondsBehind?.ToString("0.#", CultureInfo.InvariantCulture)),
-                Plain(inline || projection.Leader is null ? null : projection.Leader.Value ? "yes" : "no"),
-                Plain(ProjectionCommand.FormatTime(projection.RebuiltAt)));
+            var table = new Table()
+                .AddColumn("name")
+                .AddColumn("lifecycle")
+                .AddColumn(new TableColumn("sequence").RightAligned())
+                .AddColumn(new TableColumn("events behind").RightAligned())
+                .AddColumn(new TableColumn("seconds behind").RightAligned());
+            foreach (var projection in response.Value.Projections ?? [])
+            {
+                // An inline projection is written in the events' own transaction: it has no position of its own and no lag.
+                var inline = projection.Lifecycle == "inline";
+                table.AddRow(
+                    Plain(projection.Name),
+                    Plain(projection.Lifecycle),
+                    Plain(inline ? null : projection.Sequence?.ToString(CultureInfo.InvariantCulture)),
+                    Plain(inline ? null : projection.EventsBehind?.ToString(CultureInfo.InvariantCulture)),
+                    Plain(inline ? null : projection.SecondsBehind?.ToString("0.#", CultureInfo.InvariantCulture)));
+            }
+            host.Console.Write(table);
         }
-        host.Console.Write(table);
+        if (response.Value.HighWaterSkips is { Count: > 0 } skips)
+        {
+            host.Error.WriteLine(
+                $"warning: the projection daemon skipped {skips.Count} sequence gap(s), the last ending at {skips.LastEndingSequence?.ToString(CultureInfo.InvariantCulture) ?? "?"} "
+                + "(mt_high_water_skips); each may be an event no async projection applied.");
+        }
         return ExitCodes.Ok;
     }
 
@@ -85,11 +88,11 @@ public sealed class ProjectionListCommand : Command
 
 public sealed class ProjectionRebuildCommand : Command
 {
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
-    private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(1);
+    /// <summary>The server's own default; the CLI sends it explicitly so that it knows how long to wait for the answer.</summary>
+    private const int DefaultTimeoutSeconds = 600;
 
-    /// <summary>Only used when the server does not report when the rebuild was requested.</summary>
-    private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(5);
+    /// <summary>Beyond the server's timeout: time for its answer (or its own timeout's) to arrive.</summary>
+    private static readonly TimeSpan AnswerMargin = TimeSpan.FromSeconds(30);
 
     private readonly CliOptions options;
     private readonly CliHost host;
@@ -100,27 +103,27 @@ public sealed class ProjectionRebuildCommand : Command
         Description = "Projection name, as shown by `takedown projection list`, e.g. case-summaries",
     };
 
-    private readonly Option<int?> wait = new("--wait")
+    private readonly Option<int?> timeout = new("--timeout")
     {
-        Description = "Poll for up to this many seconds until the read model is emptied and replayed to the end of the log",
+        Description = $"How long the service may take to replay the log to its end [default: {DefaultTimeoutSeconds}]",
         HelpName = "seconds",
     };
 
     public ProjectionRebuildCommand(CliOptions options, CliHost host, Option<string?> serviceUrl)
-        : base("rebuild", "Empty a projection's read model and replay it from the first event (POST; the leader does the work)")
+        : base("rebuild", "Rebuild an async projection from the first event; returns once it has caught up (the others keep running)")
     {
         this.options = options;
         this.host = host;
         this.serviceUrl = serviceUrl;
-        wait.Validators.Add(result =>
+        timeout.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int?>() < 0)
+            if (result.GetValueOrDefault<int?>() < 1)
             {
-                result.AddError("--wait cannot be negative.");
+                result.AddError("--timeout must be at least 1 second.");
             }
         });
         Arguments.Add(name);
-        Options.Add(wait);
+        Options.Add(timeout);
         SetAction((parseResult, cancellationToken) => host.RunAsync(() => ExecuteAsync(parseResult, cancellationToken)));
     }
 
@@ -132,16 +135,15 @@ public sealed class ProjectionRebuildCommand : Command
             throw new UsageException("the projection name cannot be blank.");
         }
         var service = options.OrReporting(parseResult, serviceUrl);
-        var waitFor = parseResult.GetValue(wait) is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
-        using var api = ProjectionCommand.AdminClient(options, host, parseResult);
+        var seconds = parseResult.GetValue(timeout) ?? DefaultTimeoutSeconds;
+        using var api = ProjectionCommand.AdminClient(options, host, parseResult, TimeSpan.FromSeconds(seconds) + AnswerMargin);
 
-        var sentAt = host.Time.GetUtcNow();
-        var started = host.Time.GetTimestamp();
-        ApiResponse<RebuildRequested> requested;
+        ApiResponse<RebuildCompleted> completed;
         try
         {
-            requested = await api.SendAsync<RebuildRequested>(
-                HttpMethod.Post, service, $"{ProjectionCommand.Path}/{Uri.EscapeDataString(projection)}/rebuild", body: null, cancellationToken);
+            completed = await api.SendAsync<RebuildCompleted>(HttpMethod.Post, service,
+                $"{ProjectionCommand.Path}/{Uri.EscapeDataString(projection)}/rebuild?timeoutSeconds={seconds.ToString(CultureInfo.InvariantCulture)}",
+                body: null, cancellationToken);
         }
         catch (ApiProblemException e) when (e.Status == 404)
         {
@@ -149,72 +151,21 @@ public sealed class ProjectionRebuildCommand : Command
             host.Error.WriteLine($"  no projection '{projection}' at {service.BaseUrl}; `takedown projection list` shows the ones it runs");
             return ExitCodes.CallerError;
         }
-        var json = options.WantsJson(parseResult);
-        host.Out.WriteLine(json ? requested.Json : $"rebuild of {projection} requested");
-        if (waitFor is null)
-        {
-            return ExitCodes.Ok;
-        }
-
-        string? lastProgress = null;
-        long? lastProgressAt = null;
-        while (true)
-        {
-            var list = await api.SendAsync<ProjectionView[]>(HttpMethod.Get, service, ProjectionCommand.Path, body: null, cancellationToken);
-            var status = list.Value.FirstOrDefault(p => p.Name == projection)
-                ?? throw new ServiceUnavailableException(
-                    $"{service.Resolve(ProjectionCommand.Path)} accepted the rebuild of '{projection}' but does not list it.");
-            if (IsRebuilt(status, sentAt - ClockSkew))
-            {
-                if (!json)
-                {
-                    host.Out.WriteLine($"rebuild of {projection} done at {ProjectionCommand.FormatTime(status.RebuiltAt)}; 0 events behind");
-                }
-                return ExitCodes.Ok;
-            }
-            var progress = Progress(status, sentAt - ClockSkew);
-            if (host.Time.GetElapsedTime(started) >= waitFor)
-            {
-                host.Error.WriteLine($"error: rebuild of {projection} not done after {waitFor.Value.TotalSeconds:0} s; {progress}.");
-                return ExitCodes.ServiceError;
-            }
-            if (progress != lastProgress && (lastProgressAt is null || host.Time.GetElapsedTime(lastProgressAt.Value) >= ProgressInterval))
-            {
-                host.Error.WriteLine(progress);
-                lastProgress = progress;
-                lastProgressAt = host.Time.GetTimestamp();
-            }
-            await Task.Delay(PollInterval, host.Time, cancellationToken);
-        }
+        host.Out.WriteLine(options.WantsJson(parseResult)
+            ? completed.Json
+            : $"rebuild of {projection} {completed.Value.Rebuild}; {completed.Value.Status?.EventsBehind?.ToString(CultureInfo.InvariantCulture) ?? "?"} events behind");
+        return ExitCodes.Ok;
     }
-
-    /// <summary>
-    /// The daemon rebuilds while <c>rebuildRequestedAt</c> is later than <c>rebuiltAt</c>, both stamped by the
-    /// server's clock, so the same comparison says when it has started; this request's own clock would need a skew
-    /// allowance, within which a rebuild finished just before the request would pass for this one.
-    /// </summary>
-    private static bool IsStarted(ProjectionView status, DateTimeOffset fallback) =>
-        status.RebuiltAt is { } rebuiltAt && rebuiltAt >= (status.RebuildRequestedAt ?? fallback);
-
-    private static bool IsRebuilt(ProjectionView status, DateTimeOffset fallback) =>
-        IsStarted(status, fallback) && status.EventsBehind == 0;
-
-    private static string Progress(ProjectionView status, DateTimeOffset fallback) => IsStarted(status, fallback)
-        ? $"replaying: {status.EventsBehind?.ToString(CultureInfo.InvariantCulture) ?? "?"} events behind"
-        : "waiting for the projection's leader to empty the read model";
 }
 
-/// <summary>One entry of <c>GET /api/v1/admin/projections</c>.</summary>
-public sealed record ProjectionView(
-    string Name,
-    string? Lifecycle,
-    ulong? CheckpointTransaction,
-    long? CheckpointSequence,
-    long? EventsBehind,
-    double? SecondsBehind,
-    bool? Leader,
-    DateTimeOffset? RebuildRequestedAt,
-    DateTimeOffset? RebuiltAt);
+/// <summary>Body of <c>GET /api/v1/admin/projections</c>.</summary>
+public sealed record ProjectionsView(IReadOnlyList<ProjectionView>? Projections, HighWaterSkipsView? HighWaterSkips);
 
-/// <summary>Body of <c>POST /api/v1/admin/projections/{name}/rebuild</c>.</summary>
-public sealed record RebuildRequested(string Name, string Rebuild);
+/// <summary>One projection: the last event sequence it applied and how far it lags (inline ones never do).</summary>
+public sealed record ProjectionView(string Name, string? Lifecycle, long? Sequence, long? EventsBehind, double? SecondsBehind);
+
+/// <summary>Sequence gaps the daemon skipped (<c>mt_high_water_skips</c>); each may be an event no async projection applied.</summary>
+public sealed record HighWaterSkipsView(long Count, long? LastEndingSequence);
+
+/// <summary>Body of <c>POST /api/v1/admin/projections/{name}/rebuild</c>, sent once the rebuild has caught up.</summary>
+public sealed record RebuildCompleted(string Name, string Rebuild, ProjectionView? Status);

@@ -1,5 +1,5 @@
+using JasperFx.Events.Projections;
 using MassTransit;
-using Takedown.EventStore.Projections;
 using Takedown.Reporting.Cases;
 using Takedown.Reporting.Transparency;
 using Takedown.Reporting.Liveness;
@@ -17,25 +17,25 @@ public static class ReportingModule
     {
         builder.AddTakedownEventStore(Schema, store =>
         {
-            store.Events
-                .Map<ContentReported>("content-reported")
-                .Map<ContentClassified>("content-classified")
-                .Map<ClassificationOverridden>("classification-overridden")
-                .Map<FingerprintsRecorded>("fingerprints-recorded")
-                .Map<ReuploadLinked>("reupload-linked")
-                .Map<NoticeSent>("notice-sent")
-                .Map<PlatformAcknowledged>("platform-acknowledged")
-                .Map<RemovalConfirmed>("removal-confirmed")
-                .Map<RemovalRejected>("removal-rejected")
-                .Map<Escalated>("escalated")
-                .Map<SlaBreached>("sla-breached")
-                .Map<ContentReinstated>("content-reinstated")
-                .Map<CaseClosed>("case-closed");
-            store.ReadModelMigrations.AddRange(CaseSummaryProjection.Migrations);
-            store.Projections.Add(new CaseSummaryProjection(Schema, store.Json), ProjectionLifecycle.Async);
-            store.ReadModelMigrations.AddRange(TransparencyFactsProjection.Migrations);
-            store.Projections.Add(new TransparencyFactsProjection(Schema, store.Json), ProjectionLifecycle.Async);
+            store.Events.MapEventType<ContentReported>("content-reported");
+            store.Events.MapEventType<ContentClassified>("content-classified");
+            store.Events.MapEventType<ClassificationOverridden>("classification-overridden");
+            store.Events.MapEventType<FingerprintsRecorded>("fingerprints-recorded");
+            store.Events.MapEventType<ReuploadLinked>("reupload-linked");
+            store.Events.MapEventType<NoticeSent>("notice-sent");
+            store.Events.MapEventType<PlatformAcknowledged>("platform-acknowledged");
+            store.Events.MapEventType<RemovalConfirmed>("removal-confirmed");
+            store.Events.MapEventType<RemovalRejected>("removal-rejected");
+            store.Events.MapEventType<Escalated>("escalated");
+            store.Events.MapEventType<SlaBreached>("sla-breached");
+            store.Events.MapEventType<ContentReinstated>("content-reinstated");
+            store.Events.MapEventType<CaseClosed>("case-closed");
+            store.Projections.Add(TakedownCase.Aggregate, ProjectionLifecycle.Live);
+            CaseSummaries.Register(store);
+            TransparencyFacts.Register(store);
         });
+        builder.Services.AddSingleton<CaseSummaries>();
+        builder.Services.AddSingleton<TransparencyFacts>();
         // Reporting:SlaClock:PollInterval bounds how late a breach is recorded (default 30 seconds).
         builder.Services.AddOptions<SlaClockOptions>().Bind(builder.Configuration.GetSection("Reporting:SlaClock"));
         builder.Services.AddHostedService<SlaClock>();

@@ -44,15 +44,15 @@ public sealed class AuditChainTests : IAsyncLifetime
     {
         await AuditStreams.CreateAsync(db, "orphans");
         await db.ExecuteAsync("""
-            ALTER TABLE orphans.events DROP CONSTRAINT events_stream_id_fkey;
-            DELETE FROM orphans.streams WHERE id = 'case-a';
-            DELETE FROM orphans.events WHERE stream_id = 'case-b';
+            ALTER TABLE orphans.mt_events DROP CONSTRAINT fkey_mt_events_stream_id;
+            DELETE FROM orphans.mt_streams WHERE id = 'case-a';
+            DELETE FROM orphans.mt_events WHERE stream_id = 'case-b';
             """);
 
         var expected = new[]
         {
             new AuditResult("bank-removed", true, 1, null, null),
-            new AuditResult("case-a", false, 3, 1, "3 events exist but the stream has no row in streams"),
+            new AuditResult("case-a", false, 3, 1, "3 events exist but the stream has no row in mt_streams"),
             new AuditResult("case-b", false, 0, 1, "stream is at version 2 but only 0 events remain"),
         };
         Assert.Equal(expected, await VerifySchemaAsync("orphans", pageSize));
@@ -66,7 +66,7 @@ public sealed class AuditChainTests : IAsyncLifetime
     public async Task A_streams_row_behind_its_events_is_reported_at_the_first_event_past_the_head()
     {
         await AuditStreams.CreateAsync(db, "behind");
-        await db.ExecuteAsync("UPDATE behind.streams SET version = 1 WHERE id = 'case-a'");
+        await db.ExecuteAsync("UPDATE behind.mt_streams SET version = 1 WHERE id = 'case-a'");
 
         var results = await VerifySchemaAsync("behind", AuditChain.DefaultPageSize);
 

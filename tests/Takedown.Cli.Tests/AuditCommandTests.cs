@@ -30,7 +30,7 @@ public sealed class AuditCommandTests : IAsyncLifetime
     public async Task Editing_an_events_data_exits_4_and_names_the_stream_and_version()
     {
         await AuditStreams.CreateAsync(db, "edited");
-        await db.ExecuteAsync("""UPDATE edited.events SET data = '{"name": "rice", "quantity": 9}' WHERE stream_id = 'case-b' AND version = 1""");
+        await db.ExecuteAsync("""UPDATE edited.mt_events SET data = '{"name": "rice", "quantity": 9}' WHERE stream_id = 'case-b' AND version = 1""");
 
         var result = await VerifyAsync("edited");
 
@@ -49,12 +49,34 @@ public sealed class AuditCommandTests : IAsyncLifetime
     public async Task Deleting_an_event_exits_4_and_reports_where_the_chain_stops(int version, string brokenLine, int eventsChecked)
     {
         await AuditStreams.CreateAsync(db, "deleted");
-        await db.ExecuteAsync($"DELETE FROM deleted.events WHERE stream_id = 'case-a' AND version = {version}");
+        await db.ExecuteAsync($"DELETE FROM deleted.mt_events WHERE stream_id = 'case-a' AND version = {version}");
 
         var result = await VerifyAsync("deleted");
 
         Assert.Equal(4, result.ExitCode);
         Assert.Equal([brokenLine, $"deleted: 3 streams, {eventsChecked} events, 1 broken"], result.OutLines);
+    }
+
+    [Fact]
+    public async Task An_event_replaced_by_a_rehashed_row_breaks_the_chain_at_the_event_after_it()
+    {
+        await AuditStreams.CreateAsync(db, "replaced");
+        // The trigger hashes the forged row as it would any append, but version 3's hash still chains from the original.
+        await db.ExecuteAsync("""
+            CREATE TEMP TABLE original AS SELECT * FROM replaced.mt_events WHERE stream_id = 'case-a' AND version = 2;
+            DELETE FROM replaced.mt_events WHERE stream_id = 'case-a' AND version = 2;
+            UPDATE original SET data = jsonb_set(data, '{quantity}', '20');
+            INSERT INTO replaced.mt_events SELECT * FROM original;
+            """);
+
+        var result = await VerifyAsync("replaced");
+
+        Assert.Equal(4, result.ExitCode);
+        Assert.Equal(
+        [
+            $"BROKEN replaced case-a at version 3: hash of version 3 {HashMismatch}",
+            "replaced: 3 streams, 5 events, 1 broken",
+        ], result.OutLines);
     }
 
     [Fact]
@@ -64,11 +86,11 @@ public sealed class AuditCommandTests : IAsyncLifetime
         await AuditStreams.CreateAsync(own, "reporting");
         await AuditStreams.CreateAsync(own, "ingest");
         await own.ExecuteAsync("""
-            UPDATE reporting.events SET type = 'item-removed' WHERE stream_id = 'bank-removed' AND version = 1;
+            UPDATE reporting.mt_events SET type = 'item-removed' WHERE stream_id = 'bank-removed' AND version = 1;
             CREATE SCHEMA auth;
             CREATE TABLE auth.api_keys (id text);
             CREATE SCHEMA "Legacy";
-            CREATE TABLE "Legacy".events (id text);
+            CREATE TABLE "Legacy".mt_events (id text);
             """);
 
         var result = await Cli.RunAsync(["audit", "verify"], new Dictionary<string, string> { ["TAKEDOWN_POSTGRES"] = own.ConnectionString });
@@ -99,7 +121,7 @@ public sealed class AuditCommandTests : IAsyncLifetime
 
     [Theory]
     [InlineData("Reporting")]
-    [InlineData("reporting; DROP TABLE reporting.events")]
+    [InlineData("reporting; DROP TABLE reporting.mt_events")]
     public async Task A_schema_name_that_is_not_a_plain_identifier_exits_2_before_connecting(string schema)
     {
         // Port 1 refuses connections: had the command connected, it would exit 3.
@@ -112,12 +134,12 @@ public sealed class AuditCommandTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_schema_without_an_events_table_exits_2()
+    public async Task A_schema_without_an_mt_events_table_exits_2()
     {
         var result = await VerifyAsync("nosuch");
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Equal([$"error: schema 'nosuch' has no events table in localhost:5432/{db.Name}."], result.ErrorLines);
+        Assert.Equal([$"error: schema 'nosuch' has no mt_events table in localhost:5432/{db.Name}."], result.ErrorLines);
     }
 
     [Fact]
@@ -125,8 +147,8 @@ public sealed class AuditCommandTests : IAsyncLifetime
     {
         await AuditStreams.CreateAsync(db, "forged");
         await db.ExecuteAsync("""
-            ALTER TABLE forged.events DROP CONSTRAINT events_stream_id_fkey;
-            UPDATE forged.events SET stream_id = E'case-b\nforged: 0 streams' WHERE stream_id = 'case-b';
+            ALTER TABLE forged.mt_events DROP CONSTRAINT fkey_mt_events_stream_id;
+            UPDATE forged.mt_events SET stream_id = E'case-b\nforged: 0 streams' WHERE stream_id = 'case-b';
             """);
 
         var result = await VerifyAsync("forged");

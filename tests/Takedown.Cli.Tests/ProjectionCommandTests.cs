@@ -4,34 +4,34 @@ public sealed class ProjectionCommandTests : IDisposable
 {
     private const string ListPath = "/api/v1/admin/projections";
     private const string RebuildPath = "/api/v1/admin/projections/case-summaries/rebuild";
-    private const string Requested = """{"name":"case-summaries","rebuild":"requested"}""";
-
-    // The CLI's wall clock; the fake server's own stamps are set around it.
-    private static readonly DateTimeOffset Now = new(2025, 3, 1, 10, 0, 0, TimeSpan.Zero);
 
     private readonly FakeApi reporting = new();
 
     public void Dispose() => reporting.Dispose();
 
-    private static string Status(
-        long eventsBehind, string? rebuiltAt, string? rebuildRequestedAt = "2025-03-01T10:00:00.2+00:00", double secondsBehind = 0) => $$"""
-        [{"name":"case-summaries","lifecycle":"async","checkpointTransaction":{{(rebuiltAt is null ? 0 : 48213)}},"checkpointSequence":3,
-          "eventsBehind":{{eventsBehind}},"secondsBehind":{{secondsBehind.ToString(System.Globalization.CultureInfo.InvariantCulture)}},"leader":true,
-          "rebuildRequestedAt":{{Quoted(rebuildRequestedAt)}},"rebuiltAt":{{Quoted(rebuiltAt)}}},
-         {"name":"case-timeline","lifecycle":"inline","checkpointTransaction":0,"checkpointSequence":0,
-          "eventsBehind":0,"secondsBehind":0,"leader":false,"rebuildRequestedAt":null,"rebuiltAt":null}]
+    private static string Status(long eventsBehind, double secondsBehind = 0, long skips = 0)
+    {
+        var seconds = secondsBehind.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var lastSkipped = skips == 0 ? "null" : "40007";
+        return $$$"""
+            {"projections":[
+              {"name":"case-summaries","lifecycle":"async","sequence":48213,"eventsBehind":{{{eventsBehind}}},"secondsBehind":{{{seconds}}}},
+              {"name":"bank-entries","lifecycle":"inline","sequence":0,"eventsBehind":0,"secondsBehind":0}],
+             "highWaterSkips":{"count":{{{skips}}},"lastEndingSequence":{{{lastSkipped}}}}}
+            """;
+    }
+
+    private const string Completed = """
+        {"name":"case-summaries","rebuild":"completed","status":{"name":"case-summaries","lifecycle":"async","sequence":51000,"eventsBehind":0,"secondsBehind":0}}
         """;
 
-    private static string Quoted(string? value) => value is null ? "null" : $"\"{value}\"";
-
     private Task<CliResult> RebuildAsync(params string[] extra) => Cli.RunAsync(
-        ["projection", "rebuild", "case-summaries", "--service-url", reporting.BaseUrl, "--api-key", "admin-key", .. extra],
-        time: new StoppedClock(Now));
+        ["projection", "rebuild", "case-summaries", "--service-url", reporting.BaseUrl, "--api-key", "admin-key", .. extra]);
 
     [Fact]
-    public async Task List_shows_each_projection_with_its_lag_leadership_and_last_rebuild()
+    public async Task List_shows_each_projection_with_its_sequence_and_lag()
     {
-        reporting.Respond("GET", ListPath, new CannedResponse(200, Status(1250, "2025-03-01T09:30:05.123+00:00", secondsBehind: 42.37)));
+        reporting.Respond("GET", ListPath, new CannedResponse(200, Status(1250, secondsBehind: 42.37)));
 
         var result = await Cli.RunAsync(["projection", "list", "--service-url", reporting.BaseUrl, "--api-key", "admin-key"]);
 
@@ -41,16 +41,30 @@ public sealed class ProjectionCommandTests : IDisposable
         Assert.Equal(("GET", ListPath, "admin-key"), (request.Method, request.Path, request.ApiKey));
         Assert.Equal(
         [
-            ["name", "lifecycle", "events behind", "seconds behind", "leader", "rebuilt at (UTC)"],
-            ["case-summaries", "async", "1250", "42.4", "yes", "2025-03-01T09:30:05Z"],
-            ["case-timeline", "inline", "-", "-", "-", "-"],
+            ["name", "lifecycle", "sequence", "events behind", "seconds behind"],
+            ["case-summaries", "async", "48213", "1250", "42.4"],
+            ["bank-entries", "inline", "-", "-", "-"],
         ], result.TableRows);
+    }
+
+    [Fact]
+    public async Task List_warns_of_sequence_gaps_the_daemon_skipped()
+    {
+        reporting.Respond("GET", ListPath, new CannedResponse(200, Status(0, skips: 2)));
+
+        var result = await Cli.RunAsync(["projection", "list", "--service-url", reporting.BaseUrl, "--api-key", "admin-key"]);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(3, result.TableRows.Length);
+        Assert.Equal(
+            ["warning: the projection daemon skipped 2 sequence gap(s), the last ending at 40007 (mt_high_water_skips); each may be an event no async projection applied."],
+            result.ErrorLines);
     }
 
     [Fact]
     public async Task List_defaults_to_the_reporting_url_from_the_environment_and_prints_json_as_received()
     {
-        var body = Status(0, null, rebuildRequestedAt: null);
+        var body = Status(0);
         reporting.Respond("GET", ListPath, new CannedResponse(200, body));
         var environment = new Dictionary<string, string>
         {
@@ -68,7 +82,7 @@ public sealed class ProjectionCommandTests : IDisposable
     [Fact]
     public async Task Service_url_wins_over_the_reporting_url()
     {
-        reporting.Respond("GET", ListPath, new CannedResponse(200, Status(0, null)));
+        reporting.Respond("GET", ListPath, new CannedResponse(200, Status(0)));
 
         var result = await Cli.RunAsync(
             ["projection", "list", "--reporting-url", FakeApi.UnreachableUrl(), "--service-url", reporting.BaseUrl, "--api-key", "admin-key"]);
@@ -78,17 +92,41 @@ public sealed class ProjectionCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Rebuild_posts_to_the_projections_rebuild_path_with_the_key_and_does_not_poll()
+    public async Task Rebuild_posts_once_with_the_servers_default_timeout_and_reports_the_caught_up_projection()
     {
-        reporting.Respond("POST", RebuildPath, new CannedResponse(202, Requested));
+        reporting.Respond("POST", RebuildPath, new CannedResponse(200, Completed));
 
         var result = await RebuildAsync();
 
         Assert.Equal("", result.Error);
         Assert.Equal(0, result.ExitCode);
-        Assert.Equal(["rebuild of case-summaries requested"], result.OutLines);
+        Assert.Equal(["rebuild of case-summaries completed; 0 events behind"], result.OutLines);
         var request = Assert.Single(reporting.Requests);
-        Assert.Equal(("POST", RebuildPath, "admin-key", ""), (request.Method, request.Path, request.ApiKey, request.Body));
+        Assert.Equal(("POST", RebuildPath, "?timeoutSeconds=600", "admin-key", ""), (request.Method, request.Path, request.Query, request.ApiKey, request.Body));
+    }
+
+    [Fact]
+    public async Task Rebuild_passes_its_timeout_and_prints_json_as_received()
+    {
+        reporting.Respond("POST", RebuildPath, new CannedResponse(200, Completed));
+
+        var result = await RebuildAsync("--timeout", "45", "--json");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(Completed + "\n", result.Out.ReplaceLineEndings("\n"));
+        Assert.Equal("?timeoutSeconds=45", Assert.Single(reporting.Requests).Query);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-5")]
+    public async Task A_timeout_below_one_second_is_a_usage_error_and_sends_nothing(string seconds)
+    {
+        var result = await RebuildAsync("--timeout", seconds);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("--timeout must be at least 1 second.", result.Error);
+        Assert.Empty(reporting.Requests);
     }
 
     [Fact]
@@ -99,7 +137,7 @@ public sealed class ProjectionCommandTests : IDisposable
             """, "application/problem+json"));
 
         var result = await Cli.RunAsync(
-            ["projection", "rebuild", "case-sumaries", "--wait", "30", "--service-url", reporting.BaseUrl, "--api-key", "admin-key"]);
+            ["projection", "rebuild", "case-sumaries", "--service-url", reporting.BaseUrl, "--api-key", "admin-key"]);
 
         Assert.Equal(2, result.ExitCode);
         Assert.Equal("", result.Out);
@@ -112,78 +150,17 @@ public sealed class ProjectionCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Wait_polls_until_the_read_model_is_emptied_and_replayed_to_the_end_of_the_log()
+    public async Task A_rebuild_the_server_gave_up_on_exits_3()
     {
-        reporting.Respond("POST", RebuildPath, new CannedResponse(202, Requested));
-        reporting.Respond("GET", ListPath,
-            // Rebuilt 2 s before this request: within any clock-skew allowance, yet not this rebuild.
-            new CannedResponse(200, Status(0, "2025-03-01T09:59:58+00:00")),
-            new CannedResponse(200, Status(1500, "2025-03-01T10:00:00.4+00:00")),
-            new CannedResponse(200, Status(1200, "2025-03-01T10:00:00.4+00:00")),
-            new CannedResponse(200, Status(600, "2025-03-01T10:00:00.4+00:00")),
-            new CannedResponse(200, Status(300, "2025-03-01T10:00:00.4+00:00")),
-            new CannedResponse(200, Status(0, "2025-03-01T10:00:00.4+00:00")),
-            new CannedResponse(500, """{"title":"polled after the rebuild was done","status":500}"""));
+        reporting.Respond("POST", RebuildPath, new CannedResponse(500, """
+            {"title":"An error occurred while processing your request.","status":500}
+            """, "application/problem+json"));
 
-        var result = await RebuildAsync("--wait", "30");
-
-        Assert.Equal(0, result.ExitCode);
-        Assert.Equal(
-            ["rebuild of case-summaries requested", "rebuild of case-summaries done at 2025-03-01T10:00:00Z; 0 events behind"],
-            result.OutLines);
-        Assert.Equal(["POST", "GET", "GET", "GET", "GET", "GET", "GET"], reporting.Requests.Select(r => r.Method));
-        Assert.All(reporting.Requests, r => Assert.Equal("admin-key", r.ApiKey));
-        // Six polls 500 ms apart span 2.5 s: progress at most once a second is 3 lines, the first one at once.
-        Assert.Equal("waiting for the projection's leader to empty the read model", result.ErrorLines[0]);
-        Assert.InRange(result.ErrorLines.Length, 2, 3);
-        Assert.All(result.ErrorLines[1..], line => Assert.Contains(line, new[]
-        {
-            "replaying: 1500 events behind", "replaying: 1200 events behind", "replaying: 600 events behind", "replaying: 300 events behind",
-        }));
-    }
-
-    [Fact]
-    public async Task Without_the_servers_request_time_wait_accepts_a_rebuild_within_5_s_of_its_own_clock()
-    {
-        reporting.Respond("POST", RebuildPath, new CannedResponse(202, Requested));
-        reporting.Respond("GET", ListPath,
-            new CannedResponse(200, Status(0, "2025-03-01T09:59:54+00:00", rebuildRequestedAt: null)),
-            new CannedResponse(200, Status(0, "2025-03-01T09:59:57+00:00", rebuildRequestedAt: null)));
-
-        var result = await RebuildAsync("--wait", "30");
-
-        Assert.Equal(0, result.ExitCode);
-        Assert.Equal("rebuild of case-summaries done at 2025-03-01T09:59:57Z; 0 events behind", result.OutLines[^1]);
-        Assert.Equal(3, reporting.Requests.Count);
-    }
-
-    [Fact]
-    public async Task Wait_gives_up_at_the_deadline_and_exits_3_with_how_far_the_replay_got()
-    {
-        reporting.Respond("POST", RebuildPath, new CannedResponse(202, Requested));
-        reporting.Respond("GET", ListPath, new CannedResponse(200, Status(40, "2025-03-01T10:00:00.4+00:00")));
-
-        var result = await RebuildAsync("--wait", "1");
+        var result = await RebuildAsync("--timeout", "5");
 
         Assert.Equal(3, result.ExitCode);
-        Assert.Equal(["rebuild of case-summaries requested"], result.OutLines);
-        Assert.Equal(
-            ["replaying: 40 events behind", "error: rebuild of case-summaries not done after 1 s; replaying: 40 events behind."],
-            result.ErrorLines);
-        Assert.InRange(reporting.Requests.Count, 3, 5);
-    }
-
-    [Fact]
-    public async Task A_server_failure_while_waiting_exits_3()
-    {
-        reporting.Respond("POST", RebuildPath, new CannedResponse(202, Requested));
-        reporting.Respond("GET", ListPath, new CannedResponse(503, """{"title":"Service Unavailable","status":503}""", "application/problem+json"));
-
-        var result = await RebuildAsync("--wait", "30");
-
-        Assert.Equal(3, result.ExitCode);
-        Assert.Equal(["error: 503 Service Unavailable"], result.ErrorLines);
-        Assert.Equal(2, reporting.Requests.Count);
+        Assert.Equal("", result.Out);
+        Assert.Equal(["error: 500 An error occurred while processing your request."], result.ErrorLines);
     }
 
     [Fact]
@@ -192,12 +169,12 @@ public sealed class ProjectionCommandTests : IDisposable
         var nowhere = FakeApi.UnreachableUrl();
 
         var result = await Cli.RunAsync(
-            ["projection", "rebuild", "case-summaries", "--wait", "30", "--service-url", nowhere, "--api-key", "admin-key"]);
+            ["projection", "rebuild", "case-summaries", "--service-url", nowhere, "--api-key", "admin-key"]);
 
         Assert.Equal(3, result.ExitCode);
         Assert.Equal("", result.Out);
         var message = Assert.Single(result.ErrorLines);
-        Assert.StartsWith($"error: cannot reach {nowhere}{RebuildPath}: Connection refused", message);
+        Assert.StartsWith($"error: cannot reach {nowhere}{RebuildPath}?timeoutSeconds=600: Connection refused", message);
         Assert.EndsWith("The URL comes from --service-url.", message);
     }
 

@@ -37,11 +37,11 @@ public static class AuditEndpoints
     {
         try
         {
-            var current = await store.AggregateAsync<TakedownCase, ICaseEvent>(
-                TakedownCase.StreamId(contentId), TakedownCase.Initial(contentId), TakedownCase.Evolve, ct);
+            var current = await store.AggregateAsync(TakedownCase.Aggregate, TakedownCase.StreamId(contentId), ct);
             return current.Exists && current.State.ReporterOrganisations.Contains(http.User.Organisation());
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException
+            or JasperFx.Events.EventDeserializationFailureException or JasperFx.Events.UnknownEventTypeException or Marten.Exceptions.EventDeserializationFailureException)
         {
             // An unreadable event (unknown type name, edited JSON): the reporter's organisation cannot be proven.
             return false;

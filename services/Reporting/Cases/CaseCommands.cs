@@ -4,39 +4,29 @@ using Contracts = Takedown.Contracts;
 
 namespace Takedown.Reporting.Cases;
 
-public sealed record CaseDecision(TakedownCase State, long Version, IReadOnlyList<ICaseEvent> NewEvents);
-
 public static class CaseCommands
 {
     /// <summary>
-    /// Reads the case, decides, appends, and stages the integration messages the new events publish, all in the
-    /// caller's transaction. <paramref name="ifMatch"/> is the version the caller saw (HTTP If-Match); a case that
-    /// moved on since is a conflict, decided before anything is written.
+    /// The case's write path: decides on the case at <paramref name="expectedVersion"/> (HTTP If-Match; null for none),
+    /// appends what it decided, and stages the integration messages and after-commit metrics the new events call for,
+    /// all in the caller's unit of work. A case that moved on since the expected version, or a writer that raced this
+    /// one, throws <see cref="JasperFx.ConcurrencyException"/>.
     /// </summary>
-    public static async Task<CaseDecision> HandleAsync(EventSession session, CaseCommand command, long? ifMatch, CancellationToken ct)
+    public static async Task<Decided<TakedownCase, ICaseEvent>> HandleAsync(EventSession session, CaseCommand command, long? expectedVersion, CancellationToken ct)
     {
-        var stream = TakedownCase.StreamId(command.ContentId);
-        var current = await session.AggregateAsync<TakedownCase, ICaseEvent>(stream, TakedownCase.Initial(command.ContentId), TakedownCase.Evolve, ct);
-        if (ifMatch is { } seen && seen != current.Version)
-            throw new StreamConcurrencyException(stream, seen < 1 ? ExpectedVersion.NoStream : ExpectedVersion.Exactly(seen), current.Version);
-
-        var events = TakedownCase.Decide(command, current.State);
-        if (events.Length == 0)
-            return new CaseDecision(current.State, current.Version, events);
-
-        var version = await session.AppendAsync(stream, current.Exists ? ExpectedVersion.Exactly(current.Version) : ExpectedVersion.NoStream, events, ct);
-        var decision = new CaseDecision(events.Aggregate(current.State, TakedownCase.Evolve), version, events);
-        await StageMessagesAsync(session, decision, ct);
-        CountOnCommit(session, decision);
-        return decision;
+        var decided = await session.DecideAsync(TakedownCase.Aggregate, TakedownCase.StreamId(command.ContentId), expectedVersion,
+            state => TakedownCase.Decide(command, state), ct);
+        StageMessages(session, decided);
+        CountOnCommit(session, decided);
+        return decided;
     }
 
     // Every path that decides (endpoint, consumer, SLA clock, liveness) counts here, and only once its events are durable:
     // a breach found by a late removal counts like one the clock found.
-    private static void CountOnCommit(EventSession session, CaseDecision decision)
+    private static void CountOnCommit(EventSession session, Decided<TakedownCase, ICaseEvent> decided)
     {
-        var state = decision.State;
-        foreach (var e in decision.NewEvents)
+        var state = decided.State;
+        foreach (var e in decided.NewEvents)
         {
             switch (e)
             {
@@ -44,8 +34,8 @@ public static class CaseCommands
                     session.AfterCommit(() => TakedownTelemetry.SlaBreaches.Add(1, new KeyValuePair<string, object?>("regime", breached.Regime)));
                     break;
                 // From the first notice (the first report until notices are recorded), as the platform statistics measure it.
-                case RemovalConfirmed removed when (state.FirstNotifiedAt ?? state.FirstReportedAt) is { } asked:
-                    var seconds = Math.Max(0, (removed.RemovedAt - asked).TotalSeconds);
+                case RemovalConfirmed removed when state.TimeToRemoval() is { } took:
+                    var seconds = Math.Max(0, took.TotalSeconds);
                     session.AfterCommit(() => TakedownTelemetry.TimeToRemoval.Record(seconds,
                         new KeyValuePair<string, object?>("platform", state.Platform), new KeyValuePair<string, object?>("source", removed.Source)));
                     break;
@@ -54,48 +44,48 @@ public static class CaseCommands
     }
 
     // Whoever decided (an endpoint, a consumer, the SLA clock, the liveness monitor), the same events publish the same
-    // messages. StageAsync names the exchange by the static type, hence one call per message type.
-    private static async Task StageMessagesAsync(EventSession session, CaseDecision decision, CancellationToken ct)
+    // messages. Stage names the message by its static type, hence one call per message type.
+    private static void StageMessages(EventSession session, Decided<TakedownCase, ICaseEvent> decided)
     {
-        var state = decision.State;
-        foreach (var e in decision.NewEvents)
+        var state = decided.State;
+        foreach (var e in decided.NewEvents)
         {
             switch (e)
             {
                 case RemovalConfirmed removed:
-                    await session.StageAsync(new Contracts.TakedownConfirmed
+                    session.Stage(new Contracts.TakedownConfirmed
                     {
                         ContentId = state.ContentId, Platform = state.Platform!, CanonicalUrl = state.CanonicalUrl!,
                         Source = removed.Source, RemovedAt = removed.RemovedAt,
-                    }, ct);
+                    });
                     break;
                 case RemovalRejected rejected:
-                    await session.StageAsync(new Contracts.TakedownRejected
+                    session.Stage(new Contracts.TakedownRejected
                     {
                         ContentId = state.ContentId, Platform = state.Platform!, CanonicalUrl = state.CanonicalUrl!,
                         Reason = rejected.Reason, RejectedAt = rejected.RejectedAt,
-                    }, ct);
+                    });
                     break;
                 case SlaBreached breached:
-                    await session.StageAsync(new Contracts.SlaBreached
+                    session.Stage(new Contracts.SlaBreached
                     {
                         ContentId = state.ContentId, Platform = state.Platform!, CanonicalUrl = state.CanonicalUrl!,
                         Regime = breached.Regime, DueAt = breached.DueAt, BreachedAt = breached.BreachedAt,
-                    }, ct);
+                    });
                     break;
                 case ContentReinstated reinstated:
-                    await session.StageAsync(new Contracts.ContentReinstated
+                    session.Stage(new Contracts.ContentReinstated
                     {
                         ContentId = state.ContentId, Platform = state.Platform!, CanonicalUrl = state.CanonicalUrl!,
                         Source = reinstated.Source, ReinstatedAt = reinstated.ReinstatedAt,
-                    }, ct);
+                    });
                     break;
                 case Escalated escalated:
-                    await session.StageAsync(new Contracts.CaseEscalated
+                    session.Stage(new Contracts.CaseEscalated
                     {
                         ContentId = state.ContentId, Platform = state.Platform, CanonicalUrl = state.CanonicalUrl,
                         To = escalated.To, Reason = escalated.Reason, EscalatedAt = escalated.EscalatedAt,
-                    }, ct);
+                    });
                     break;
             }
         }

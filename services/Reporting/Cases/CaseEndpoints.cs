@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
+using JasperFx;
+using JasperFx.Events;
 using Takedown.EventStore;
 using Takedown.ServiceDefaults.Auth;
 using Takedown.ServiceDefaults.Http;
@@ -101,25 +103,23 @@ public static class CaseEndpoints
 
     private static async Task<IResult> GetAsync(Guid contentId, HttpContext http, EventStore.EventStore store, CancellationToken ct)
     {
-        var current = await store.AggregateAsync<TakedownCase, ICaseEvent>(
-            TakedownCase.StreamId(contentId), TakedownCase.Initial(contentId), TakedownCase.Evolve, ct);
+        var current = await store.AggregateAsync(TakedownCase.Aggregate, TakedownCase.StreamId(contentId), ct);
         if (!current.Exists || !MayRead(http.User, current.State))
             return CaseNotFound(contentId);
 
-        http.Response.Headers.ETag = ETag(current.Version);
+        http.Response.Headers.ETag = HttpEventContext.ETag(current.Version);
         return Results.Ok(ToView(current.State, current.Version, current.Events));
     }
 
     private static async Task<IResult> GetTimelineAsync(Guid contentId, HttpContext http, EventStore.EventStore store, CancellationToken ct)
     {
-        var current = await store.AggregateAsync<TakedownCase, ICaseEvent>(
-            TakedownCase.StreamId(contentId), TakedownCase.Initial(contentId), TakedownCase.Evolve, ct);
+        var current = await store.AggregateAsync(TakedownCase.Aggregate, TakedownCase.StreamId(contentId), ct);
         if (!current.Exists || !MayRead(http.User, current.State))
             return CaseNotFound(contentId);
 
-        http.Response.Headers.ETag = ETag(current.Version);
+        http.Response.Headers.ETag = HttpEventContext.ETag(current.Version);
         return Results.Ok(new CaseTimeline(contentId, current.Version,
-            [.. current.Events.Select(e => new TimelineEvent(e.Version, e.Data.GetType().Name, e.OccurredAt, e.Actor, Describe(e.Data)))]));
+            [.. current.Events.Select(e => new TimelineEvent(e.Version, e.Data.GetType().Name, e.Timestamp, e.Actor(), Describe(e.Data)))]));
     }
 
     private static async Task<IResult> RecordPlatformResponseAsync(
@@ -229,67 +229,50 @@ public static class CaseEndpoints
 
     /// <summary>
     /// One case command from HTTP, the same for every write: 404 for no case; 412 for an If-Match that names no
-    /// version; 409 with the case's status and version for a stale If-Match or a transition the case does not allow;
-    /// otherwise the events and their messages commit together and the case comes back with its ETag.
+    /// version; 409 with the case's status and version for a stale If-Match, a writer that raced this one, or a
+    /// transition the case does not allow; otherwise the events and their messages commit together and the case comes
+    /// back with its ETag.
     /// </summary>
     private static async Task<IResult> ExecuteAsync(Guid contentId, CaseCommand command, HttpContext http, EventStore.EventStore store, CancellationToken ct)
     {
-        await using var session = await store.BeginAsync(http.ToEventContext(), ct);
-        var existing = await session.AggregateAsync<TakedownCase, ICaseEvent>(TakedownCase.StreamId(contentId), TakedownCase.Initial(contentId), TakedownCase.Evolve, ct);
+        var streamId = TakedownCase.StreamId(contentId);
+        var existing = await store.AggregateAsync(TakedownCase.Aggregate, streamId, ct);
         if (!existing.Exists)
             return CaseNotFound(contentId);
-        if (!TryReadIfMatch(http.Request, out var ifMatch))
-        {
-            http.Response.Headers.ETag = ETag(existing.Version);
-            return Results.Problem(
-                statusCode: StatusCodes.Status412PreconditionFailed,
-                title: "If-Match names no version of this case.",
-                detail: "Send the case's ETag, e.g. If-Match: \"3\", or * for any version.",
-                extensions: new Dictionary<string, object?> { ["status"] = Status(existing.State), ["currentVersion"] = existing.Version });
-        }
+        if (!http.Request.TryReadIfMatch(out var ifMatch))
+            return http.PreconditionFailed(existing.Version, new Dictionary<string, object?> { ["caseStatus"] = Status(existing.State) });
 
-        CaseDecision decision;
+        Decided<TakedownCase, ICaseEvent> decided;
         try
         {
-            decision = await CaseCommands.HandleAsync(session, command, ifMatch, ct);
+            await using var session = store.Begin(http.ToEventContext());
+            decided = await CaseCommands.HandleAsync(session, command, ifMatch, ct);
+            await session.CommitAsync(ct);
         }
-        catch (StreamConcurrencyException stale)
+        catch (ConcurrencyException)
         {
-            http.Response.Headers.ETag = ETag(stale.Actual ?? existing.Version);
-            return Results.Problem(
-                statusCode: StatusCodes.Status409Conflict,
-                title: "The case was changed by someone else.",
-                detail: $"If-Match was {ifMatch?.ToString(CultureInfo.InvariantCulture) ?? "absent"}, but the case is at version {stale.Actual ?? existing.Version}. Read it again and retry.",
-                extensions: new Dictionary<string, object?> { ["status"] = Status(existing.State), ["currentVersion"] = stale.Actual ?? existing.Version });
+            var current = await store.AggregateAsync(TakedownCase.Aggregate, streamId, ct);
+            return Conflict(http, current, "The case was changed by someone else.",
+                $"If-Match was {ifMatch?.ToString(CultureInfo.InvariantCulture) ?? "absent"}, but the case is at version {current.Version}. Read it again and retry.");
         }
         catch (InvalidCaseTransition invalid)
         {
-            http.Response.Headers.ETag = ETag(existing.Version);
-            return Results.Problem(
-                statusCode: StatusCodes.Status409Conflict,
-                title: "That does not fit the case's current state.",
-                detail: invalid.Message,
-                extensions: new Dictionary<string, object?> { ["status"] = Status(invalid.State), ["currentVersion"] = existing.Version });
+            // Read again for a status and version of the same moment (the write path does not return the version it refused at).
+            return Conflict(http, await store.AggregateAsync(TakedownCase.Aggregate, streamId, ct), "That does not fit the case's current state.", invalid.Message);
         }
-        await session.CommitAsync(ct);
 
-        var events = await store.ReadStreamAsync(TakedownCase.StreamId(contentId), ct);
-        http.Response.Headers.ETag = ETag(decision.Version);
-        return Results.Ok(ToView(decision.State, decision.Version, events));
+        var events = await store.ReadStreamAsync(streamId, ct);
+        http.Response.Headers.ETag = HttpEventContext.ETag(decided.Version);
+        return Results.Ok(ToView(decided.State, decided.Version, events));
     }
 
-    // Absent or "*": no precondition. "3" or 3: that version. Anything else (a weak tag, a list) can never match: 412.
-    private static bool TryReadIfMatch(HttpRequest request, out long? version)
+    // Issue 17: "status" is the HTTP status in a problem; the case's own is "caseStatus".
+    private static IResult Conflict(HttpContext http, StreamState<TakedownCase> current, string title, string detail)
     {
-        version = null;
-        var value = request.Headers.IfMatch.ToString().Trim();
-        if (value.Length == 0 || value == "*")
-            return true;
-        version = request.IfMatchVersion();
-        return version is not null;
+        http.Response.Headers.ETag = HttpEventContext.ETag(current.Version);
+        return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: title, detail: detail,
+            extensions: new Dictionary<string, object?> { ["caseStatus"] = Status(current.State), ["currentVersion"] = current.Version });
     }
-
-    private static string ETag(long version) => $"\"{version.ToString(CultureInfo.InvariantCulture)}\"";
 
     private static string Status(TakedownCase state) => state.Status.ToString().ToLowerInvariant();
 
@@ -300,11 +283,11 @@ public static class CaseEndpoints
     private static IResult CaseNotFound(Guid contentId) =>
         Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such case.", detail: $"No case exists for content {contentId}.");
 
-    private static CaseView ToView(TakedownCase state, long version, IReadOnlyList<StoredEvent> events) => new(
+    private static CaseView ToView(TakedownCase state, long version, IReadOnlyList<IEvent> events) => new(
         state.ContentId, version, Status(state), state.Platform, state.Url, state.CanonicalUrl,
         state.Category, state.Severity, state.Confidence, state.ReportIds.Count, [.. state.ReporterOrganisations], state.ReuploadOf,
         state.FirstReportedAt, state.RemovedAt, state.RejectionReason, state.Regime, state.DueAt, state.FirstNotifiedAt, state.AcknowledgedAt,
-        [.. events.Select(e => new TimelineEntry(e.Version, e.Data.GetType().Name, e.OccurredAt, Describe(e.Data)))],
+        [.. events.Select(e => new TimelineEntry(e.Version, e.Data.GetType().Name, e.Timestamp, Describe(e.Data)))],
         state.OrderIssuedAt is { } order && (state.ClockStartsAt is null || order < state.ClockStartsAt) ? order : state.ClockStartsAt,
         state.DeadlineBreached(), state.Escalations, state.EscalatedTo, state.ReinstatedAt, state.ClosedAt, state.ClosedReason);
 

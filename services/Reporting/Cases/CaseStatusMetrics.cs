@@ -1,24 +1,24 @@
 using System.Diagnostics.Metrics;
+using Marten.Exceptions;
 using Npgsql;
 using Takedown.ServiceDefaults.Telemetry;
 
 namespace Takedown.Reporting.Cases;
 
 /// <summary>
-/// The cases-by-status gauge, read from the case list (case_summaries) rather than counted in memory: it survives
+/// The cases-by-status gauge, read from the case list (<see cref="CaseSummaries"/>) rather than counted in memory: it survives
 /// restarts, agrees across replicas and with GET /api/v1/cases, and trails the events only by the projection's lag.
 /// The query runs only when a metrics reader collects (every export interval), never without one.
 /// </summary>
 public sealed partial class CaseStatusMetrics : IHostedService
 {
-    private static readonly string[] Statuses = [.. Enum.GetNames<CaseStatus>().Select(s => s.ToLowerInvariant())];
-    private readonly EventStore.EventStore _store;
+    private readonly CaseSummaries _summaries;
     private readonly ILogger<CaseStatusMetrics> _log;
 
     // The meter comes from the host's factory, so two hosts in one process (tests, replicas) each observe their own.
-    public CaseStatusMetrics(IMeterFactory meters, EventStore.EventStore store, ILogger<CaseStatusMetrics> log)
+    public CaseStatusMetrics(IMeterFactory meters, CaseSummaries summaries, ILogger<CaseStatusMetrics> log)
     {
-        _store = store;
+        _summaries = summaries;
         _log = log;
         meters.Create(TakedownTelemetry.Name).CreateObservableGauge(
             TakedownTelemetry.CasesByStatus, Observe, "{case}", "Cases by status, from the case list.");
@@ -27,22 +27,18 @@ public sealed partial class CaseStatusMetrics : IHostedService
     /// <summary>One count per status, zero included, so a status the last case left drops to 0 instead of vanishing.</summary>
     public IReadOnlyList<Measurement<long>> Observe()
     {
-        var counts = Statuses.ToDictionary(s => s, _ => 0L);
+        IReadOnlyDictionary<CaseStatus, long> counts;
         try
         {
-            using var command = _store.DataSource.CreateCommand($"SELECT status, count(*) FROM {_store.Schema}.case_summaries GROUP BY status");
-            command.CommandTimeout = 5;
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-                counts[reader.GetString(0)] = reader.GetInt64(1);
+            counts = _summaries.CountByStatus();
         }
-        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
+        catch (Exception ex) when (ex is NpgsqlException or MartenException or InvalidOperationException)
         {
             // The collector's thread must not throw; a missed observation is a gap in the series, not a false zero.
             LogUnavailable(ex);
             return [];
         }
-        return [.. counts.Select(c => new Measurement<long>(c.Value, new KeyValuePair<string, object?>("status", c.Key)))];
+        return [.. counts.Select(c => new Measurement<long>(c.Value, new KeyValuePair<string, object?>("status", c.Key.ToString().ToLowerInvariant())))];
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Takedown.EventStore;
 
 namespace Takedown.Reporting.Cases;
 
@@ -35,10 +36,7 @@ public sealed record CloseCase(Guid ContentId, string Reason, DateTimeOffset Clo
 public sealed record RecordSlaBreach(Guid ContentId, DateTimeOffset Now) : CaseCommand(ContentId, Now);
 
 public sealed class InvalidCaseTransition(CaseCommand command, TakedownCase state)
-    : Exception($"{command.GetType().Name} is not allowed while the case is {state.Status}.")
-{
-    public TakedownCase State { get; } = state;
-}
+    : Exception($"{command.GetType().Name} is not allowed while the case is {state.Status}.");
 
 /// <summary>The takedown case: a decider over the case's events.</summary>
 /// <param name="Regime">The regime of the deadline that governs now (the earliest running clock), else classification's.</param>
@@ -87,17 +85,27 @@ public sealed record TakedownCase(
     public const string RemovalOrderChannel = "removal-order";
     public const string ReuploadEscalationTarget = "analysts";
 
+    private const string StreamPrefix = "case-";
+
+    /// <summary>The case as Marten folds it for the write path and the read models: <see cref="Initial"/>, then <see cref="Evolve"/>.</summary>
+    public static readonly StreamAggregate<TakedownCase, ICaseEvent> Aggregate = new(streamId => Initial(ContentIdOf(streamId)), Evolve);
+
     public static TakedownCase Initial(Guid contentId) => new(
         contentId, CaseStatus.Pending, null, null, null, null, null, null,
         [], ImmutableSortedSet.Create<string>(StringComparer.Ordinal), [], [], null, null, null);
 
-    public static string StreamId(Guid contentId) => $"case-{contentId}";
+    public static string StreamId(Guid contentId) => $"{StreamPrefix}{contentId}";
+
+    public static Guid ContentIdOf(string streamId) => Guid.Parse(streamId.AsSpan(StreamPrefix.Length));
 
     /// <summary>The content is up as far as the case knows, so a running deadline can be missed.</summary>
     public bool ContentUp() => Status is CaseStatus.Open or CaseStatus.Rejected;
 
     /// <summary>A breach is already on record for the deadline that governs now.</summary>
     public bool DeadlineBreached() => DueAt is { } due && BreachedDeadlines?.Contains(due) == true;
+
+    /// <summary>From the first notice (the first report until notices are recorded) to the removal; null while not removed.</summary>
+    public TimeSpan? TimeToRemoval() => RemovedAt - (FirstNotifiedAt ?? FirstReportedAt);
 
     public static ICaseEvent[] Decide(CaseCommand command, TakedownCase state) => (command, state.Status) switch
     {

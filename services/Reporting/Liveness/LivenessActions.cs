@@ -27,10 +27,10 @@ public sealed class CaseLivenessActions(EventStore.EventStore store, TimeProvide
 
     private async Task ApplyAsync(CaseCommand command, string action, CancellationToken ct)
     {
-        await using var session = await store.BeginAsync(EventContext.ForSystem(Actor), ct);
-        var decision = await CaseCommands.HandleAsync(session, command, null, ct);
+        await using var session = store.Begin(EventContext.ForSystem(Actor));
+        var decided = await CaseCommands.HandleAsync(session, command, expectedVersion: null, ct);
         await session.CommitAsync(ct);
-        if (decision.NewEvents.Count > 0)
+        if (decided.NewEvents.Count > 0)
         {
             TakedownTelemetry.LivenessActions.Add(1, new KeyValuePair<string, object?>("action", action));
             log.LogInformation("Liveness check: {Action} for content {ContentId}", action, command.ContentId);

@@ -1,3 +1,4 @@
+using Takedown.Reporting.Cases;
 using Takedown.ServiceDefaults.Telemetry;
 
 namespace Takedown.Reporting.Liveness;
@@ -11,7 +12,7 @@ public sealed record LivenessTarget(Guid ContentId, Uri Url, LivenessWatch Watch
 /// PerHostInterval apart; several hosts in parallel.
 /// </summary>
 public sealed class LivenessMonitor(
-    EventStore.EventStore store, LivenessProbe probe, ILivenessActions actions, LivenessOptions options, TimeProvider time,
+    CaseSummaries summaries, LivenessProbe probe, ILivenessActions actions, LivenessOptions options, TimeProvider time,
     ILogger<LivenessMonitor> log) : BackgroundService
 {
     private readonly LivenessTracker _tracker = new(options);
@@ -59,24 +60,14 @@ public sealed class LivenessMonitor(
         return checks;
     }
 
-    public async Task<IReadOnlyList<LivenessTarget>> WatchedAsync(CancellationToken ct)
-    {
-        await using var command = store.DataSource.CreateCommand(
-            $"""
-            SELECT content_id, status, data->>'canonicalUrl' FROM {store.Schema}.case_summaries
-            WHERE status IN ('open', 'rejected', 'removed') AND data->>'canonicalUrl' IS NOT NULL
-            """);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var targets = new List<LivenessTarget>();
-        while (await reader.ReadAsync(ct))
-        {
-            if (!Uri.TryCreate(reader.GetString(2), UriKind.Absolute, out var url))
-                continue;
-            var watch = reader.GetString(1) == "removed" ? LivenessWatch.ForReinstatement : LivenessWatch.ForRemoval;
-            targets.Add(new LivenessTarget(reader.GetGuid(0), url, watch));
-        }
-        return targets;
-    }
+    public async Task<IReadOnlyList<LivenessTarget>> WatchedAsync(CancellationToken ct) =>
+    [
+        .. (await summaries.LivenessCandidatesAsync(ct))
+            .Select(c => Uri.TryCreate(c.CanonicalUrl, UriKind.Absolute, out var url)
+                ? new LivenessTarget(c.ContentId, url, c.Removed ? LivenessWatch.ForReinstatement : LivenessWatch.ForRemoval)
+                : null)
+            .OfType<LivenessTarget>(),
+    ];
 
     private async Task CheckAsync(LivenessTarget target, CancellationToken ct)
     {

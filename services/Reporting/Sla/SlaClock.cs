@@ -1,3 +1,4 @@
+using JasperFx;
 using Microsoft.Extensions.Options;
 using Takedown.EventStore;
 using Takedown.Reporting.Cases;
@@ -17,9 +18,9 @@ public sealed class SlaClockOptions
 /// Records <see cref="SlaBreached"/> for every case whose deadline passed with the content up. It asks at start-up
 /// (so deadlines that passed while the service was down are caught), then when the next known deadline falls, and at
 /// least every <see cref="SlaClockOptions.PollInterval"/>. The decider answers [] for a deadline already breached and
-/// appends use optimistic concurrency, so replicas running side by side record each breach once.
+/// the write path checks the case's version at commit, so replicas running side by side record each breach once.
 /// </summary>
-public sealed partial class SlaClock(EventStore.EventStore store, TimeProvider time, IOptions<SlaClockOptions> options, ILogger<SlaClock> logger)
+public sealed partial class SlaClock(EventStore.EventStore store, CaseSummaries summaries, TimeProvider time, IOptions<SlaClockOptions> options, ILogger<SlaClock> logger)
     : BackgroundService
 {
     public const string Actor = "reporting-sla-clock";
@@ -36,7 +37,7 @@ public sealed partial class SlaClock(EventStore.EventStore store, TimeProvider t
                 var (seen, recorded) = await RecordOverdueAsync(now, stop);
                 if (seen == options.Value.BatchSize && recorded > 0)
                     wait = TimeSpan.Zero;   // a full batch that made progress: more may be waiting
-                else if (await NextDeadlineAsync(now, stop) is { } next && next - now < wait)
+                else if (await summaries.NextDeadlineAsync(now, stop) is { } next && next - now < wait)
                     wait = next - now;
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -62,48 +63,26 @@ public sealed partial class SlaClock(EventStore.EventStore store, TimeProvider t
     public async Task<(int Seen, int Recorded)> RecordOverdueAsync(DateTimeOffset now, CancellationToken ct)
     {
         var recorded = 0;
-        var overdue = new List<Guid>();
-        await using (var query = store.DataSource.CreateCommand(
-            $"""
-            SELECT content_id FROM {store.Schema}.case_summaries
-            WHERE status IN ('open', 'rejected') AND due_at <= @now AND NOT breached
-            ORDER BY due_at LIMIT @limit
-            """))
-        {
-            query.Parameters.AddWithValue("now", now);
-            query.Parameters.AddWithValue("limit", options.Value.BatchSize);
-            await using var reader = await query.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-                overdue.Add(reader.GetGuid(0));
-        }
-
+        var overdue = await summaries.OverdueUnbreachedAsync(now, options.Value.BatchSize, ct);
         foreach (var contentId in overdue)
         {
             try
             {
-                await using var session = await store.BeginAsync(EventContext.ForSystem(Actor), ct);
-                var decision = await CaseCommands.HandleAsync(session, new RecordSlaBreach(contentId, now), ifMatch: null, ct);
-                if (decision.NewEvents.Count == 0)
+                await using var session = store.Begin(EventContext.ForSystem(Actor));
+                var decided = await CaseCommands.HandleAsync(session, new RecordSlaBreach(contentId, now), expectedVersion: null, ct);
+                if (decided.NewEvents.Count == 0)
                     continue;   // already on record; the list has not caught up yet
                 await session.CommitAsync(ct);
                 recorded++;
-                var breach = (SlaBreached)decision.NewEvents[0];
+                var breach = (SlaBreached)decided.NewEvents[0];
                 LogBreached(contentId, breach.Regime, breach.DueAt);
             }
-            catch (StreamConcurrencyException)
+            catch (ConcurrencyException)
             {
                 // Another replica (or a request) wrote first; the next pass decides again on what it wrote.
             }
         }
         return (overdue.Count, recorded);
-    }
-
-    private async Task<DateTimeOffset?> NextDeadlineAsync(DateTimeOffset now, CancellationToken ct)
-    {
-        await using var query = store.DataSource.CreateCommand(
-            $"SELECT min(due_at) FROM {store.Schema}.case_summaries WHERE status IN ('open', 'rejected') AND due_at > @now AND NOT breached");
-        query.Parameters.AddWithValue("now", now);
-        return await query.ExecuteScalarAsync(ct) is DateTime next ? new DateTimeOffset(DateTime.SpecifyKind(next, DateTimeKind.Utc)) : null;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "SLA breached: case {ContentId}, {Regime} deadline {DueAt:o} passed with the content up.")]

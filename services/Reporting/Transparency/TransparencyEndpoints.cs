@@ -2,8 +2,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Npgsql;
-using Takedown.EventStore;
 using Takedown.ServiceDefaults.Auth;
 
 namespace Takedown.Reporting.Transparency;
@@ -26,7 +24,7 @@ public static class TransparencyEndpoints
     }
 
     private static async Task<IResult> GetAsync(
-        HttpContext http, EventStore.EventStore store, EventStoreOptions options, TimeProvider time,
+        HttpContext http, TransparencyFacts facts, TimeProvider time,
         string? from, string? to, string? format, string? organisation, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
@@ -49,7 +47,7 @@ public static class TransparencyEndpoints
         var name = $"transparency-{since.UtcDateTime:yyyy-MM-dd}-{until.AddTicks(-1).UtcDateTime:yyyy-MM-dd}";
         if (chosen == "dsa-sor")
         {
-            var removed = await LoadAsync(store, options, "removed_at", since, until, organisation, ct);
+            var removed = await facts.RemovedAsync(since, until, organisation, ct);
             var lines = new StringBuilder();
             foreach (var statement in removed.Select(StatementsOfReasons.For).OfType<StatementOfReasons>())
                 lines.Append(JsonSerializer.Serialize(statement, StatementJson)).Append('\n');
@@ -57,8 +55,8 @@ public static class TransparencyEndpoints
             return Results.Text(lines.ToString(), "application/x-ndjson", Encoding.UTF8);
         }
 
-        var facts = await LoadAsync(store, options, "first_reported_at", since, until, organisation, ct);
-        var report = TransparencyFigures.Compute(facts, since, until, time.GetUtcNow(), organisation);
+        var reported = await facts.ReportedAsync(since, until, organisation, ct);
+        var report = TransparencyFigures.Compute(reported, since, until, time.GetUtcNow(), organisation);
         switch (chosen)
         {
             case "csv":
@@ -69,26 +67,6 @@ public static class TransparencyEndpoints
             default:
                 return Results.Ok(report);
         }
-    }
-
-    /// <summary>Facts whose <paramref name="column"/> falls in [since, until), oldest first.</summary>
-    private static async Task<List<TransparencyFact>> LoadAsync(
-        EventStore.EventStore store, EventStoreOptions options, string column, DateTimeOffset since, DateTimeOffset until, string? organisation, CancellationToken ct)
-    {
-        await using var command = store.DataSource.CreateCommand(
-            $"""
-            SELECT data FROM {store.Schema}.transparency_facts
-            WHERE {column} >= @since AND {column} < @until AND (@organisation::text IS NULL OR @organisation = ANY(reporter_organisations))
-            ORDER BY {column}, id
-            """);
-        command.Parameters.AddWithValue("since", since);
-        command.Parameters.AddWithValue("until", until);
-        command.Parameters.Add(new NpgsqlParameter("organisation", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)organisation ?? DBNull.Value });
-        var facts = new List<TransparencyFact>();
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-            facts.Add(JsonSerializer.Deserialize<TransparencyFact>(reader.GetString(0), options.Json)!);
-        return facts;
     }
 
     /// <summary>An ISO 8601 instant (UTC unless it has an offset) or a date; a date as "to" includes that whole day.</summary>

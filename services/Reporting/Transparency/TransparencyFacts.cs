@@ -1,7 +1,8 @@
 using System.Collections.Immutable;
-using System.Text.Json;
-using Takedown.EventStore;
-using Takedown.EventStore.Projections;
+using JasperFx.Events;
+using JasperFx.Events.Projections;
+using Marten;
+using Marten.Events.Aggregation;
 using Takedown.Reporting.Cases;
 
 namespace Takedown.Reporting.Transparency;
@@ -99,43 +100,54 @@ public sealed record TransparencyFact(
     };
 }
 
-/// <summary>The transparency report's read model: one row per reported item, with the columns reports filter on.</summary>
-public sealed class TransparencyFactsProjection(string schema, JsonSerializerOptions json)
-    : SingleStreamProjection<TransparencyFact>("transparency-facts", $"{schema}.transparency_facts", json)
+/// <summary>The transparency report's document: one per reported item, with the fields reports filter on beside the fact.</summary>
+public sealed record TransparencyFactDocument(
+    string Id, TransparencyFact Fact, string[] ReporterOrganisations, DateTimeOffset? FirstReportedAt, DateTimeOffset? RemovedAt)
 {
-    // Idempotent: read-model migrations are numbered by position, and other slices append theirs to the same list.
-    public static readonly IReadOnlyList<string> Migrations =
-    [
-        """
-        CREATE TABLE IF NOT EXISTS {schema}.transparency_facts (
-            id text PRIMARY KEY,
-            version bigint NOT NULL,
-            data jsonb NOT NULL,
-            content_id uuid NOT NULL,
-            platform text,
-            category text,
-            reporter_organisations text[] NOT NULL,
-            first_reported_at timestamptz,
-            removed_at timestamptz);
-        CREATE INDEX IF NOT EXISTS transparency_facts_reported ON {schema}.transparency_facts (first_reported_at);
-        CREATE INDEX IF NOT EXISTS transparency_facts_organisations ON {schema}.transparency_facts USING gin (reporter_organisations);
-        """,
-    ];
+    public static TransparencyFactDocument Of(string id, TransparencyFact fact) =>
+        new(id, fact, [.. fact.ReporterOrganisations], fact.FirstReportedAt, fact.RemovedAt);
+}
 
-    protected override bool Handles(StoredEvent e) => e.Data is ICaseEvent;
+/// <summary>Folds each case stream into its <see cref="TransparencyFact"/>.</summary>
+public sealed class TransparencyFactsProjection : SingleStreamProjection<TransparencyFactDocument, string>
+{
+    public const string ProjectionName = "transparency-facts";
 
-    protected override TransparencyFact? Create(StoredEvent first) =>
-        TransparencyFact.Evolve(TransparencyFact.Initial(((ICaseEvent)first.Data).ContentId), (ICaseEvent)first.Data);
+    public TransparencyFactsProjection() => Name = ProjectionName;
 
-    protected override TransparencyFact Apply(StoredEvent e, TransparencyFact current) => TransparencyFact.Evolve(current, (ICaseEvent)e.Data);
+    public override TransparencyFactDocument? Evolve(TransparencyFactDocument? snapshot, string id, IEvent e) => e.Data is ICaseEvent data
+        ? TransparencyFactDocument.Of(id, TransparencyFact.Evolve(snapshot?.Fact ?? TransparencyFact.Initial(data.ContentId), data))
+        : snapshot;
+}
 
-    protected override IReadOnlyList<(string Column, object? Value)> Columns(TransparencyFact fact) =>
-    [
-        ("content_id", fact.ContentId),
-        ("platform", fact.Platform),
-        ("category", fact.Category),
-        ("reporter_organisations", fact.ReporterOrganisations.ToArray()),
-        ("first_reported_at", fact.FirstReportedAt),
-        ("removed_at", fact.RemovedAt),
-    ];
+/// <summary>The transparency facts read model (<see cref="TransparencyFactsProjection"/>, async) and the periods reports ask for.</summary>
+public sealed class TransparencyFacts(EventStore.EventStore store)
+{
+    public static void Register(StoreOptions options)
+    {
+        options.Projections.Add(new TransparencyFactsProjection(), ProjectionLifecycle.Async);
+        options.Schema.For<TransparencyFactDocument>()
+            .Duplicate(x => x.FirstReportedAt)
+            .Duplicate(x => x.RemovedAt);
+    }
+
+    /// <summary>Items first reported in [since, until), oldest first; only <paramref name="organisation"/>'s reports when given.</summary>
+    public async Task<IReadOnlyList<TransparencyFact>> ReportedAsync(DateTimeOffset since, DateTimeOffset until, string? organisation, CancellationToken ct)
+    {
+        await using var session = store.Query();
+        var query = session.Query<TransparencyFactDocument>().Where(x => x.FirstReportedAt >= since && x.FirstReportedAt < until);
+        if (organisation is not null)
+            query = query.Where(x => x.ReporterOrganisations.Contains(organisation));
+        return [.. (await query.OrderBy(x => x.FirstReportedAt).ThenBy(x => x.Id).ToListAsync(ct)).Select(d => d.Fact)];
+    }
+
+    /// <summary>Items removed in [since, until), oldest removal first; only <paramref name="organisation"/>'s reports when given.</summary>
+    public async Task<IReadOnlyList<TransparencyFact>> RemovedAsync(DateTimeOffset since, DateTimeOffset until, string? organisation, CancellationToken ct)
+    {
+        await using var session = store.Query();
+        var query = session.Query<TransparencyFactDocument>().Where(x => x.RemovedAt >= since && x.RemovedAt < until);
+        if (organisation is not null)
+            query = query.Where(x => x.ReporterOrganisations.Contains(organisation));
+        return [.. (await query.OrderBy(x => x.RemovedAt).ThenBy(x => x.Id).ToListAsync(ct)).Select(d => d.Fact)];
+    }
 }

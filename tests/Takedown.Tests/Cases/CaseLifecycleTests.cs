@@ -1,6 +1,9 @@
+extern alias reporting;
+
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using reporting::Takedown.Reporting.Cases;
 using Takedown.Testing;
 
 namespace Takedown.Tests.Cases;
@@ -121,19 +124,22 @@ public sealed class CaseLifecycleTests(LifecycleFixture fixture) : IClassFixture
             Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
             Assert.Equal("\"3\"", stale.Headers.ETag?.Tag);
             var problem = await JsonAsync(stale);
-            Assert.Equal(("open", 3L), (problem.GetProperty("status").GetString(), problem.GetProperty("currentVersion").GetInt64()));
+            Assert.Equal(("open", 3L), (problem.GetProperty("caseStatus").GetString(), problem.GetProperty("currentVersion").GetInt64()));
+            Assert.Equal(409, problem.GetProperty("status").GetInt32());   // the HTTP status, not the case's
         }
         using (var weak = await SendAsync(HttpMethod.Post, path + "/escalations", analyst, new { to = "legal", reason = "r" }, "W/\"3\""))
         {
             Assert.Equal(HttpStatusCode.PreconditionFailed, weak.StatusCode);
             Assert.Equal("application/problem+json", weak.Content.Headers.ContentType?.MediaType);
-            Assert.Equal(3L, (await JsonAsync(weak)).GetProperty("currentVersion").GetInt64());
+            var problem = await JsonAsync(weak);
+            Assert.Equal((412, "open", 3L), (problem.GetProperty("status").GetInt32(), problem.GetProperty("caseStatus").GetString(), problem.GetProperty("currentVersion").GetInt64()));
+            Assert.Equal("\"3\"", weak.Headers.ETag?.Tag);
         }
         using (var notRemoved = await SendAsync(HttpMethod.Post, path + "/reinstatements", analyst, new { }, "\"3\""))
         {
             Assert.Equal(HttpStatusCode.Conflict, notRemoved.StatusCode);
             var problem = await JsonAsync(notRemoved);
-            Assert.Equal(("open", 3L), (problem.GetProperty("status").GetString(), problem.GetProperty("currentVersion").GetInt64()));
+            Assert.Equal(("open", 3L), (problem.GetProperty("caseStatus").GetString(), problem.GetProperty("currentVersion").GetInt64()));
             Assert.Equal("ReinstateContent is not allowed while the case is Open.", problem.GetProperty("detail").GetString());
         }
         using (var any = await SendAsync(HttpMethod.Post, path + "/closure", analyst, new { reason = "Not violating after all" }, "*"))
@@ -142,7 +148,7 @@ public sealed class CaseLifecycleTests(LifecycleFixture fixture) : IClassFixture
                    new { channel = "email", reference = "m-3" }))
         {
             Assert.Equal(HttpStatusCode.Conflict, afterClosure.StatusCode);
-            Assert.Equal("closed", (await JsonAsync(afterClosure)).GetProperty("status").GetString());
+            Assert.Equal("closed", (await JsonAsync(afterClosure)).GetProperty("caseStatus").GetString());
         }
 
         // Nothing the refusals tried was written.
@@ -216,6 +222,7 @@ public sealed class CaseLifecycleTests(LifecycleFixture fixture) : IClassFixture
         Assert.Equal(overdue, late[0].GetProperty("contentId").GetGuid());
         Assert.Equal(now.AddHours(-1), late[0].GetProperty("dueAt").GetDateTimeOffset());
         Assert.Equal("de-netzdg-manifestly-unlawful", late[0].GetProperty("regime").GetString());
+        Assert.Equal(4, late[0].GetProperty("version").GetInt64());   // report, classification, notice, breach
 
         var dueSoon = await ListAsync(liaison, $"platform={platform}&dueBefore={Uri.EscapeDataString(now.AddDays(2).ToString("o"))}");
         Assert.Equal([overdue, running], dueSoon.Select(i => i.GetProperty("contentId").GetGuid()));
@@ -224,6 +231,56 @@ public sealed class CaseLifecycleTests(LifecycleFixture fixture) : IClassFixture
         var notOverdue = await ListAsync(liaison, $"platform={platform}&overdue=false");
         Assert.Equal(new[] { running, unnoticed }.Order(), notOverdue.Select(i => i.GetProperty("contentId").GetGuid()).Order());
         Assert.Equal(0, await ListTotalAsync(other, $"platform={platform}&overdue=true"));
+    }
+
+    [Fact]
+    public async Task Platform_statistics_count_outcomes_and_interpolate_time_to_removal_from_the_first_notice()
+    {
+        var analyst = await Host.IssueKeyAsync("takedown-analysts", "analyst");
+        var platform = "p" + Guid.NewGuid().ToString("N")[..10];
+        var now = Now;
+        var noticeAt = now.AddMinutes(-25);
+        var fast = await Seed.CaseAsync(Host, now, TimeSpan.FromHours(24), noticeAt, platform: platform);
+        await Host.HandleAsync(new ConfirmRemoval(fast, "platform", noticeAt.AddMinutes(6), now));        // 0.1 h
+        var slow = await Seed.CaseAsync(Host, now, TimeSpan.FromHours(24), noticeAt, platform: platform);
+        await Host.HandleAsync(new ConfirmRemoval(slow, "platform", noticeAt.AddMinutes(18), now));       // 0.3 h
+        var refused = await Seed.CaseAsync(Host, now, TimeSpan.FromHours(24), noticeAt, platform: platform);
+        await Host.HandleAsync(new RejectRemoval(refused, "Satire", now.AddMinutes(-1), now));
+        var open = await Seed.CaseAsync(Host, now, TimeSpan.FromHours(24), null, platform: platform);
+        await Host.HandleAsync(new RecordReport(Seed.Report(open, now.AddMinutes(-5), "another-ngo", platform), now));
+        Assert.Equal(CaseStatus.Open, (await Host.SummaryAsync(open))?.Status);
+
+        using var response = await SendAsync(HttpMethod.Get, "/api/v1/statistics/platforms", analyst);
+        var figures = (await JsonAsync(response)).EnumerateArray().Single(f => f.GetProperty("platform").GetString() == platform);
+
+        Assert.Equal((4L, 5L, 1L, 2L, 1L, 0.5),
+            (figures.GetProperty("cases").GetInt64(), figures.GetProperty("reports").GetInt64(), figures.GetProperty("open").GetInt64(),
+             figures.GetProperty("removed").GetInt64(), figures.GetProperty("rejected").GetInt64(), figures.GetProperty("removalRate").GetDouble()));
+        // As PostgreSQL's percentile_cont: halfway between 0.1 and 0.3, and nine tenths of the way.
+        Assert.Equal((0.2, 0.28), (figures.GetProperty("timeToRemovalP50Hours").GetDouble(), figures.GetProperty("timeToRemovalP90Hours").GetDouble()));
+    }
+
+    [Fact]
+    public async Task Rebuilding_the_case_list_from_the_first_event_answers_once_caught_up_with_the_same_list()
+    {
+        var analyst = await Host.IssueKeyAsync("takedown-analysts", "analyst");
+        var platform = "p" + Guid.NewGuid().ToString("N")[..10];
+        var now = Now;
+        var removed = await Seed.CaseAsync(Host, now, TimeSpan.FromHours(1), now.AddMinutes(-20), platform: platform);
+        await Host.HandleAsync(new ConfirmRemoval(removed, "platform", now.AddMinutes(-5), now));
+        await Seed.CaseAsync(Host, now, TimeSpan.FromHours(24), null, platform: platform);
+        var breached = await Seed.CaseAsync(Host, now, TimeSpan.FromHours(1), now.AddHours(-2), platform: platform);
+        await Host.HandleAsync(new RecordSlaBreach(breached, now));
+        await Host.SummaryAsync(breached);
+        var before = (await ListAsync(analyst, $"platform={platform}")).Select(i => i.GetRawText()).ToList();
+
+        using var rebuild = await SendAsync(HttpMethod.Post, "/api/v1/admin/projections/case-summaries/rebuild", ReportingHost.AdminKey);
+
+        Assert.Equal(HttpStatusCode.OK, rebuild.StatusCode);
+        var answer = await JsonAsync(rebuild);
+        Assert.Equal(("completed", 0L), (answer.GetProperty("rebuild").GetString(), answer.GetProperty("status").GetProperty("eventsBehind").GetInt64()));
+        Assert.Equal(3, before.Count);
+        Assert.Equal(before, (await ListAsync(analyst, $"platform={platform}")).Select(i => i.GetRawText()));
     }
 
     private async Task<List<JsonElement>> ListAsync(string key, string query)

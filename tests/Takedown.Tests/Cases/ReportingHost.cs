@@ -1,6 +1,8 @@
 extern alias reporting;
 
 using System.Net.Http.Json;
+using Marten;
+using Marten.Events;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -62,12 +64,20 @@ public sealed class ReportingHost : IAsyncDisposable
     }
 
     /// <summary>Runs a command through the same read-decide-append path the consumers use, and commits.</summary>
-    public async Task<CaseDecision> HandleAsync(CaseCommand command)
+    public async Task<Decided<TakedownCase, ICaseEvent>> HandleAsync(CaseCommand command)
     {
-        await using var session = await Store.BeginAsync(EventContext.ForSystem("test-seed"), CancellationToken.None);
-        var decision = await CaseCommands.HandleAsync(session, command, null, CancellationToken.None);
+        await using var session = Store.Begin(EventContext.ForSystem("test-seed"));
+        var decided = await CaseCommands.HandleAsync(session, command, null, CancellationToken.None);
         await session.CommitAsync(CancellationToken.None);
-        return decision;
+        return decided;
+    }
+
+    /// <summary>The case as the case list shows it, once the async projection has caught up with everything written so far.</summary>
+    public async Task<CaseSummary?> SummaryAsync(Guid contentId)
+    {
+        await Store.Documents.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(30));
+        await using var session = Store.Query();
+        return await session.LoadAsync<CaseSummary>(TakedownCase.StreamId(contentId));
     }
 
     public async Task<string> IssueKeyAsync(string organisation, params string[] roles)

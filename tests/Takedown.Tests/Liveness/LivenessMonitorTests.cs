@@ -3,6 +3,8 @@ extern alias reporting;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
+using JasperFx.Events;
+using Marten;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -112,10 +114,10 @@ public sealed class LivenessMonitorTests(LivenessHostFixture host) : IClassFixtu
         Assert.Equal(CaseLivenessActions.Source, ((RemovalConfirmed)removal!.Data).Source);
         var hits = host.Site.Requests.Where(r => r.Path == path).ToList();
         Assert.True(hits.Count >= 3);
-        Assert.True(removal.OccurredAt >= hits[2].At.AddMilliseconds(-50), "confirmed only after the third 404");
+        Assert.True(removal.Timestamp >= hits[2].At.AddMilliseconds(-50), "confirmed only after the third 404");
         // Removed as of the first of the agreeing checks.
         Assert.InRange(((RemovalConfirmed)removal.Data).RemovedAt, hits[0].At.AddSeconds(-1), hits[0].At.AddSeconds(1));
-        Assert.Equal("liveness-monitor", removal.Actor);
+        Assert.Equal("liveness-monitor", removal.Actor());
 
         var published = await OutboxAsync(id);
         Assert.Equal([("liveness-check", $"http://127.0.0.1:{host.Site.Port}{path}")], published);
@@ -146,7 +148,7 @@ public sealed class LivenessMonitorTests(LivenessHostFixture host) : IClassFixtu
         var id = Guid.CreateVersion7();
         var path = $"/back/{id}";
         host.Site.Answer(path, (http, before) => LocalSite.Respond(http, before < 3 ? 410 : 200));
-        await ReportAsync(id, path, new RemovalConfirmed(id, "platform", ReportedAt.AddDays(1)));
+        await ReportAsync(id, path, removed: true);
 
         await Eventually.UntilAsync(() => Task.FromResult(host.Actions.For(id)), a => a.Count > 0, what: "the reinstatement");
 
@@ -173,17 +175,23 @@ public sealed class LivenessMonitorTests(LivenessHostFixture host) : IClassFixtu
         Assert.Equal(["ContentReported"], events.Select(e => e.Data.GetType().Name));
     }
 
-    /// <summary>A case reported with a URL on the local site, plus any later events, appended as Reporting records them.</summary>
-    private async Task ReportAsync(Guid id, string path, params ICaseEvent[] later)
+    /// <summary>A case reported with a URL on the local site, and removed by the platform when asked, through Reporting's write path.</summary>
+    private async Task ReportAsync(Guid id, string path, bool removed = false)
     {
         var url = host.Site.Url(path).AbsoluteUri;
-        ICaseEvent[] events = [new ContentReported(id, Guid.NewGuid(), 1, url, url, "testsite", "tech-for-peace", "IQ", null, ReportedAt), .. later];
-        await using var session = await host.Store.BeginAsync(EventContext.ForSystem("test"), CancellationToken.None);
-        await session.AppendAsync(TakedownCase.StreamId(id), ExpectedVersion.NoStream, events, CancellationToken.None);
-        await session.CommitAsync(CancellationToken.None);
+        var report = new ContentReported(id, Guid.NewGuid(), 1, url, url, "testsite", "tech-for-peace", "IQ", null, ReportedAt);
+        CaseCommand[] commands = removed
+            ? [new RecordReport(report, ReportedAt), new ConfirmRemoval(id, "platform", ReportedAt.AddDays(1), ReportedAt.AddDays(1))]
+            : [new RecordReport(report, ReportedAt)];
+        foreach (var command in commands)
+        {
+            await using var session = host.Store.Begin(EventContext.ForSystem("test"));
+            await CaseCommands.HandleAsync(session, command, null, CancellationToken.None);
+            await session.CommitAsync(CancellationToken.None);
+        }
     }
 
-    private async Task<StoredEvent?> EventAsync<TEvent>(Guid id)
+    private async Task<IEvent?> EventAsync<TEvent>(Guid id)
     {
         var events = await host.Store.ReadStreamAsync(TakedownCase.StreamId(id), CancellationToken.None);
         return events.SingleOrDefault(e => e.Data is TEvent);
@@ -191,9 +199,8 @@ public sealed class LivenessMonitorTests(LivenessHostFixture host) : IClassFixtu
 
     private async Task<string?> StatusAsync(Guid id)
     {
-        await using var command = host.Store.DataSource.CreateCommand($"SELECT status FROM {host.Store.Schema}.case_summaries WHERE content_id = $1");
-        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = id });
-        return (string?)await command.ExecuteScalarAsync();
+        await using var session = host.Store.Query();
+        return (await session.LoadAsync<CaseSummary>(TakedownCase.StreamId(id)))?.Status.ToString().ToLowerInvariant();
     }
 
     private async Task<List<(string Source, string CanonicalUrl)>> OutboxAsync(Guid id)
