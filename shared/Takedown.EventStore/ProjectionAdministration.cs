@@ -11,7 +11,7 @@ namespace Takedown.EventStore;
 
 /// <summary>Where a projection stands against the event log.</summary>
 /// <param name="Sequence">The last event sequence the projection has applied (0 for inline projections: they never lag).</param>
-/// <param name="EventsBehind">High-water mark minus <paramref name="Sequence"/>: committed events not yet applied.</param>
+/// <param name="EventsBehind">Committed events after <paramref name="Sequence"/>, not yet applied (counted up to 100,000).</param>
 /// <param name="SecondsBehind">Age of the oldest of those events; 0 when none.</param>
 public sealed record ProjectionStatus(string Name, string Lifecycle, long Sequence, long EventsBehind, double SecondsBehind);
 
@@ -78,7 +78,6 @@ public sealed partial class ProjectionAdministration(
     public async Task<IReadOnlyList<ProjectionStatus>> StatusAsync(CancellationToken ct)
     {
         var progress = await store.Advanced.AllProjectionProgress(token: ct);
-        var highWater = progress.FirstOrDefault(p => p.ShardName == ShardState.HighWaterMark)?.Sequence ?? 0;
         var statuses = new List<ProjectionStatus>();
         foreach (var (name, lifecycle) in Projections)
         {
@@ -88,20 +87,25 @@ public sealed partial class ProjectionAdministration(
                 continue;
             }
             var sequence = progress.Where(p => p.ShardName.StartsWith(name + ":", StringComparison.Ordinal)).Select(p => p.Sequence).DefaultIfEmpty(0).Min();
-            var behind = Math.Max(0, highWater - sequence);
-            statuses.Add(new ProjectionStatus(name, "async", sequence, behind, behind == 0 ? 0 : await AgeOfEventAfterAsync(sequence, ct)));
+            statuses.Add(await BehindAsync(name, sequence, ct));
         }
         return statuses;
     }
 
-    private async Task<double> AgeOfEventAfterAsync(long sequence, CancellationToken ct)
+    // Against the committed events themselves, not the daemon's high-water mark: that mark trails the log by its polling.
+    private async Task<ProjectionStatus> BehindAsync(string name, long sequence, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand($"SELECT min(timestamp) FROM {options.Schema}.mt_events WHERE seq_id > $1");
+        await using var command = dataSource.CreateCommand(
+            $"SELECT count(*), min(timestamp) FROM (SELECT timestamp FROM {options.Schema}.mt_events WHERE seq_id > $1 ORDER BY seq_id LIMIT {LagCountCap}) behind");
         command.Parameters.Add(new NpgsqlParameter { Value = sequence });
-        return await command.ExecuteScalarAsync(ct) is DateTime oldest
-            ? Math.Max(0, (time.GetUtcNow() - new DateTimeOffset(oldest, TimeSpan.Zero)).TotalSeconds)
-            : 0;
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        var seconds = reader.IsDBNull(1) ? 0 : Math.Max(0, (time.GetUtcNow() - new DateTimeOffset(reader.GetDateTime(1), TimeSpan.Zero)).TotalSeconds);
+        return new ProjectionStatus(name, "async", sequence, reader.GetInt64(0), seconds);
     }
+
+    // Counting a whole backlog on every refresh would scan it; past this the count is a floor.
+    private const int LagCountCap = 100_000;
 
     public async Task<HighWaterSkips> SkipsAsync(CancellationToken ct)
     {

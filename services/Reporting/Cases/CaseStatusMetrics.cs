@@ -30,7 +30,9 @@ public sealed partial class CaseStatusMetrics : IHostedService
         IReadOnlyDictionary<CaseStatus, long> counts;
         try
         {
-            counts = _summaries.CountByStatus();
+            // Observable instruments are read synchronously on the exporter's collection thread (never a request thread),
+            // and Marten 9 reads only asynchronously: block here, bounded by the query's 5 s timeout.
+            counts = _summaries.CountByStatusAsync(CancellationToken.None).GetAwaiter().GetResult();
         }
         catch (Exception ex) when (ex is NpgsqlException or MartenException or InvalidOperationException)
         {

@@ -133,11 +133,14 @@ public sealed class CaseSummaries(EventStore.EventStore store)
     }
 
     /// <summary>Cases per status, zero included. Synchronous: the gauge's callback runs on the metrics collector's thread.</summary>
-    public IReadOnlyDictionary<CaseStatus, long> CountByStatus()
+    public async Task<IReadOnlyDictionary<CaseStatus, long>> CountByStatusAsync(CancellationToken ct)
     {
         // Short, as the query it replaced: the collector must not hang on a slow database.
-        using var session = store.Documents.QuerySession(new Marten.Services.SessionOptions { Timeout = 5 });
-        return Enum.GetValues<CaseStatus>().ToDictionary(s => s, s => (long)session.Query<CaseSummary>().Count(x => x.Status == s));
+        await using var session = store.Documents.QuerySession(new Marten.Services.SessionOptions { Timeout = 5 });
+        var counts = new Dictionary<CaseStatus, long>();
+        foreach (var status in Enum.GetValues<CaseStatus>())
+            counts[status] = await session.Query<CaseSummary>().CountAsync(x => x.Status == status, ct);
+        return counts;
     }
 
     /// <summary>Per platform, for cases first reported in [from, to): counts by outcome, removal rate, time to removal p50/p90 in hours.</summary>

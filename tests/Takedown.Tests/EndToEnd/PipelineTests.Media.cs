@@ -32,7 +32,7 @@ public sealed partial class PipelineTests
     private async Task<List<string>> FingerprintSignalsAsync(Guid contentId)
     {
         await using var command = pipeline.Database.DataSource.CreateCommand(
-            "SELECT f->>'signal' FROM reupload.events, jsonb_array_elements(data->'fingerprints') f WHERE stream_id = @s AND type = 'content-fingerprinted'");
+            "SELECT f->>'signal' FROM reupload.mt_events, jsonb_array_elements(data->'fingerprints') f WHERE stream_id = @s AND type = 'content-fingerprinted'");
         command.Parameters.AddWithValue("s", $"fingerprint-{contentId}");
         await using var reader = await command.ExecuteReaderAsync();
         var signals = new List<string>();
@@ -123,7 +123,7 @@ public sealed partial class PipelineTests
     private async Task<List<string>> FingerprintValuesAsync(Guid contentId, string signal)
     {
         await using var command = pipeline.Database.DataSource.CreateCommand(
-            "SELECT f->>'value' FROM reupload.events, jsonb_array_elements(data->'fingerprints') f WHERE stream_id = @s AND type = 'content-fingerprinted' AND f->>'signal' = @signal");
+            "SELECT f->>'value' FROM reupload.mt_events, jsonb_array_elements(data->'fingerprints') f WHERE stream_id = @s AND type = 'content-fingerprinted' AND f->>'signal' = @signal");
         command.Parameters.AddWithValue("s", $"fingerprint-{contentId}");
         command.Parameters.AddWithValue("signal", signal);
         await using var reader = await command.ExecuteReaderAsync();
