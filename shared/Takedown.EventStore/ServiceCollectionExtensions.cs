@@ -1,4 +1,5 @@
 using JasperFx;
+using JasperFx.OpenTelemetry;
 using JasperFx.Events;
 using JasperFx.Events.Daemon;
 using Marten;
@@ -66,6 +67,9 @@ public static class ServiceCollectionExtensions
         marten.Projections.RebuildErrors.SkipApplyErrors = false;
         marten.Projections.RebuildErrors.SkipSerializationErrors = false;
         marten.Projections.RebuildErrors.SkipUnknownEvents = false;
+        // Marten's "Marten" activity source and meter: connection spans under each request's trace, events appended per type.
+        marten.OpenTelemetry.TrackConnections = TrackLevel.Normal;
+        marten.OpenTelemetry.TrackEventCounters();
         EventChain.Register(marten, schema);
         MessageTables.Register(marten, schema);
     }
