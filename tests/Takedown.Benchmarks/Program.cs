@@ -19,9 +19,9 @@ try
     return args.FirstOrDefault() switch
     {
         "append" => await AppendBenchmark.RunAsync(
-            AppendSettings.From(CommandLine.Parse(args.Skip(1), "seconds", "warmup", "rounds", "streams-per-writer", "explain", "pool-size")), cancel.Token),
+            AppendSettings.From(CommandLine.Parse(args.Skip(1), "seconds", "warmup", "rounds", "streams-per-writer", "stream-length", "explain", "pool-size")), cancel.Token),
         "catchup" => await CatchupBenchmark.RunAsync(
-            CatchupSettings.From(CommandLine.Parse(args.Skip(1), "events", "streams", "batch-sizes", "lag-refresh", "explain")), cancel.Token),
+            CatchupSettings.From(CommandLine.Parse(args.Skip(1), "events", "streams", "batch-sizes")), cancel.Token),
         "pdq" => await PdqBenchmark.RunAsync(
             PdqSettings.From(CommandLine.Parse(args.Skip(1), "image", "video", "iterations", "warmup")), cancel.Token),
         "text-bank" => TextBankBenchmark.Run(CommandLine.Parse(args.Skip(1), "texts", "queries")),
@@ -47,13 +47,15 @@ static int Usage()
         """
         usage: dotnet run -c Release --project tests/Takedown.Benchmarks -- <benchmark> [options]
 
-          append   [--seconds 5] [--warmup 2] [--rounds 3] [--streams-per-writer 50] [--explain] [--pool-size 64]
-                   event store vs. plain INSERT baseline; single events and 10-event batches, 1 and 16 writers;
-                   the variants take turns for --rounds rounds, each a warm-up then a measured window.
-                   --explain adds variants that separate the costs (hash, stream row lock, synchronous commit).
-          catchup  [--events 1000000] [--streams 10000] [--batch-sizes 1000,5000] [--lag-refresh 5] [--explain]
-                   seeds events with SQL, then times the projection daemon replaying them all.
-                   --explain prints the plan of the daemon's batch read.
+          append   [--seconds 5] [--warmup 2] [--rounds 3] [--streams-per-writer 50] [--stream-length 50] [--explain] [--pool-size 64]
+                   the event store's write path (Begin, DecideAsync, CommitAsync on Marten) vs. a plain INSERT
+                   baseline; single events and 10-event batches, 1 and 16 writers; the variants take turns for
+                   --rounds rounds, each a warm-up then a measured window. A writer moves on to a new stream once
+                   one holds --stream-length events. --explain adds variants that separate the costs (the chain
+                   trigger, the fetch before the append, synchronous commit).
+          catchup  [--events 1000000] [--streams 10000] [--batch-sizes 500,5000]
+                   seeds events through Marten (one session per version), then times Marten's async daemon
+                   replaying them all into one async projection, once per projection batch size.
           pdq      [--iterations 30] [--warmup 3] [--image FILE] [--video FILE]
                    PDQ per image from decoded pixels and end to end from a JPEG (ffmpeg included); one video at 1 fps.
                    Needs ffmpeg, not PostgreSQL. Defaults: the 1600x1004 bridge JPEG and a 4 s sample video from the tests.

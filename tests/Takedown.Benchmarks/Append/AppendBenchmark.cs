@@ -1,16 +1,18 @@
 using System.Diagnostics;
 using System.Globalization;
+using JasperFx.Events.Projections;
+using Marten;
 using Npgsql;
 using Takedown.EventStore;
 using Store = Takedown.EventStore.EventStore;
 
 namespace Takedown.Benchmarks.Append;
 
-public sealed record AppendSettings(TimeSpan Warmup, TimeSpan Measure, int Rounds, int StreamsPerWriter, bool Explain, int PoolSize)
+public sealed record AppendSettings(TimeSpan Warmup, TimeSpan Measure, int Rounds, int StreamsPerWriter, int StreamLength, bool Explain, int PoolSize)
 {
     public static AppendSettings From(CommandLine args) => new(
         TimeSpan.FromSeconds(args.Double("warmup", 2)), TimeSpan.FromSeconds(args.Double("seconds", 5)), args.Int("rounds", 3),
-        args.Int("streams-per-writer", 50), args.Flag("explain"), args.Int("pool-size", 64));
+        args.Int("streams-per-writer", 50), args.Int("stream-length", 50), args.Flag("explain"), args.Int("pool-size", 64));
 }
 
 public sealed record AppendScenario(string Name, int Writers, int EventsPerTransaction);
@@ -18,10 +20,9 @@ public sealed record AppendScenario(string Name, int Writers, int EventsPerTrans
 public enum Variant
 {
     Baseline,
-    BaselineWithHash,
-    StoreSqlConstantHash,
-    StoreSql,
     EventStore,
+    EventStoreWithoutChain,
+    AppendOnly,
     BaselineAsyncCommit,
     EventStoreAsyncCommit,
 }
@@ -66,64 +67,94 @@ public static class AppendBenchmark
         var dataSource = db.CreateDataSource(maxPoolSize: settings.PoolSize);
         var asyncCommit = db.CreateDataSource(maxPoolSize: settings.PoolSize, synchronousCommit: false);
         Variant[] variants = settings.Explain
-            ? [Variant.Baseline, Variant.BaselineWithHash, Variant.StoreSqlConstantHash, Variant.StoreSql, Variant.EventStore, Variant.BaselineAsyncCommit, Variant.EventStoreAsyncCommit]
+            ? [Variant.Baseline, Variant.EventStore, Variant.EventStoreWithoutChain, Variant.AppendOnly, Variant.BaselineAsyncCommit, Variant.EventStoreAsyncCommit]
             : [Variant.Baseline, Variant.EventStore];
 
         Console.WriteLine($"# append — {Server.Describe()}");
         Console.WriteLine(await Server.DescribeAsync(dataSource, ct));
         Console.WriteLine($"database {db.Name}; {settings.Rounds} rounds of warm-up {settings.Warmup.TotalSeconds:0.#} s + measured {settings.Measure.TotalSeconds:0.#} s per variant; " +
-            $"{settings.StreamsPerWriter} streams per writer, round-robin; one transaction per append");
+            $"{settings.StreamsPerWriter} streams per writer, round-robin, each replaced by a new one at {settings.StreamLength} events; one transaction per append");
         Console.WriteLine();
 
-        var results = new List<AppendResult>();
-        foreach (var (scenario, s) in Scenarios.Select((x, i) => (x, i)))
+        var stores = new List<IDocumentStore>();
+        try
         {
-            var workloads = new List<Workload>();
-            foreach (var variant in variants)
+            var results = new List<AppendResult>();
+            foreach (var (scenario, s) in Scenarios.Select((x, i) => (x, i)))
             {
-                var schema = $"s{s}_{variant.ToString().ToLowerInvariant()}";
-                var appender = await CreateAppenderAsync(variant, schema, variant is Variant.BaselineAsyncCommit or Variant.EventStoreAsyncCommit ? asyncCommit : dataSource, ct);
-                var writers = Enumerable.Range(0, scenario.Writers)
-                    .Select(w => Enumerable.Range(0, settings.StreamsPerWriter).Select(i => new StreamCursor($"basket-w{w}s{i}")).ToArray())
-                    .ToArray();
-                workloads.Add(new Workload(variant, appender, writers));
+                var workloads = new List<Workload>();
+                foreach (var variant in variants)
+                {
+                    var schema = $"s{s}_{variant.ToString().ToLowerInvariant()}";
+                    var store = await CreateStoreAsync(schema, variant is Variant.BaselineAsyncCommit or Variant.EventStoreAsyncCommit ? asyncCommit : dataSource, ct);
+                    stores.Add(store.Documents);
+                    var writers = Enumerable.Range(0, scenario.Writers)
+                        .Select(w => Enumerable.Range(0, settings.StreamsPerWriter).Select(i => new StreamCursor($"basket-w{w}s{i}")).ToArray())
+                        .ToArray();
+                    workloads.Add(new Workload(variant, await CreateAppenderAsync(variant, store, ct), writers));
+                }
+
+                var windows = workloads.ToDictionary(w => w.Variant, _ => new List<Window>());
+                for (var round = 0; round < settings.Rounds; round++)
+                {
+                    foreach (var workload in round % 2 == 0 ? workloads : Enumerable.Reverse(workloads))
+                        windows[workload.Variant].Add(await MeasureAsync(workload, scenario.EventsPerTransaction, settings, dataSource, ct));
+                }
+
+                foreach (var workload in workloads)
+                {
+                    results.Add(Combine(scenario, workload.Variant, windows[workload.Variant]));
+                    Console.WriteLine(Line(results[^1], results.First(r => r.Scenario == scenario && r.Variant == Variant.Baseline)));
+                }
+                Console.WriteLine();
             }
 
-            var windows = workloads.ToDictionary(w => w.Variant, _ => new List<Window>());
-            for (var round = 0; round < settings.Rounds; round++)
-            {
-                foreach (var workload in round % 2 == 0 ? workloads : Enumerable.Reverse(workloads))
-                    windows[workload.Variant].Add(await MeasureAsync(workload, scenario.EventsPerTransaction, settings, dataSource, ct));
-            }
-
-            foreach (var workload in workloads)
-            {
-                results.Add(Combine(scenario, workload.Variant, windows[workload.Variant]));
-                Console.WriteLine(Line(results[^1], results.First(r => r.Scenario == scenario && r.Variant == Variant.Baseline)));
-            }
-            Console.WriteLine();
+            Console.WriteLine(Summary(results));
+            return 0;
         }
-
-        Console.WriteLine(Summary(results));
-        return 0;
+        finally
+        {
+            stores.ForEach(store => store.Dispose());
+        }
     }
 
-    private static async Task<Appender> CreateAppenderAsync(Variant variant, string schema, NpgsqlDataSource dataSource, CancellationToken ct)
+    /// <summary>A store configured as the services' are (their Marten settings, the hash chain, outbox and inbox), migrated as at start-up.</summary>
+    private static async Task<Store> CreateStoreAsync(string schema, NpgsqlDataSource dataSource, CancellationToken ct)
     {
-        var options = new EventStoreOptions { Schema = schema };
-        options.Events.Map<ItemAdded>("item-added");
-        options.ReadModelMigrations.Add(SqlAppender.CreateBaselineTable);
-        var store = new Store(dataSource, options, TimeProvider.System, new OutboxSignal());
+        var marten = new StoreOptions();
+        marten.Connection(dataSource);
+        ServiceCollectionExtensions.Configure(marten, schema);
+        marten.Events.MapEventType<ItemAdded>("item-added");
+        marten.Projections.Add(Basket.Aggregate, ProjectionLifecycle.Live);
+        var store = new Store(new DocumentStore(marten), dataSource, new EventStoreOptions { Schema = schema }, TimeProvider.System, new OutboxSignal());
         await store.MigrateAsync(ct);
-        return variant switch
+        return store;
+    }
+
+    private static async Task<Appender> CreateAppenderAsync(Variant variant, Store store, CancellationToken ct)
+    {
+        switch (variant)
         {
-            Variant.EventStore or Variant.EventStoreAsyncCommit => new EventStoreAppender(store),
-            Variant.Baseline or Variant.BaselineAsyncCommit => new SqlAppender(dataSource, schema, options.Json, chainHash: false, streamRow: false),
-            Variant.BaselineWithHash => new SqlAppender(dataSource, schema, options.Json, chainHash: true, streamRow: false),
-            Variant.StoreSqlConstantHash => new SqlAppender(dataSource, schema, options.Json, chainHash: false, streamRow: true),
-            Variant.StoreSql => new SqlAppender(dataSource, schema, options.Json, chainHash: true, streamRow: true),
-            _ => throw new ArgumentOutOfRangeException(nameof(variant)),
-        };
+            case Variant.Baseline or Variant.BaselineAsyncCommit:
+                await ExecuteAsync(store.DataSource, SqlAppender.CreateTable(store.Schema), ct);
+                return new SqlAppender(store.DataSource, store.Schema);
+            case Variant.EventStoreWithoutChain:
+                // The chain is the only user trigger on mt_events; the foreign key's system triggers stay.
+                await ExecuteAsync(store.DataSource, $"ALTER TABLE {store.Schema}.mt_events DISABLE TRIGGER USER", ct);
+                return new EventStoreAppender(store);
+            case Variant.AppendOnly:
+                return new AppendOnlyAppender(store);
+            case Variant.EventStore or Variant.EventStoreAsyncCommit:
+                return new EventStoreAppender(store);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(variant));
+        }
+    }
+
+    private static async Task ExecuteAsync(NpgsqlDataSource dataSource, string sql, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync(ct);
     }
 
     private static async Task<Window> MeasureAsync(Workload workload, int count, AppendSettings settings, NpgsqlDataSource stats, CancellationToken ct)
@@ -133,7 +164,7 @@ public static class AppendBenchmark
         var measureEnd = warmupEnd + (long)(settings.Measure.TotalSeconds * Stopwatch.Frequency);
 
         var writers = workload.Writers
-            .Select(streams => Task.Run(() => RunWriterAsync(workload.Appender, streams, count, warmupEnd, measureEnd, ct), ct))
+            .Select(streams => Task.Run(() => RunWriterAsync(workload.Appender, streams, count, settings.StreamLength, warmupEnd, measureEnd, ct), ct))
             .ToArray();
 
         await Task.Delay(settings.Warmup, ct);
@@ -163,12 +194,13 @@ public static class AppendBenchmark
 
     /// <summary>Returns the latency (Stopwatch ticks) of every append that completed inside the measurement window.</summary>
     private static async Task<List<long>> RunWriterAsync(
-        Appender appender, StreamCursor[] streams, int count, long warmupEnd, long measureEnd, CancellationToken ct)
+        Appender appender, StreamCursor[] streams, int count, int streamLength, long warmupEnd, long measureEnd, CancellationToken ct)
     {
         var latencies = new List<long>(50_000);
         for (var i = 0; ; i++)
         {
             var stream = streams[i % streams.Length];
+            stream.EnsureRoomFor(count, streamLength);
             var begin = Stopwatch.GetTimestamp();
             if (begin >= measureEnd)
                 return latencies;
@@ -186,10 +218,9 @@ public static class AppendBenchmark
     private static string Name(Variant variant) => variant switch
     {
         Variant.Baseline => "baseline INSERT",
-        Variant.BaselineWithHash => "baseline + event_hash",
-        Variant.StoreSqlConstantHash => "store's SQL, constant hash",
-        Variant.StoreSql => "store's SQL, raw Npgsql",
         Variant.EventStore => "event store",
+        Variant.EventStoreWithoutChain => "event store, no chain trigger",
+        Variant.AppendOnly => "append without fetch",
         Variant.BaselineAsyncCommit => "baseline, sync_commit=off",
         Variant.EventStoreAsyncCommit => "event store, sync_commit=off",
         _ => variant.ToString(),

@@ -1,28 +1,39 @@
-using System.Text.Json;
+using JasperFx.Events;
+using JasperFx.Events.Projections;
+using Marten;
+using Marten.Events.Aggregation;
 using Takedown.Benchmarks.Append;
-using Takedown.EventStore;
-using Takedown.EventStore.Projections;
 
 namespace Takedown.Benchmarks.Catchup;
 
-public sealed record BasketTally(string Id, int Items, int Events, string? LastItem);
+/// <summary>One basket's tally, as the decider folds it; <see cref="Items"/> is also a column, as the services' filter fields are.</summary>
+public sealed record BasketTally(string Id, long Version, int Items, int Events, string? LastItem)
+{
+    public static BasketTally Of(string id, long version, Basket basket) => new(id, version, basket.Items, basket.Events, basket.LastItem);
+}
 
 /// <summary>
-/// A per-stream view with a counter column, like the tests' BasketProjection, but without its growing list of
-/// names: the view stays the same size, so the timing measures the daemon rather than ever-larger JSON documents.
+/// A per-stream read model shaped like the services' (CaseSummaryProjection): a document per stream folded with the
+/// decider's Evolve and a duplicated column. The document keeps the same size however long the stream, so the timing
+/// measures the daemon rather than ever-larger JSON.
 /// </summary>
-public sealed class BasketTallyProjection(string schema, JsonSerializerOptions json)
-    : SingleStreamProjection<BasketTally>("basket-tally", $"{schema}.basket_tally", json)
+public sealed class BasketTallyProjection : SingleStreamProjection<BasketTally, string>
 {
-    public const string Sql = "CREATE TABLE {schema}.basket_tally (id text PRIMARY KEY, version bigint NOT NULL, data jsonb NOT NULL, items int NOT NULL);";
+    public const string ProjectionName = "basket-tally";
 
-    protected override BasketTally? Create(StoredEvent first) => Apply(first, new BasketTally(first.StreamId, 0, 0, null));
-
-    protected override BasketTally Apply(StoredEvent e, BasketTally current) => e.Data switch
+    public BasketTallyProjection(int batchSize)
     {
-        ItemAdded a => current with { Items = current.Items + a.Quantity, Events = current.Events + 1, LastItem = a.Name },
-        _ => current,
-    };
+        Name = ProjectionName;
+        Options.BatchSize = batchSize;
+    }
 
-    protected override IReadOnlyList<(string Column, object? Value)> Columns(BasketTally view) => [("items", view.Items)];
+    public static void Register(StoreOptions options, int batchSize)
+    {
+        options.Projections.Add(new BasketTallyProjection(batchSize), ProjectionLifecycle.Async);
+        options.Schema.For<BasketTally>().Duplicate(x => x.Items);
+    }
+
+    public override BasketTally? Evolve(BasketTally? snapshot, string id, IEvent e) => e.Data is ItemAdded added
+        ? BasketTally.Of(id, e.Version, Basket.Evolve(snapshot is null ? Basket.Aggregate.Initial(id) : new Basket(snapshot.Items, snapshot.Events, snapshot.LastItem), added))
+        : snapshot;
 }

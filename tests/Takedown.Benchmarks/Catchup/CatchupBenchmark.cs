@@ -1,31 +1,29 @@
 using System.Diagnostics;
 using System.Globalization;
+using JasperFx.Events.Daemon;
+using JasperFx.Events.Projections;
+using Marten;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using NpgsqlTypes;
 using Takedown.Benchmarks.Append;
 using Takedown.EventStore;
-using Takedown.EventStore.Projections;
 using Store = Takedown.EventStore.EventStore;
 
 namespace Takedown.Benchmarks.Catchup;
 
-public sealed record CatchupSettings(int Events, int Streams, int[] BatchSizes, TimeSpan LagRefresh, bool Explain)
+public sealed record CatchupSettings(int Events, int Streams, int[] BatchSizes)
 {
     public static CatchupSettings From(CommandLine args) => new(
-        args.Int("events", 1_000_000), args.Int("streams", 10_000), args.Ints("batch-sizes", [1000, 5000]),
-        TimeSpan.FromSeconds(args.Double("lag-refresh", 5)), args.Flag("explain"));
+        args.Int("events", 1_000_000), args.Int("streams", 10_000), args.Ints("batch-sizes", [500, 5000]));
 }
 
 /// <summary>
-/// Seeds N events straight into the store's tables, then times a <see cref="ProjectionDaemon"/> with one
-/// async single-stream projection from start until its checkpoint reaches the last event, once per batch size.
+/// Seeds N events through Marten, then times Marten's async daemon with one single-stream projection from its start
+/// until the projection's progression reaches the last event's sequence, once per batch size.
 /// </summary>
 public static class CatchupBenchmark
 {
     private const string Schema = "catchup";
-    private const string ProjectionName = "basket-tally";
-    private const int RowsPerSeedTransaction = 100_000;
 
     public static async Task<int> RunAsync(CatchupSettings settings, CancellationToken ct)
     {
@@ -34,34 +32,35 @@ public static class CatchupBenchmark
 
         await using var db = await BenchmarkDatabase.CreateAsync("takedown_bench_catchup", ct);
         var dataSource = db.CreateDataSource(maxPoolSize: 32);
-        var options = new EventStoreOptions { Schema = Schema };
-        options.Events.Map<ItemAdded>("item-added");
-        options.Projections.Add(new BasketTallyProjection(Schema, options.Json), ProjectionLifecycle.Async);
-        options.ReadModelMigrations.Add(BasketTallyProjection.Sql);
-        var store = new Store(dataSource, options, TimeProvider.System, new OutboxSignal());
-        await store.MigrateAsync(ct);
 
         Console.WriteLine($"# catchup — {Server.Describe()}");
         Console.WriteLine(await Server.DescribeAsync(dataSource, ct));
         Console.WriteLine($"database {db.Name}; {settings.Events:N0} events in {settings.Streams:N0} streams, interleaved (each seeded version runs across every stream); " +
-            $"lag refresh every {settings.LagRefresh.TotalSeconds:0.#} s");
+            $"projection batch sizes {string.Join(", ", settings.BatchSizes)} (Marten's default, which the services run at: {new AsyncOptions().BatchSize})");
 
-        var seeding = Stopwatch.StartNew();
-        var last = await SeedAsync(dataSource, settings, ct);
-        Console.WriteLine($"seeded in {seeding.Elapsed.TotalSeconds:0.0} s (including VACUUM ANALYZE); last event (tx {last.Tx}, seq {last.Seq})");
-        await WaitForHorizonAsync(dataSource, last.Tx, ct);
-        await ProbeQueriesAsync(store, dataSource, settings, last, ct);
+        long lastSequence;
+        using (var seeding = await CreateStoreAsync(dataSource, settings.BatchSizes[0], ct))
+        {
+            var elapsed = Stopwatch.StartNew();
+            lastSequence = await SeedAsync(seeding, dataSource, settings, ct);
+            Console.WriteLine($"seeded through Marten in {elapsed.Elapsed.TotalSeconds:0.0} s = {settings.Events / elapsed.Elapsed.TotalSeconds:0} events/s " +
+                $"(including VACUUM ANALYZE); last event seq {lastSequence}");
+        }
         Console.WriteLine();
 
         var failed = false;
         var rows = new List<string>();
         foreach (var batchSize in settings.BatchSizes)
         {
-            await ResetAsync(dataSource, ct);
-            var result = await MeasureAsync(store, dataSource, settings, batchSize, last, ct);
+            using var documents = await CreateStoreAsync(dataSource, batchSize, ct);
+            await ResetAsync(documents, dataSource, ct);
+            var result = await MeasureAsync(documents, dataSource, settings, batchSize, lastSequence, ct);
             failed |= !result.Verified;
             rows.Add(result.Row);
         }
+
+        using (var probing = await CreateStoreAsync(dataSource, settings.BatchSizes[0], ct))
+            await ProbeStatusAsync(probing, dataSource, ct);
 
         Console.WriteLine();
         Console.WriteLine("| batch size | events | time s | events/s | working set MiB: before / peak (sampled) | GC heap MiB: before / peak | GC committed MiB peak | allocated B/event | gen0/1/2 GCs | machine CPU | harness CPU |");
@@ -72,156 +71,88 @@ public static class CatchupBenchmark
         return failed ? 1 : 0;
     }
 
-    private static async Task<(ulong Tx, long Seq)> SeedAsync(NpgsqlDataSource dataSource, CatchupSettings settings, CancellationToken ct)
+    /// <summary>
+    /// A store configured as the services' are, with the projection at <paramref name="batchSize"/> (fixed once a store is
+    /// built, so each batch size gets a store of its own over the same schema), migrated as at start-up.
+    /// </summary>
+    private static async Task<DocumentStore> CreateStoreAsync(NpgsqlDataSource dataSource, int batchSize, CancellationToken ct)
+    {
+        var marten = new StoreOptions();
+        marten.Connection(dataSource);
+        ServiceCollectionExtensions.Configure(marten, Schema);
+        marten.Projections.AsyncMode = DaemonMode.HotCold; // as AddEventStore's AddAsyncDaemon; MeasureAsync builds and starts the daemon itself
+        marten.Events.MapEventType<ItemAdded>("item-added");
+        BasketTallyProjection.Register(marten, batchSize);
+        var documents = new DocumentStore(marten);
+        await ServiceCollectionExtensions.MigrateAsync(documents, dataSource, Schema, ct);
+        return documents;
+    }
+
+    /// <summary>
+    /// Appends with Marten's <c>session.Events.Append</c>, one large session (and transaction) per version: version v of
+    /// every stream, in stream order. Marten keeps a session's events of one stream together, so one version per session
+    /// is what interleaves the log, as concurrent cases would: with 10,000 streams every event of a batch belongs to a
+    /// different stream, one document upsert per event, the projection's worst case. The chain trigger runs as for any
+    /// append. Setup only: not timed as part of the catch-up.
+    /// </summary>
+    private static async Task<long> SeedAsync(DocumentStore documents, NpgsqlDataSource dataSource, CatchupSettings settings, CancellationToken ct)
     {
         var perStream = settings.Events / settings.Streams;
-        var now = DateTimeOffset.UtcNow;
-        await using (var streams = dataSource.CreateCommand(
-            $"""
-            INSERT INTO {Schema}.streams (id, type, version, created, updated)
-            SELECT 'basket-' || s, 'basket', @version, @now, @now FROM generate_series(1, @streams) s
-            """))
+        var store = new Store(documents, dataSource, new EventStoreOptions { Schema = Schema }, TimeProvider.System, new OutboxSignal());
+        for (var version = 1; version <= perStream; version++)
         {
-            streams.Parameters.AddWithValue("version", (long)perStream);
-            streams.Parameters.AddWithValue("now", now);
-            streams.Parameters.AddWithValue("streams", settings.Streams);
-            await streams.ExecuteNonQueryAsync(ct);
+            await using var session = store.Begin(EventContext.ForSystem("benchmark"));
+            for (var s = 1; s <= settings.Streams; s++)
+                session.Documents.Events.Append($"basket-{s}", new ItemAdded($"item-{version}", 1));
+            await session.CommitAsync(ct);
         }
 
-        // One statement (and so one transaction, with its own tx_id) per slice of versions; rows ordered by version
-        // then stream, so consecutive events belong to different streams, as concurrent cases would.
-        var metadata = $$"""{"correlationId":"{{Guid.NewGuid()}}","causationId":"{{Guid.NewGuid()}}","actor":"benchmark","traceParent":null}""";
-        var versionsPerTransaction = Math.Max(1, RowsPerSeedTransaction / settings.Streams);
-        for (var from = 1; from <= perStream; from += versionsPerTransaction)
-        {
-            await using var insert = dataSource.CreateCommand(
-                $"""
-                INSERT INTO {Schema}.events (id, stream_id, version, type, data, metadata, occurred_at, hash)
-                SELECT gen_random_uuid(), 'basket-' || s, v, 'item-added',
-                       jsonb_build_object('name', 'item-' || v, 'quantity', 1), @metadata, @now,
-                       sha256(convert_to('basket-' || s || ':' || v, 'UTF8'))
-                FROM generate_series(@from, @to) v CROSS JOIN generate_series(1, @streams) s
-                ORDER BY v, s
-                """);
-            insert.CommandTimeout = 600;
-            insert.Parameters.Add(new NpgsqlParameter("metadata", NpgsqlDbType.Jsonb) { Value = metadata });
-            insert.Parameters.AddWithValue("now", now);
-            insert.Parameters.AddWithValue("from", (long)from);
-            insert.Parameters.AddWithValue("to", (long)Math.Min(perStream, from + versionsPerTransaction - 1));
-            insert.Parameters.AddWithValue("streams", settings.Streams);
-            await insert.ExecuteNonQueryAsync(ct);
-        }
-
-        // Leaves the table as autovacuum eventually would (hint bits set, statistics fresh), so that the first
+        // Leaves the tables as autovacuum eventually would (hint bits set, statistics fresh), so that the first
         // measured batch size does not pay for that and the second not.
-        await using (var vacuum = dataSource.CreateCommand($"VACUUM (ANALYZE) {Schema}.events, {Schema}.streams"))
+        await using (var vacuum = dataSource.CreateCommand($"VACUUM (ANALYZE) {Schema}.mt_events, {Schema}.mt_streams"))
         {
             vacuum.CommandTimeout = 600;
             await vacuum.ExecuteNonQueryAsync(ct);
         }
 
-        await using var lastEvent = dataSource.CreateCommand($"SELECT tx_id::text, seq, (SELECT count(*) FROM {Schema}.events) FROM {Schema}.events ORDER BY tx_id DESC, seq DESC LIMIT 1");
-        await using var reader = await lastEvent.ExecuteReaderAsync(ct);
+        await using var last = dataSource.CreateCommand($"SELECT max(seq_id), count(*) FROM {Schema}.mt_events");
+        await using var reader = await last.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
-        if (reader.GetInt64(2) != settings.Events)
-            throw new InvalidOperationException($"Seeded {reader.GetInt64(2)} events, expected {settings.Events}.");
-        return (ulong.Parse(reader.GetString(0), CultureInfo.InvariantCulture), reader.GetInt64(1));
-    }
-
-    /// <summary>The daemon reads only below the cluster-wide xmin horizon: a transaction left open anywhere would stall it.</summary>
-    private static async Task WaitForHorizonAsync(NpgsqlDataSource dataSource, ulong lastTx, CancellationToken ct)
-    {
-        var waited = Stopwatch.StartNew();
-        while (true)
-        {
-            await using var command = dataSource.CreateCommand("SELECT pg_snapshot_xmin(pg_current_snapshot()) > @tx::text::xid8");
-            command.Parameters.AddWithValue("tx", lastTx.ToString(CultureInfo.InvariantCulture));
-            if ((bool)(await command.ExecuteScalarAsync(ct))!)
-                return;
-            if (waited.Elapsed > TimeSpan.FromMinutes(2))
-                throw new TimeoutException("A transaction somewhere in the cluster has been open for two minutes; the daemon cannot read past it.");
-            await Task.Delay(500, ct);
-        }
+        if (reader.GetInt64(1) != settings.Events)
+            throw new InvalidOperationException($"Seeded {reader.GetInt64(1)} events, expected {settings.Events}.");
+        return reader.GetInt64(0);
     }
 
     /// <summary>
-    /// Times, with the log still to do, the queries whose cost may grow with the backlog: the status query the
-    /// runner repeats every LagRefresh, and the daemon's batch read (its SQL copied from ProjectionDaemon). The
-    /// read is also timed with its ORDER BY naming the table's column: "tx_id" alone names the select list's
-    /// tx_id::text, so the daemon sorts by text (and cannot use the (tx_id, seq) index).
+    /// Times what each service runs every few seconds for its lag gauges and admin endpoint, with the whole log behind: the
+    /// projection's progression is removed and the daemon's high-water mark kept (without it, nothing counts as behind).
     /// </summary>
-    private static async Task ProbeQueriesAsync(Store store, NpgsqlDataSource dataSource, CatchupSettings settings, (ulong Tx, long Seq) last, CancellationToken ct)
+    private static async Task ProbeStatusAsync(DocumentStore documents, NpgsqlDataSource dataSource, CancellationToken ct)
     {
-        var daemon = new ProjectionDaemon(store, TimeProvider.System, NullLogger<ProjectionDaemon>.Instance);
-        var status = Stopwatch.StartNew();
-        var behind = (await daemon.StatusAsync(ct)).Single(s => s.Name == ProjectionName).EventsBehind;
-        Console.WriteLine($"status query (ProjectionDaemon.StatusAsync) with {behind:N0} events behind: {status.Elapsed.TotalMilliseconds:0} ms");
-
-        const string daemonRead =
-            $"""
-            SELECT seq, tx_id::text, id, stream_id, version, type, data, occurred_at, metadata
-            FROM {Schema}.events
-            WHERE (tx_id, seq) > (@tx::text::xid8, @seq) AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
-            ORDER BY tx_id, seq
-            LIMIT @limit
-            """;
-        var columnOrder = daemonRead.Replace("ORDER BY tx_id, seq", "ORDER BY events.tx_id, seq", StringComparison.Ordinal);
-        foreach (var batchSize in settings.BatchSizes)
-        {
-            foreach (var (label, fromSeq) in new[] { ("at the start", 0L), ("half-way", last.Seq / 2) })
-            {
-                var (fromTx, _) = await PositionOfAsync(dataSource, fromSeq, ct);
-                foreach (var (variant, sql) in new[] { ("daemon's SQL", daemonRead), ("ORDER BY events.tx_id", columnOrder) })
-                {
-                    var read = Stopwatch.StartNew();
-                    var rows = 0;
-                    await using (var command = Read(sql))
-                    await using (var reader = await command.ExecuteReaderAsync(ct))
-                    {
-                        while (await reader.ReadAsync(ct))
-                            rows++;
-                    }
-                    Console.WriteLine($"batch read of {batchSize} {label}, {variant}: {rows} rows in {read.Elapsed.TotalMilliseconds:0.0} ms");
-                    if (settings.Explain)
-                    {
-                        await using var explain = Read("EXPLAIN (ANALYZE, BUFFERS) " + sql);
-                        await using var plan = await explain.ExecuteReaderAsync(ct);
-                        while (await plan.ReadAsync(ct))
-                            Console.WriteLine("    " + plan.GetString(0));
-                    }
-                }
-
-                NpgsqlCommand Read(string text)
-                {
-                    var command = dataSource.CreateCommand(text);
-                    command.Parameters.AddWithValue("tx", fromTx.ToString(CultureInfo.InvariantCulture));
-                    command.Parameters.AddWithValue("seq", fromSeq);
-                    command.Parameters.AddWithValue("limit", batchSize);
-                    return command;
-                }
-            }
-        }
+        await using (var rewind = dataSource.CreateCommand($"DELETE FROM {Schema}.mt_event_progression WHERE name LIKE '{BasketTallyProjection.ProjectionName}:%'"))
+            await rewind.ExecuteNonQueryAsync(ct);
+        var administration = Administration(documents, dataSource);
+        var elapsed = Stopwatch.StartNew();
+        var status = (await administration.StatusAsync(ct)).Single(s => s.Name == BasketTallyProjection.ProjectionName);
+        Console.WriteLine($"status query (ProjectionAdministration.StatusAsync) with {status.EventsBehind:N0} events behind: {elapsed.Elapsed.TotalMilliseconds:0} ms");
     }
 
-    private static async Task<(ulong Tx, long Seq)> PositionOfAsync(NpgsqlDataSource dataSource, long seq, CancellationToken ct)
-    {
-        if (seq == 0)
-            return (0, 0);
-        await using var command = dataSource.CreateCommand($"SELECT tx_id::text FROM {Schema}.events WHERE seq = @seq");
-        command.Parameters.AddWithValue("seq", seq);
-        return (ulong.Parse((string)(await command.ExecuteScalarAsync(ct))!, CultureInfo.InvariantCulture), seq);
-    }
+    /// <summary>Status and skips only: no coordinator is needed, as nothing here rebuilds.</summary>
+    private static ProjectionAdministration Administration(DocumentStore documents, NpgsqlDataSource dataSource) =>
+        new(documents, null!, dataSource, new EventStoreOptions { Schema = Schema }, TimeProvider.System, NullLogger<ProjectionAdministration>.Instance);
 
-    private static async Task ResetAsync(NpgsqlDataSource dataSource, CancellationToken ct)
+    /// <summary>Empties the read model and every progression row (the high-water mark's too): each batch size starts as a new daemon on the log.</summary>
+    private static async Task ResetAsync(DocumentStore documents, NpgsqlDataSource dataSource, CancellationToken ct)
     {
-        await using var reset = dataSource.CreateCommand($"TRUNCATE {Schema}.basket_tally; DELETE FROM {Schema}.projection_checkpoints;");
+        await documents.Advanced.Clean.DeleteDocumentsByTypeAsync(typeof(BasketTally), ct);
+        await using var reset = dataSource.CreateCommand($"DELETE FROM {Schema}.mt_event_progression");
         await reset.ExecuteNonQueryAsync(ct);
     }
 
     private sealed record Measured(string Row, bool Verified);
 
     private static async Task<Measured> MeasureAsync(
-        Store store, NpgsqlDataSource dataSource, CatchupSettings settings, int batchSize, (ulong Tx, long Seq) last, CancellationToken ct)
+        DocumentStore documents, NpgsqlDataSource dataSource, CatchupSettings settings, int batchSize, long lastSequence, CancellationToken ct)
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -232,28 +163,24 @@ public static class CatchupBenchmark
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
         var cpu0 = CpuSample.Take();
 
-        var daemon = new ProjectionDaemon(store, TimeProvider.System, NullLogger<ProjectionDaemon>.Instance)
-        {
-            BatchSize = batchSize,
-            LagRefresh = settings.LagRefresh,
-        };
+        using var daemon = await documents.BuildProjectionDaemonAsync();
         var elapsed = Stopwatch.StartNew();
-        await daemon.StartAsync(ct);
+        await daemon.StartAllAsync();
         var lastReport = TimeSpan.Zero;
         var lastProgress = (Seq: 0L, At: TimeSpan.Zero);
         while (true)
         {
-            var (tx, seq) = await CheckpointAsync(dataSource, ct);
-            if (tx == last.Tx && seq == last.Seq)
+            var seq = await ProgressionAsync(documents, ct);
+            if (seq >= lastSequence)
                 break;
             if (seq != lastProgress.Seq)
                 lastProgress = (seq, elapsed.Elapsed);
             else if (elapsed.Elapsed - lastProgress.At > TimeSpan.FromMinutes(2))
-                throw new TimeoutException($"The checkpoint has not moved for two minutes (at seq {seq} of {last.Seq}).");
+                throw new TimeoutException($"The projection's progression has not moved for two minutes (at seq {seq} of {lastSequence}).");
             if (elapsed.Elapsed - lastReport >= TimeSpan.FromSeconds(10))
             {
                 lastReport = elapsed.Elapsed;
-                Console.WriteLine($"  batch {batchSize}: {elapsed.Elapsed.TotalSeconds,5:0} s, checkpoint seq {seq:N0} / {last.Seq:N0}");
+                Console.WriteLine($"  batch {batchSize}: {elapsed.Elapsed.TotalSeconds,5:0} s, progression seq {seq:N0} / {lastSequence:N0}");
             }
             await Task.Delay(100, ct);
         }
@@ -263,9 +190,11 @@ public static class CatchupBenchmark
         allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
         gcs = (GC.CollectionCount(0) - gcs.Item1, GC.CollectionCount(1) - gcs.Item2, GC.CollectionCount(2) - gcs.Item3);
 
-        var behind = (await daemon.StatusAsync(ct)).Single(s => s.Name == ProjectionName).EventsBehind;
-        await daemon.StopAsync(CancellationToken.None);
-        var (views, items) = await ReadModelAsync(dataSource, ct);
+        await daemon.StopAllAsync();
+        var administration = Administration(documents, dataSource);
+        var behind = (await administration.StatusAsync(ct)).Single(s => s.Name == BasketTallyProjection.ProjectionName).EventsBehind;
+        var skips = (await administration.SkipsAsync(ct)).Count;
+        var (views, items) = await ReadModelAsync(documents, ct);
         var verified = behind == 0 && views == settings.Streams && items == settings.Events;
 
         var eventsPerSecond = settings.Events / elapsed.Elapsed.TotalSeconds;
@@ -274,26 +203,26 @@ public static class CatchupBenchmark
             $"working set {Memory.Mib(before.WorkingSet):0} -> peak {Memory.Mib(peak.WorkingSet):0} MiB, GC heap {Memory.Mib(before.GcHeap):0} -> peak {Memory.Mib(peak.GcHeap):0} MiB " +
             $"(committed peak {Memory.Mib(peak.GcCommitted):0} MiB), allocated {allocated / (double)settings.Events:0} B/event, GCs {gcs.Item1}/{gcs.Item2}/{gcs.Item3}; " +
             $"CPU machine {cpu.MachineBusy:0}%, harness {cpu.Process:0}%; " +
-            $"check: eventsBehind={behind}, {views:N0} views, sum(items)={items:N0} -> {(verified ? "OK" : "WRONG")}"));
+            $"check: eventsBehind={behind}, {views:N0} views, sum(items)={items:N0} -> {(verified ? "OK" : "WRONG")}; high-water skips {skips}"));
         return new Measured(string.Create(CultureInfo.InvariantCulture,
             $"| {batchSize} | {settings.Events:N0} | {elapsed.Elapsed.TotalSeconds:0.0} | {eventsPerSecond:0} | {Memory.Mib(before.WorkingSet):0} / {Memory.Mib(peak.WorkingSet):0} | " +
             $"{Memory.Mib(before.GcHeap):0} / {Memory.Mib(peak.GcHeap):0} | {Memory.Mib(peak.GcCommitted):0} | {allocated / (double)settings.Events:0} | {gcs.Item1}/{gcs.Item2}/{gcs.Item3} | {cpu.MachineBusy:0}% | {cpu.Process:0}% |"),
             verified);
     }
 
-    private static async Task<(ulong Tx, long Seq)> CheckpointAsync(NpgsqlDataSource dataSource, CancellationToken ct)
+    /// <summary>The last sequence the projection has applied: the lowest of its shards', as ProjectionAdministration reads it.</summary>
+    private static async Task<long> ProgressionAsync(DocumentStore documents, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand($"SELECT tx_id::text, seq FROM {Schema}.projection_checkpoints WHERE name = @name");
-        command.Parameters.AddWithValue("name", ProjectionName);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct) ? (ulong.Parse(reader.GetString(0), CultureInfo.InvariantCulture), reader.GetInt64(1)) : (0, 0);
+        var progress = await documents.Advanced.AllProjectionProgress(token: ct);
+        return progress.Where(p => p.ShardName.StartsWith(BasketTallyProjection.ProjectionName + ":", StringComparison.Ordinal))
+            .Select(p => p.Sequence).DefaultIfEmpty(0).Min();
     }
 
-    private static async Task<(long Views, long Items)> ReadModelAsync(NpgsqlDataSource dataSource, CancellationToken ct)
+    private static async Task<(long Views, long Items)> ReadModelAsync(DocumentStore documents, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand($"SELECT count(*), coalesce(sum(items), 0) FROM {Schema}.basket_tally");
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        await reader.ReadAsync(ct);
-        return (reader.GetInt64(0), reader.GetInt64(1));
+        await using var query = documents.QuerySession();
+        var views = await query.Query<BasketTally>().CountAsync(ct);
+        var items = views == 0 ? 0 : await query.Query<BasketTally>().SumAsync(x => x.Items, ct);
+        return (views, items);
     }
 }
