@@ -80,6 +80,16 @@ public sealed class ProjectionTests : IAsyncLifetime
             marten.Projections.UseTransactionEvidenceForGapSkipping = evidenceForGaps;
         });
 
+    /// <summary>A migrated store with both async projections and its daemon running.</summary>
+    private async Task<(DocumentStore Documents, Store Store, IProjectionDaemon Daemon)> StartedAsync()
+    {
+        var (documents, store) = CreateStore(new AppliedEventsProjection());
+        await store.MigrateAsync(CancellationToken.None);
+        var daemon = await documents.BuildProjectionDaemonAsync();
+        await daemon.StartAllAsync();
+        return (documents, store, daemon);
+    }
+
     private async Task<List<(Guid EventId, long Seq)>> AppliedAsync()
     {
         await using var command = _db.DataSource.CreateCommand($"SELECT event_id, seq FROM {Schema}.applied");
@@ -216,12 +226,9 @@ public sealed class ProjectionTests : IAsyncLifetime
     public async Task A_later_version_committed_by_a_transaction_that_began_earlier_reaches_the_view_in_version_order()
     {
         Schema = "proj_order";
-        var applied = new AppliedEventsProjection();
-        var (documents, store) = CreateStore(applied);
+        var (documents, store, daemon) = await StartedAsync();
         using var _ = documents;
-        await store.MigrateAsync(CancellationToken.None);
-        using var daemon = await documents.BuildProjectionDaemonAsync();
-        await daemon.StartAllAsync();
+        using var __ = daemon;
 
         for (var round = 0; round < 20; round++)
         {
@@ -298,12 +305,9 @@ public sealed class ProjectionTests : IAsyncLifetime
     public async Task A_projection_rebuilt_while_writers_run_equals_the_live_one_row_for_row()
     {
         Schema = "proj_rebuild";
-        var applied = new AppliedEventsProjection();
-        var (documents, store) = CreateStore(applied);
+        var (documents, store, daemon) = await StartedAsync();
         using var _ = documents;
-        await store.MigrateAsync(CancellationToken.None);
-        using var daemon = await documents.BuildProjectionDaemonAsync();
-        await daemon.StartAllAsync();
+        using var __ = daemon;
         for (var i = 0; i < 200; i++)
             await store.AddAsync($"basket-{i % 25}", new ItemAdded($"item-{i}", 1));
         await documents.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
