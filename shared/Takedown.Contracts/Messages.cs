@@ -47,21 +47,21 @@ public sealed record ContentClassified
     public required IReadOnlyList<string> Explanation { get; init; }
     public required string ModelVersion { get; init; }
     public required DateTimeOffset ClassifiedAt { get; init; }
-    /// <summary>The legal regime whose clock runs, e.g. "de-netzdg-manifestly-unlawful"; null from older publishers.</summary>
-    public string? Regime { get; init; }
+    /// <summary>The legal regime whose clock runs, e.g. "de-netzdg-manifestly-unlawful".</summary>
+    public required string Regime { get; init; }
     /// <summary>When the regime's deadline falls: <see cref="ClockStartsAt"/> plus the time it allows.</summary>
-    public DateTimeOffset? DueAt { get; init; }
+    public required DateTimeOffset DueAt { get; init; }
     /// <summary>When the clock started: the notice or removal order; the report time until notices exist.</summary>
-    public DateTimeOffset? ClockStartsAt { get; init; }
+    public required DateTimeOffset ClockStartsAt { get; init; }
     /// <summary>
     /// How long <see cref="Regime"/> allows, in seconds, from the clock's start. Reporting starts the clock at the
-    /// first notice and computes the case's own deadline from this; null from older publishers.
+    /// first notice and computes the case's own deadline from this.
     /// </summary>
-    public long? AllowedSeconds { get; init; }
+    public required long AllowedSeconds { get; init; }
     /// <summary>The regime that applies instead if the content becomes the subject of a removal order.</summary>
-    public string? RemovalOrderRegime { get; init; }
+    public required string RemovalOrderRegime { get; init; }
     /// <summary>How long <see cref="RemovalOrderRegime"/> allows, in seconds, from the order.</summary>
-    public long? RemovalOrderAllowedSeconds { get; init; }
+    public required long RemovalOrderAllowedSeconds { get; init; }
 }
 
 /// <summary>An analyst replaced the classification's category and severity.</summary>
@@ -77,17 +77,14 @@ public sealed record ClassificationOverridden
     /// <summary>The API key that made the override, as "api-key:{name}@{organisation}".</summary>
     public required string OverriddenBy { get; init; }
     public required DateTimeOffset OverriddenAt { get; init; }
-    /// <summary>
-    /// The regime the legal policy gives the new category and severity (P0 always gets the shortest clock); null when
-    /// Classification could not decide it again (older classifications, older publishers): the earlier clock stands.
-    /// </summary>
-    public string? Regime { get; init; }
+    /// <summary>The regime the legal policy gives the new category and severity (P0 always gets the shortest clock).</summary>
+    public required string Regime { get; init; }
     /// <summary>How long <see cref="Regime"/> allows, in seconds, from the clock's start (the first notice).</summary>
-    public long? AllowedSeconds { get; init; }
+    public required long AllowedSeconds { get; init; }
     /// <summary>The regime if a removal order is received instead.</summary>
-    public string? RemovalOrderRegime { get; init; }
+    public required string RemovalOrderRegime { get; init; }
     /// <summary>How long <see cref="RemovalOrderRegime"/> allows, in seconds, from the order.</summary>
-    public long? RemovalOrderAllowedSeconds { get; init; }
+    public required long RemovalOrderAllowedSeconds { get; init; }
 }
 
 public static class ContentCategories
@@ -133,10 +130,10 @@ public sealed record ReuploadDetected
     public required string Value { get; init; }
     public required int Distance { get; init; }
     public required DateTimeOffset DetectedAt { get; init; }
-    /// <summary>The bank that held the hash: "removed"; null from older publishers.</summary>
-    public string? Bank { get; init; }
-    /// <summary>The bank entry's label, e.g. "removed from youtube"; null from older publishers.</summary>
-    public string? Label { get; init; }
+    /// <summary>The bank that held the hash: "removed".</summary>
+    public required string Bank { get; init; }
+    /// <summary>The bank entry's label, e.g. "removed from youtube".</summary>
+    public required string Label { get; init; }
 }
 
 /// <summary>

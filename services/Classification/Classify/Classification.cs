@@ -11,8 +11,9 @@ public interface IClassificationEvent
     Guid ContentId { get; }
 }
 
-/// <summary>A classification decision, with the legal clock it starts (null in events recorded before clocks existed).</summary>
-/// <param name="Jurisdiction">The report's, kept with <paramref name="Platform"/> so an override can decide the clock again.</param>
+/// <summary>A classification decision, with the legal clock it starts.</summary>
+/// <param name="Jurisdiction">The report's (null when the report named none), kept with <paramref name="Platform"/> so an
+/// override can decide the clock again.</param>
 public sealed record ContentClassified(
     Guid ContentId,
     Guid ReportId,
@@ -24,21 +25,20 @@ public sealed record ContentClassified(
     string ModelVersion,
     string TextSha256,
     DateTimeOffset ClassifiedAt,
-    string? Regime = null,
-    DateTimeOffset? DueAt = null,
-    DateTimeOffset? ClockStartsAt = null,
-    TimeSpan? Allowed = null,
-    string? RemovalOrderRegime = null,
-    TimeSpan? RemovalOrderAllowed = null,
-    string? Jurisdiction = null,
-    string? Platform = null) : IClassificationEvent;
+    string Regime,
+    DateTimeOffset DueAt,
+    DateTimeOffset ClockStartsAt,
+    TimeSpan Allowed,
+    string RemovalOrderRegime,
+    TimeSpan RemovalOrderAllowed,
+    string? Jurisdiction,
+    string Platform) : IClassificationEvent;
 
 /// <param name="OverriddenBy">The acting API key, as recorded in event metadata.</param>
-/// <param name="Regime">The clock the policy gives the new category and severity; null when the classification predates
-/// the fields it needs (jurisdiction, platform), and then the earlier clock stands.</param>
+/// <param name="Regime">The clock the policy gives the new category and severity.</param>
 public sealed record ClassificationOverridden(
     Guid ContentId, string Category, string Severity, string Reason, string OverriddenBy, DateTimeOffset OverriddenAt,
-    string? Regime = null, TimeSpan? Allowed = null, string? RemovalOrderRegime = null, TimeSpan? RemovalOrderAllowed = null) : IClassificationEvent;
+    string Regime, TimeSpan Allowed, string RemovalOrderRegime, TimeSpan RemovalOrderAllowed) : IClassificationEvent;
 
 public abstract record ClassificationCommand(Guid ContentId, DateTimeOffset Now);
 
@@ -52,10 +52,8 @@ public sealed record OverrideClassification(Guid ContentId, string Category, str
 
 public sealed class NotClassified(Guid contentId) : Exception($"Content {contentId} has no classification to override.");
 
-/// <param name="ClockInputsKnown">Jurisdiction and platform were recorded, so an override can decide the clock again.</param>
 public sealed record Classification(
-    string? Category, string? Severity, string? TextSha256, string? ModelVersion,
-    string? Jurisdiction = null, string? Platform = null, bool ClockInputsKnown = false)
+    string? Category, string? Severity, string? TextSha256, string? ModelVersion, string? Jurisdiction = null, string? Platform = null)
 {
     public static readonly Classification None = new(null, null, null, null);
 
@@ -81,7 +79,7 @@ public sealed record Classification(
 
     public static Classification Evolve(Classification state, IClassificationEvent e) => e switch
     {
-        ContentClassified c => new(c.Category, c.Severity, c.TextSha256, c.ModelVersion, c.Jurisdiction, c.Platform, ClockInputsKnown: c.Platform is not null),
+        ContentClassified c => new(c.Category, c.Severity, c.TextSha256, c.ModelVersion, c.Jurisdiction, c.Platform),
         ClassificationOverridden o => state with { Category = o.Category, Severity = o.Severity },
         _ => state,
     };
@@ -102,8 +100,6 @@ public sealed record Classification(
     // matter here, Reporting starts them at the notice or order.
     private static ClassificationOverridden Override(OverrideClassification c, Classification state, LegalPolicy policy)
     {
-        if (!state.ClockInputsKnown)
-            return new(c.ContentId, c.Category, c.Severity, c.Reason, c.OverriddenBy, c.Now);
         var clock = policy.Decide(state.Jurisdiction, c.Category, c.Severity, noticeType: null, state.Platform, c.Now);
         var order = policy.Decide(state.Jurisdiction, c.Category, c.Severity, NoticeTypes.RemovalOrder, state.Platform, c.Now);
         return new(c.ContentId, c.Category, c.Severity, c.Reason, c.OverriddenBy, c.Now, clock.Regime, clock.Allowed, order.Regime, order.Allowed);

@@ -83,9 +83,9 @@ public static class ClassificationEndpoints
                 OverriddenBy = overridden.OverriddenBy,
                 OverriddenAt = overridden.OverriddenAt,
                 Regime = overridden.Regime,
-                AllowedSeconds = (long?)overridden.Allowed?.TotalSeconds,
+                AllowedSeconds = (long)overridden.Allowed.TotalSeconds,
                 RemovalOrderRegime = overridden.RemovalOrderRegime,
-                RemovalOrderAllowedSeconds = (long?)overridden.RemovalOrderAllowed?.TotalSeconds,
+                RemovalOrderAllowedSeconds = (long)overridden.RemovalOrderAllowed.TotalSeconds,
             });
             await session.CommitAsync(ct);
         }

@@ -48,9 +48,9 @@ public sealed class ClassifyContentConsumer(EventStore.EventStore store, LegalPo
                 Regime = classified.Regime,
                 DueAt = classified.DueAt,
                 ClockStartsAt = classified.ClockStartsAt,
-                AllowedSeconds = (long?)classified.Allowed?.TotalSeconds,
+                AllowedSeconds = (long)classified.Allowed.TotalSeconds,
                 RemovalOrderRegime = classified.RemovalOrderRegime,
-                RemovalOrderAllowedSeconds = (long?)classified.RemovalOrderAllowed?.TotalSeconds,
+                RemovalOrderAllowedSeconds = (long)classified.RemovalOrderAllowed.TotalSeconds,
             });
             session.AfterCommit(() => TakedownTelemetry.ContentClassified.Add(1, new KeyValuePair<string, object?>("category", classified.Category)));
         });

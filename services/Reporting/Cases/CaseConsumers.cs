@@ -25,10 +25,8 @@ public static class CaseConsumers
             store.ConsumeOnceAsync(context, "reporting-content-classified", session =>
             {
                 var m = context.Message;
-                // Publishers before AllowedSeconds still said when their clock started and fell due: the difference is the same duration.
-                var allowed = m.AllowedSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : m.DueAt - m.ClockStartsAt;
                 var classification = new ContentClassified(m.ContentId, m.Category, m.Severity, m.Confidence, m.Explanation, m.ModelVersion, m.ClassifiedAt,
-                    m.Regime, m.DueAt, allowed, m.RemovalOrderRegime, m.RemovalOrderAllowedSeconds is { } order ? TimeSpan.FromSeconds(order) : null);
+                    m.Regime, m.DueAt, TimeSpan.FromSeconds(m.AllowedSeconds), m.RemovalOrderRegime, TimeSpan.FromSeconds(m.RemovalOrderAllowedSeconds));
                 return CaseCommands.HandleAsync(session, new RecordClassification(classification, time.GetUtcNow()), null, context.CancellationToken);
             });
     }
@@ -40,8 +38,7 @@ public static class CaseConsumers
             {
                 var m = context.Message;
                 var overridden = new ClassificationOverridden(m.ContentId, m.Category, m.Severity, m.Reason, m.OverriddenBy, m.OverriddenAt,
-                    m.Regime, m.AllowedSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
-                    m.RemovalOrderRegime, m.RemovalOrderAllowedSeconds is { } order ? TimeSpan.FromSeconds(order) : null);
+                    m.Regime, TimeSpan.FromSeconds(m.AllowedSeconds), m.RemovalOrderRegime, TimeSpan.FromSeconds(m.RemovalOrderAllowedSeconds));
                 return CaseCommands.HandleAsync(session, new RecordOverride(overridden, time.GetUtcNow()), null, context.CancellationToken);
             });
     }
