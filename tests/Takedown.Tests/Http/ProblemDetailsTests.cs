@@ -58,6 +58,29 @@ public sealed class ProblemDetailsTests(KestrelIngestFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task A_key_without_the_needed_role_is_403_naming_the_roles_it_needs()
+    {
+        using var issue = Request(HttpMethod.Post, "/api/v1/admin/api-keys",
+            JsonContent.Create(new { name = $"desk-{Guid.NewGuid():N}", organisation = "tech-for-peace", roles = new[] { "reporter" } }));
+        using var issued = await Client.SendAsync(issue);
+        Assert.Equal(HttpStatusCode.Created, issued.StatusCode);
+        var key = (await issued.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("key").GetString()!;
+
+        // Reported media is for analysts and the services that fingerprint it, not for the flagger's key.
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/evidence/{new string('a', 64)}");
+        request.Headers.Add("X-Api-Key", key);
+        using var response = await Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        Assert.Equal(403, problem.GetProperty("status").GetInt32());
+        Assert.Equal(["analyst", "service", "admin"], problem.GetProperty("requiredRoles").EnumerateArray().Select(r => r.GetString()!));
+        Assert.Equal(["reporter"], problem.GetProperty("keyRoles").EnumerateArray().Select(r => r.GetString()!));
+        Assert.Contains("analyst, service, admin", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_unmatched_route_is_404()
     {
         using var response = await Client.SendAsync(Request(HttpMethod.Get, "/api/v1/nothing-here"));
