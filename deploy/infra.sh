@@ -55,7 +55,6 @@ start_rabbitmq() {
 }
 
 ensure_package curl curl
-ensure_package chromium chromium   # the transparency report's HTML is checked in headless Chromium
 # ffmpeg/ffprobe decode images and video frames for PDQ (Takedown.Fingerprints.Media, `takedown hash`, their tests).
 ensure_package ffmpeg ffmpeg
 start_postgres

@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 source deploy/infra.sh
+# Testing only: the compose file is validated with docker-compose, the transparency report's HTML rendered in Chromium.
 ensure_package docker-compose docker-compose
+ensure_package chromium chromium
 
 results=TestResults
 rm -rf "$results"
