@@ -125,7 +125,7 @@ public sealed class EventSession : IAsyncDisposable
     }
 
     private bool IsInboxConflict(Exception ex) =>
-        (ex as PostgresException ?? ex.InnerException as PostgresException ?? (ex as MartenCommandException)?.InnerException as PostgresException) is
+        (ex as PostgresException ?? ex.InnerException as PostgresException) is
         { SqlState: PostgresErrorCodes.UniqueViolation, TableName: "inbox" } found && found.SchemaName == Schema;
 
     public ValueTask DisposeAsync() => Documents.DisposeAsync();

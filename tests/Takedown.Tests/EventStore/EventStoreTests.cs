@@ -197,6 +197,25 @@ public sealed class EventStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Of_two_concurrent_deliveries_of_one_message_the_second_to_commit_is_a_duplicate_and_changes_nothing()
+    {
+        var basket = NewBasket();
+        var messageId = Guid.NewGuid();
+        await using var first = _store.Begin(EventContext.ForSystem("first"));
+        await using var second = _store.Begin(EventContext.ForSystem("second"));
+        // Both pass the inbox check before either commits, as two consumers given the same redelivered message would.
+        Assert.True(await first.TryRecordInboxAsync("test-consumer", messageId, CancellationToken.None));
+        Assert.True(await second.TryRecordInboxAsync("test-consumer", messageId, CancellationToken.None));
+        await first.DecideAsync(Basket.Aggregate, basket, null, _ => [new ItemAdded("first", 1)], CancellationToken.None);
+        await second.DecideAsync(Basket.Aggregate, $"{basket}-other", null, _ => [new ItemAdded("second", 1)], CancellationToken.None);
+        await first.CommitAsync(CancellationToken.None);
+
+        await Assert.ThrowsAsync<DuplicateDeliveryException>(() => second.CommitAsync(CancellationToken.None));
+        Assert.Equal(0L, await ScalarAsync<long>($"SELECT count(*) FROM {Schema}.mt_events WHERE stream_id = $1", $"{basket}-other"));
+        Assert.Equal(1L, await ScalarAsync<long>($"SELECT count(*) FROM {Schema}.inbox WHERE message_id = $1", messageId));
+    }
+
+    [Fact]
     public async Task Every_event_is_chained_to_its_predecessor_and_the_chain_recomputes_from_the_rows()
     {
         var basket = NewBasket();

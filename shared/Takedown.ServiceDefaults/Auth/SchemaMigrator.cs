@@ -1,13 +1,13 @@
 using Npgsql;
 
-namespace Takedown.EventStore;
+namespace Takedown.ServiceDefaults.Auth;
 
 /// <summary>
-/// Applies numbered SQL scripts to one schema, once each, under a transaction-scoped advisory lock so that
-/// replicas starting at the same moment apply them one after another instead of racing. Each track (the event
-/// store's tables, a service's read models) numbers its scripts on its own, so either can grow independently.
+/// Applies the auth schema's numbered SQL scripts, once each, under a transaction-scoped advisory lock so that
+/// replicas starting at the same moment apply them one after another instead of racing. (The services' own schemas are
+/// Marten's to manage.)
 /// </summary>
-public static class SchemaMigrator
+internal static class SchemaMigrator
 {
     public static async Task MigrateAsync(NpgsqlDataSource dataSource, string schema, string track, IReadOnlyList<string> scripts, CancellationToken ct)
     {
