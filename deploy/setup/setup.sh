@@ -5,12 +5,14 @@
 #   ES_URL=http://localhost:9200 ELASTIC_PASSWORD=... KIBANA_SYSTEM_PASSWORD=... deploy/setup/setup.sh
 #  1. wait until Elasticsearch answers as `elastic`
 #  2. set the kibana_system password, so Kibana can connect
-#  3. put every index template in index-templates/ (file name = template name)
+#  3. put every index template in $TEMPLATES_DIR (file name = template name): shared/Takedown.Search/Templates,
+#     the same files the services put at start-up (compose mounts that folder at /templates)
 # Kibana's saved objects are imported by kibana-setup.sh once Kibana is up; Kibana itself waits for this script.
 set -euo pipefail
 
 ES_URL="${ES_URL:-http://elasticsearch:9200}"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+TEMPLATES_DIR="${TEMPLATES_DIR:-/templates}"
 : "${ELASTIC_PASSWORD:?ELASTIC_PASSWORD must be set (see .env.example)}"
 : "${KIBANA_SYSTEM_PASSWORD:?KIBANA_SYSTEM_PASSWORD must be set (see .env.example)}"
 
@@ -56,8 +58,8 @@ es POST /_security/user/kibana_system/_password \
   --data-binary "{\"password\":$(json_string "$KIBANA_SYSTEM_PASSWORD")}" >/dev/null
 
 shopt -s nullglob
-templates=("$HERE"/index-templates/*.json)
-[[ ${#templates[@]} -gt 0 ]] || { log "no index templates in $HERE/index-templates"; exit 1; }
+templates=("$TEMPLATES_DIR"/*.json)
+[[ ${#templates[@]} -gt 0 ]] || { log "no index templates in $TEMPLATES_DIR"; exit 1; }
 for file in "${templates[@]}"; do
   name="$(basename "$file" .json)"
   log "putting index template ${name}"

@@ -3,6 +3,7 @@ using MassTransit;
 using Takedown.Reporting.Cases;
 using Takedown.Reporting.Transparency;
 using Takedown.Reporting.Liveness;
+using Takedown.Reporting.Search;
 using Takedown.Reporting.Sla;
 using Takedown.ServiceDefaults;
 using Takedown.ServiceDefaults.Messaging;
@@ -31,6 +32,7 @@ public static class ReportingModule
             store.Events.MapEventType<ContentReinstated>("content-reinstated");
             store.Events.MapEventType<CaseClosed>("case-closed");
             store.Projections.Add(TakedownCase.Aggregate, ProjectionLifecycle.Live);
+            store.Projections.Add(SearchableContent.Aggregate, ProjectionLifecycle.Live);
             CaseSummaries.Register(store);
             TransparencyFacts.Register(store);
         });

@@ -14,7 +14,7 @@ public static class CaseConsumers
             {
                 var m = context.Message;
                 var report = new ContentReported(m.ContentId, m.ReportId, m.ReportNumber, m.Url, m.CanonicalUrl, m.Platform,
-                    m.ReporterOrganisation, m.Jurisdiction, m.Views, m.ReportedAt);
+                    m.ReporterOrganisation, m.Jurisdiction, m.Views, m.ReportedAt, m.Text);
                 return CaseCommands.HandleAsync(session, new RecordReport(report, time.GetUtcNow()), null, context.CancellationToken);
             });
     }
@@ -26,7 +26,7 @@ public static class CaseConsumers
             {
                 var m = context.Message;
                 var classification = new ContentClassified(m.ContentId, m.Category, m.Severity, m.Confidence, m.Explanation, m.ModelVersion, m.ClassifiedAt,
-                    m.Regime, m.DueAt, TimeSpan.FromSeconds(m.AllowedSeconds), m.RemovalOrderRegime, TimeSpan.FromSeconds(m.RemovalOrderAllowedSeconds));
+                    m.Regime, m.DueAt, TimeSpan.FromSeconds(m.AllowedSeconds), m.RemovalOrderRegime, TimeSpan.FromSeconds(m.RemovalOrderAllowedSeconds), m.Language);
                 return CaseCommands.HandleAsync(session, new RecordClassification(classification, time.GetUtcNow()), null, context.CancellationToken);
             });
     }

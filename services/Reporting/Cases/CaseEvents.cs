@@ -6,18 +6,20 @@ public interface ICaseEvent
     Guid ContentId { get; }
 }
 
+/// <param name="Text">The reported text, for analysts' search; null in events recorded before search existed.</param>
 public sealed record ContentReported(
     Guid ContentId, Guid ReportId, int ReportNumber, string Url, string CanonicalUrl, string Platform,
-    string ReporterOrganisation, string? Jurisdiction, long? Views, DateTimeOffset ReportedAt) : ICaseEvent;
+    string ReporterOrganisation, string? Jurisdiction, long? Views, DateTimeOffset ReportedAt, string? Text = null) : ICaseEvent;
 
 /// <param name="Regime">The legal regime whose clock runs; null in events recorded before clocks existed.</param>
 /// <param name="DueAt">Classification's deadline, counted from the report; used only when <paramref name="Allowed"/> is unknown.</param>
 /// <param name="Allowed">How long the regime allows from the clock's start (the first notice); null from older publishers.</param>
 /// <param name="RemovalOrderRegime">The regime if a removal order is received instead, with <paramref name="RemovalOrderAllowed"/>.</param>
+/// <param name="Language">The text's language as Classification detected it; null in events recorded before search existed.</param>
 public sealed record ContentClassified(
     Guid ContentId, string Category, string Severity, double Confidence, IReadOnlyList<string> Explanation,
     string ModelVersion, DateTimeOffset ClassifiedAt, string? Regime = null, DateTimeOffset? DueAt = null,
-    TimeSpan? Allowed = null, string? RemovalOrderRegime = null, TimeSpan? RemovalOrderAllowed = null) : ICaseEvent;
+    TimeSpan? Allowed = null, string? RemovalOrderRegime = null, TimeSpan? RemovalOrderAllowed = null, string? Language = null) : ICaseEvent;
 
 /// <param name="Reason">The analyst's reason, verbatim.</param>
 /// <param name="Regime">The clock the policy gives the new category and severity, with its durations; null keeps the earlier clock.</param>
