@@ -128,7 +128,9 @@ public sealed class CaseResponseCommand : CaseUpdateCommand
         Options.Add(respondedAt);
         Validators.Add(result =>
         {
-            if (result.GetValue(outcome) == "rejected" && string.IsNullOrWhiteSpace(result.GetValue(reason)))
+            // The raw token, not GetValue: an outcome outside the accepted ones would make GetValue throw here.
+            var given = result.GetResult(outcome)?.Tokens.FirstOrDefault()?.Value;
+            if (given == "rejected" && string.IsNullOrWhiteSpace(result.GetValue(reason)))
             {
                 result.AddError("--outcome rejected needs the platform's --reason.");
             }

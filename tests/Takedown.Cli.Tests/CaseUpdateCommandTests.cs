@@ -61,6 +61,16 @@ public sealed class CaseUpdateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task An_unknown_outcome_is_a_usage_error_not_a_crash()
+    {
+        var result = await RunAsync("case", "respond", ContentId, "--outcome", "gone");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("'gone'", result.Error);
+        Assert.Empty(reporting.Requests);
+    }
+
+    [Fact]
     public async Task A_notice_the_case_cannot_take_exits_2_with_the_servers_reason()
     {
         reporting.Respond("POST", $"{CasePath}/notices", new CannedResponse(409, """
