@@ -6,13 +6,24 @@ set -euo pipefail
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
+# apt-get's output goes to a log shown only when it fails: on success it is noise (dpkg's unpacking lines,
+# debconf's "delaying package configuration, since apt-utils is not installed").
+apt_log="${TMPDIR:-/tmp}/takedown-apt.log"
+quiet_apt_get() {
+  if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get "$@" >"$apt_log" 2>&1; then
+    echo "infra: apt-get $* failed:" >&2
+    cat "$apt_log" >&2
+    return 1
+  fi
+}
+
 apt_updated=0
 ensure_package() {
   local command=$1; shift
   if ! command -v "$command" >/dev/null 2>&1; then
-    if [ "$apt_updated" -eq 0 ]; then as_root apt-get update -qq; apt_updated=1; fi
+    if [ "$apt_updated" -eq 0 ]; then quiet_apt_get update; apt_updated=1; fi
     echo "infra: installing $*"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+    quiet_apt_get install -y -qq "$@"
   fi
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's run command, for a machine without Docker: starts PostgreSQL and RabbitMQ from the OS
-# packages (installing them if needed), builds and starts the four services as processes, submits a sample
-# report with the `takedown` CLI and prints its case. The services keep running until Ctrl+C;
+# packages (installing them if needed), builds and starts the four services as processes, puts the `takedown`
+# CLI in .run/bin, submits a sample report with it and prints its case. The services keep running until Ctrl+C;
 # with --once they are stopped after the sample. Elasticsearch is not started here: nothing in the pipeline
 # needs it yet, and analysts' Kibana dashboards come with `docker compose up`.
 set -euo pipefail
@@ -25,6 +25,7 @@ fi
 
 echo "build: dotnet build -c Release"
 dotnet build Takedown.sln -c Release -v quiet -nologo >"$state/logs/build.log" 2>&1 || { tail -n 30 "$state/logs/build.log"; exit 1; }
+bash deploy/install-cli.sh --no-build
 
 pids=()
 stop_services() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -58,20 +59,43 @@ for port in 5101 5102 5103 5104; do
 done
 echo "ready: all four services answer /health/ready"
 
-takedown() { dotnet services/Cli/bin/Release/net10.0/takedown.dll "$@"; }
+export PATH="$PWD/$state/bin:$PATH"
+# The sample talks to the services just started, on their default ports, whatever a shell exported.
+unset TAKEDOWN_URL TAKEDOWN_INGEST_URL TAKEDOWN_REPORTING_URL TAKEDOWN_REUPLOAD_URL
 export TAKEDOWN_API_KEY="$TAKEDOWN_ADMIN_KEY"
+
+# Prints a command as it could be pasted into a shell, then runs it: what is shown is exactly what runs.
+shown() {
+  local line="\$" word
+  for word in "$@"; do
+    if [[ "$word" =~ ^[A-Za-z0-9_./:=@%+,-]+$ ]]; then line+=" $word"; else line+=" '${word//\'/\'\\\'\'}'"; fi
+  done
+  echo "$line" >&2
+  "$@"
+}
+
 echo
-echo "\$ takedown report --url https://www.facebook.com/posts/… --platform facebook --text 'هذا الناشط عميل السفارة'"
-accepted=$(takedown report --json --url "https://www.facebook.com/posts/sample-$(date +%s)?utm_source=share" --platform facebook \
+report=$(shown takedown report --url "https://www.facebook.com/posts/sample-$(date +%s)?utm_source=share" --platform facebook \
   --text "هذا الناشط عميل السفارة" --reporter-reference sample-1 --jurisdiction IQ)
-content=$(sed -nE 's/.*"contentId" *: *"([^"]+)".*/\1/p' <<<"$accepted")
-echo "content id: $content"
-echo "case url:   $(sed -nE 's/.*"caseUrl" *: *"([^"]+)".*/\1/p' <<<"$accepted")"
+echo "$report"
+content=$(sed -nE 's/^content id: *//p' <<<"$report")
 echo
-echo "\$ takedown case $content --wait 30"
-takedown case "$content" --wait 30
+shown takedown case "$content" --wait 30
+
+if [ -s "$state/admin-key" ] && [ "$(cat "$state/admin-key")" = "$TAKEDOWN_ADMIN_KEY" ]; then
+  key_hint="\"\$(cat $PWD/$state/admin-key)\""
+else
+  key_hint="<the TAKEDOWN_ADMIN_KEY you set>"
+fi
+echo
+echo "The takedown CLI is $PWD/$state/bin/takedown. To use it from a shell, with the bootstrap admin key:"
+echo "  export PATH=\"$PWD/$state/bin:\$PATH\""
+echo "  export TAKEDOWN_API_KEY=$key_hint"
+echo "Issue the first real keys with it (README, \"First hour\", goes on from there):"
+echo "  takedown api-key issue --name tfp-desk --organisation tech-for-peace --role reporter"
+echo "  takedown api-key issue --name tfp-liaison --organisation tech-for-peace --role liaison"
 
 if [ "$once" -eq 1 ]; then exit 0; fi
 echo
-echo "Services are running (admin key in $state/admin-key). Press Ctrl+C to stop them."
+echo "Services are running (logs in $state/logs). Press Ctrl+C to stop them."
 wait

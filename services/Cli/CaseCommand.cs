@@ -40,6 +40,8 @@ public sealed class CaseCommand : Command
         });
         Arguments.Add(id);
         Options.Add(wait);
+        Subcommands.Add(new CaseNoticeCommand(options, host));
+        Subcommands.Add(new CaseResponseCommand(options, host));
         SetAction((parseResult, cancellationToken) => host.RunAsync(() => ExecuteAsync(parseResult, cancellationToken)));
     }
 
@@ -109,7 +111,7 @@ public sealed class CaseCommand : Command
         _ => $"no {FingerprintsRecorded} event yet",
     };
 
-    private static void Render(IAnsiConsole console, CaseView view)
+    public static void Render(IAnsiConsole console, CaseView view)
     {
         var header = new Grid()
             .AddColumn(new GridColumn().NoWrap().PadRight(2))

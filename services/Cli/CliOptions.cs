@@ -8,6 +8,7 @@ namespace Takedown.Cli;
 /// </summary>
 public sealed class CliOptions(Func<string, string?> environment)
 {
+    public const string BaseUrlVariable = "TAKEDOWN_URL";
     public const string IngestUrlVariable = "TAKEDOWN_INGEST_URL";
     public const string ReportingUrlVariable = "TAKEDOWN_REPORTING_URL";
     public const string ReuploadUrlVariable = "TAKEDOWN_REUPLOAD_URL";
@@ -15,6 +16,15 @@ public sealed class CliOptions(Func<string, string?> environment)
     public const string DefaultIngestUrl = "http://localhost:5101";
     public const string DefaultReportingUrl = "http://localhost:5104";
     public const string DefaultReuploadUrl = "http://localhost:5103";
+
+    /// <summary>One address for every service: a deployment behind one front door (the compose file's proxy).</summary>
+    public Option<string?> BaseUrl { get; } = new("--base-url")
+    {
+        Description = $"Base URL of every service, e.g. the compose front door http://localhost:8080 [env: {BaseUrlVariable}; "
+            + "a service's own URL option or variable wins over it]",
+        HelpName = "url",
+        Recursive = true,
+    };
 
     public Option<string?> IngestUrl { get; } = new("--ingest-url")
     {
@@ -52,6 +62,7 @@ public sealed class CliOptions(Func<string, string?> environment)
 
     public void AddTo(Command root)
     {
+        root.Options.Add(BaseUrl);
         root.Options.Add(IngestUrl);
         root.Options.Add(ReportingUrl);
         root.Options.Add(ReuploadUrl);
@@ -82,8 +93,22 @@ public sealed class CliOptions(Func<string, string?> environment)
 
     public bool WantsJson(ParseResult parseResult) => parseResult.GetValue(Json);
 
-    private ServiceEndpoint Resolve(ParseResult parseResult, Option<string?> option, string variable, string fallback) =>
-        Parse(NonBlank(parseResult.GetValue(option)) ?? NonBlank(environment(variable)) ?? fallback, $"{option.Name} or {variable}");
+    /// <summary>
+    /// Flags win over the environment, and within each the service's own setting wins over the base URL; with
+    /// nothing set, the port the run command gives the service.
+    /// </summary>
+    private ServiceEndpoint Resolve(ParseResult parseResult, Option<string?> option, string variable, string fallback)
+    {
+        var own = $"{option.Name} or {variable}";
+        var shared = $"{BaseUrl.Name} or {BaseUrlVariable}";
+        var (value, setting) =
+            NonBlank(parseResult.GetValue(option)) is { } ownFlag ? (ownFlag, own)
+            : NonBlank(parseResult.GetValue(BaseUrl)) is { } sharedFlag ? (sharedFlag, shared)
+            : NonBlank(environment(variable)) is { } ownVariable ? (ownVariable, own)
+            : NonBlank(environment(BaseUrlVariable)) is { } sharedVariable ? (sharedVariable, shared)
+            : (fallback, $"{own} (or {shared} for every service)");
+        return Parse(value, setting);
+    }
 
     private static ServiceEndpoint Parse(string value, string setting)
     {

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
 using System.Globalization;
 
 namespace Takedown.Cli;
@@ -43,13 +42,18 @@ public sealed class ReportCommand : Command
     {
         Description = "When the content was seen online, ISO 8601 (UTC unless an offset is given)",
         HelpName = "iso8601",
-        CustomParser = ParseInstant,
+        CustomParser = Instants.Parse,
     };
 
     private readonly Option<long?> views = new("--views")
     {
         Description = "View count when the content was seen",
         HelpName = "n",
+    };
+
+    private readonly Option<bool> quiet = new("--quiet", "-q")
+    {
+        Description = "Print only the content id, for scripts: content=$(takedown report … -q)",
     };
 
     public ReportCommand(CliOptions options, CliHost host)
@@ -71,6 +75,7 @@ public sealed class ReportCommand : Command
         Options.Add(jurisdiction);
         Options.Add(observedAt);
         Options.Add(views);
+        Options.Add(quiet);
         Subcommands.Add(new TransparencyCommand(options, host));
         SetAction((parseResult, cancellationToken) => host.RunAsync(() => ExecuteAsync(parseResult, cancellationToken)));
     }
@@ -93,28 +98,23 @@ public sealed class ReportCommand : Command
         using var api = new ApiClient(host.Http, apiKey);
         var response = await api.SendAsync<ReportAccepted>(HttpMethod.Post, ingest, "api/v1/reports", report, cancellationToken);
 
+        var accepted = response.Value;
+        if (parseResult.GetValue(quiet))
+        {
+            host.Out.WriteLine(accepted.ContentId);
+            return ExitCodes.Ok;
+        }
         if (options.WantsJson(parseResult))
         {
             host.Out.WriteLine(response.Json);
             return ExitCodes.Ok;
         }
-        var accepted = response.Value;
         host.Out.WriteLine($"content id: {accepted.ContentId}");
         host.Out.WriteLine($"report:     #{accepted.ReportNumber} ({accepted.ReportId})");
         host.Out.WriteLine($"case url:   {accepted.CaseUrl}");
         return ExitCodes.Ok;
     }
 
-    private static DateTimeOffset? ParseInstant(ArgumentResult result)
-    {
-        var token = result.Tokens[0].Value;
-        if (DateTimeOffset.TryParse(token, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var instant))
-        {
-            return instant;
-        }
-        result.AddError($"--observed-at '{token}' is not an ISO 8601 date and time, e.g. 2025-03-01T09:30:00Z.");
-        return null;
-    }
 }
 
 /// <summary>Body of <c>POST /api/v1/reports</c>; null fields are left out.</summary>

@@ -11,6 +11,7 @@ public static class TakedownCli
         {
             new ReportCommand(options, host),
             new CaseCommand(options, host),
+            new ApiKeyCommand(options, host),
             new AuditCommand(host),
             new ProjectionCommand(options, host),
             new BankCommand(options, host),

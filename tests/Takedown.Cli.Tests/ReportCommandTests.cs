@@ -124,6 +124,18 @@ public sealed class ReportCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Report_with_quiet_prints_only_the_content_id()
+    {
+        ingest.Respond("POST", "/api/v1/reports", new CannedResponse(202, Accepted));
+
+        var result = await Cli.RunAsync(
+            ["report", "--url", "https://x.example/p/1", "--platform", "x", "--ingest-url", ingest.BaseUrl, "--api-key", "k", "--quiet"]);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal([ContentId], result.OutLines);
+    }
+
+    [Fact]
     public async Task A_rejected_report_exits_2_and_names_each_invalid_field()
     {
         ingest.Respond("POST", "/api/v1/reports", new CannedResponse(400, """

@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using reporting::Takedown.Reporting.Cases;
 using Takedown.Testing;
+using static Takedown.Tests.Http.EndpointAuthorizationTests;
 
 namespace Takedown.Tests.Cases;
 
@@ -154,6 +155,38 @@ public sealed class CaseLifecycleTests(LifecycleFixture fixture) : IClassFixture
         // Nothing the refusals tried was written.
         using var timeline = await SendAsync(HttpMethod.Get, path + "/timeline", analyst);
         Assert.Equal(4, (await JsonAsync(timeline)).GetProperty("events").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Each_refusal_is_problem_details_in_strict_json_that_names_what_is_missing()
+    {
+        var analyst = await Host.IssueKeyAsync("takedown-analysts", "analyst");
+        var reporter = await Host.IssueKeyAsync(Organisation, "reporter");
+        var id = await Seed.CaseAsync(Host, Now, TimeSpan.FromHours(24), Now.AddMinutes(-10));
+        var escalations = $"/api/v1/cases/{id}/escalations";
+        var escalation = new { to = "legal", reason = "r" };
+
+        using (var noKey = await Host.Client.PostAsJsonAsync(escalations, escalation))
+            await AssertProblemAsync(noKey, HttpStatusCode.Unauthorized);
+        using (var wrongRole = await SendAsync(HttpMethod.Post, escalations, reporter, escalation))
+        {
+            var problem = await AssertProblemAsync(wrongRole, HttpStatusCode.Forbidden);
+            Assert.Equal(["analyst", "liaison", "admin"], problem.GetProperty("requiredRoles").EnumerateArray().Select(r => r.GetString()));
+            Assert.Equal(["reporter"], problem.GetProperty("keyRoles").EnumerateArray().Select(r => r.GetString()));
+        }
+        var unknown = Guid.NewGuid();
+        using (var noCase = await SendAsync(HttpMethod.Post, $"/api/v1/cases/{unknown}/escalations", analyst, escalation))
+            Assert.Contains(unknown.ToString(), (await AssertProblemAsync(noCase, HttpStatusCode.NotFound)).GetProperty("detail").GetString());
+        using (var stale = await SendAsync(HttpMethod.Post, escalations, analyst, escalation, "\"2\""))
+        {
+            var problem = await AssertProblemAsync(stale, HttpStatusCode.Conflict);
+            Assert.Equal(("open", 3L), (problem.GetProperty("caseStatus").GetString(), problem.GetProperty("currentVersion").GetInt64()));
+        }
+        using (var weak = await SendAsync(HttpMethod.Post, escalations, analyst, escalation, "W/\"3\""))
+        {
+            var problem = await AssertProblemAsync(weak, HttpStatusCode.PreconditionFailed);
+            Assert.Equal(("open", 3L), (problem.GetProperty("caseStatus").GetString(), problem.GetProperty("currentVersion").GetInt64()));
+        }
     }
 
     [Fact]

@@ -18,7 +18,7 @@ namespace Takedown.Tests.EndToEnd;
 /// talking to each other through RabbitMQ, and ReuploadDetection to Ingest over HTTP for evidence (its
 /// EvidenceClient is routed to the Ingest test server, with the deployment's service key).
 /// </summary>
-public sealed class PipelineFixture : IAsyncLifetime
+public class PipelineFixture : IAsyncLifetime
 {
     public const string AdminKey = "test-bootstrap-admin-key";
     public const string ServiceKey = "test-service-key";
@@ -41,6 +41,12 @@ public sealed class PipelineFixture : IAsyncLifetime
     public TestDatabase Database => _db;
     public TestVirtualHost VirtualHost => _vhost;
 
+    /// <summary>
+    /// Whether the hosts listen on loopback ports (Kestrel) rather than in memory, for clients in another process
+    /// (the real CLI run from a shell); ReuploadDetection then fetches evidence from Ingest over the socket too.
+    /// </summary>
+    protected virtual bool OnSockets => false;
+
     public async Task InitializeAsync()
     {
         _db = await TestDatabase.CreateAsync();
@@ -49,8 +55,13 @@ public sealed class PipelineFixture : IAsyncLifetime
         (_classification, Classification) = Start<classification::Program>();
         (_reupload, Reupload) = Start<reupload::Program>(host =>
         {
-            host.UseSetting("Ingest:BaseUrl", "http://ingest.test/");
             host.UseSetting("Ingest:ApiKey", ServiceKey);
+            if (OnSockets)
+            {
+                host.UseSetting("Ingest:BaseUrl", Ingest.BaseAddress!.AbsoluteUri);
+                return;
+            }
+            host.UseSetting("Ingest:BaseUrl", "http://ingest.test/");
             host.ConfigureTestServices(services => services.AddHttpClient<reupload::Takedown.ReuploadDetection.Evidence.EvidenceClient>()
                 .ConfigurePrimaryHttpMessageHandler(CreateIngestHandler));
         });
@@ -89,9 +100,16 @@ public sealed class PipelineFixture : IAsyncLifetime
             host.UseSetting("RabbitMq:VirtualHost", _vhost.Name);
             host.UseSetting("Auth:BootstrapAdminKey", AdminKey);
             host.UseSetting("Auth:ServiceKey", ServiceKey);
+            if (OnSockets)
+                host.UseUrls("http://127.0.0.1:0"); // a free port, so hosts can run side by side
             configure?.Invoke(host);
         });
         _factories.Add(factory);
+        if (OnSockets)
+        {
+            factory.UseKestrel();
+            factory.StartServer();
+        }
         return (factory, factory.CreateClient());
     }
 

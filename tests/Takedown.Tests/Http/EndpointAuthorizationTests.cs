@@ -91,7 +91,7 @@ public sealed class EndpointAuthorizationTests(PipelineFixture pipeline) : IClas
     {
         Assert.Equal(expected, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var problem = await StrictJson.ReadAsync(response);
         Assert.Equal((int)expected, problem.GetProperty("status").GetInt32());
         return problem;
     }

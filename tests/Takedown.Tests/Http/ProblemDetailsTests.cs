@@ -71,10 +71,7 @@ public sealed class ProblemDetailsTests(KestrelIngestFixture fixture) : IClassFi
         request.Headers.Add("X-Api-Key", key);
         using var response = await Client.SendAsync(request);
 
-        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
-        Assert.Equal(403, problem.GetProperty("status").GetInt32());
+        var problem = await AssertProblemAsync(response, HttpStatusCode.Forbidden);
         Assert.Equal(["analyst", "service", "admin"], problem.GetProperty("requiredRoles").EnumerateArray().Select(r => r.GetString()!));
         Assert.Equal(["reporter"], problem.GetProperty("keyRoles").EnumerateArray().Select(r => r.GetString()!));
         Assert.Contains("analyst, service, admin", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
