@@ -2,8 +2,8 @@
 # The README's run command, for a machine without Docker: starts PostgreSQL and RabbitMQ from the OS
 # packages (installing them if needed), builds and starts the four services as processes, puts the `takedown`
 # CLI in .run/bin, submits a sample report with it and prints its case. The services keep running until Ctrl+C;
-# with --once they are stopped after the sample. Elasticsearch is not started here: nothing in the pipeline
-# needs it yet, and analysts' Kibana dashboards come with `docker compose up`.
+# with --once they are stopped after the sample. Elasticsearch is not started here: it is optional, the search
+# API answers from PostgreSQL without it, and analysts' Kibana dashboards come with `docker compose up`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
