@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # The README's test command: installs and starts PostgreSQL and RabbitMQ (and docker-compose, whose
-# validation of docker-compose.yml is one of the tests), runs every test project, and prints
-# "tests: N passed, N failed" counted from the test results.
+# validation of docker-compose.yml is one of the tests, and Caddy, which runs the front door's routing test), runs
+# every test project, and prints "tests: N passed, N failed" counted from the test results.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 source deploy/infra.sh
-# Testing only: the compose file is validated with docker-compose, the transparency report's HTML rendered in Chromium.
+# Testing only: the compose file is validated with docker-compose, the transparency report's HTML rendered in Chromium,
+# the front door's deploy/Caddyfile run by Caddy in front of stand-in services.
 ensure_package docker-compose docker-compose
 ensure_package chromium chromium
+ensure_package caddy caddy
 
 results=TestResults
 rm -rf "$results"
