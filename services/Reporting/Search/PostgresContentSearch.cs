@@ -41,7 +41,7 @@ public sealed class PostgresContentSearch(IDocumentStore store) : IContentSearch
                 WHERE {where}
                 ORDER BY {order}
                 LIMIT ? OFFSET ?)
-            SELECT row(page.id, page.data), row(json_build_object('score', page.score, 'total', page.total, 'highlights', {Highlights(text.Length > 0)}))
+            SELECT row(page.data), row(json_build_object('score', page.score, 'total', page.total, 'highlights', {Highlights(text.Length > 0)}))
             FROM page, q
             ORDER BY {order}
             """;
@@ -75,7 +75,7 @@ public sealed class PostgresContentSearch(IDocumentStore store) : IContentSearch
         filter.Parameters.Add(query.MaxDistance);
         filter.Parameters.Add(query.Limit);
         var sql = $"""
-            SELECT row(best.id, best.data), row(json_build_object('query', best.query, 'matched', best.matched, 'distance', best.distance))
+            SELECT row(best.data), row(json_build_object('query', best.query, 'matched', best.matched, 'distance', best.distance))
             FROM (
                 SELECT DISTINCT ON (d.id) d.id, d.data, q.hash AS query, h.hash AS matched, x.distance
                 FROM {Table()} d
@@ -98,7 +98,7 @@ public sealed class PostgresContentSearch(IDocumentStore store) : IContentSearch
     {
         var filter = new SqlFilter(fingerprint.LookupKeys().ToArray());
         var scope = Scope(query.Organisations, filter);
-        var sql = $"SELECT d.id, d.data FROM {Table()} d WHERE d.{C.TextMinhashBands} && ?::varchar[] AND {scope}";
+        var sql = $"SELECT d.data FROM {Table()} d WHERE d.{C.TextMinhashBands} && ?::varchar[] AND {scope}";
         var candidates = await session.AdvancedSql.QueryAsync<SearchEntry>(sql, ct, [.. filter.Parameters]);
         return candidates
             .Select(c => (c.Document, Similarity: TextFingerprintOf(c.Document) is { } other ? fingerprint.Similarity(other) : 0))

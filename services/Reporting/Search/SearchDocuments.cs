@@ -48,20 +48,20 @@ public static class SearchDocuments
     /// </summary>
     public const string NormalisedText = "(data -> 'document' ->> 'normalisedText')";
 
-    /// <summary>Marten's names for the duplicated columns, as the SQL in <see cref="PostgresContentSearch"/> uses them.</summary>
+    /// <summary>Marten's names for the duplicated columns (the path's names joined), as the SQL in <see cref="PostgresContentSearch"/> uses them.</summary>
     public static class Columns
     {
-        public const string Platform = "document_platform";
-        public const string Category = "document_category";
-        public const string Severity = "document_severity";
-        public const string Status = "document_status";
-        public const string Account = "document_account";
-        public const string ReporterOrganisations = "document_reporter_organisations";
-        public const string FirstReportedAt = "document_first_reported_at";
-        public const string DueAt = "document_due_at";
-        public const string ReuploadOf = "document_reupload_of";
-        public const string Pdq = "document_pdq";
-        public const string TextMinhashBands = "document_text_minhash_bands";
+        public const string Platform = "documentplatform";
+        public const string Category = "documentcategory";
+        public const string Severity = "documentseverity";
+        public const string Status = "documentstatus";
+        public const string Account = "documentaccount";
+        public const string ReporterOrganisations = "documentreporter_organisations";
+        public const string FirstReportedAt = "documentfirst_reported_at";
+        public const string DueAt = "documentdue_at";
+        public const string ReuploadOf = "documentreupload_of";
+        public const string Pdq = "documentpdq";
+        public const string TextMinhashBands = "documenttext_minhash_bands";
     }
 
     public static void Register(StoreOptions options)
@@ -75,11 +75,11 @@ public static class SearchDocuments
             .Duplicate(x => x.Document.Account)
             .Duplicate(x => x.Document.FirstReportedAt)
             .Duplicate(x => x.Document.DueAt)
-            // Arrays asked with && (overlap): GIN, not the default b-tree.
-            .Duplicate(x => x.Document.ReporterOrganisations, configure: Gin)
-            .Duplicate(x => x.Document.ReuploadOf)
-            .Duplicate(x => x.Document.Pdq)
-            .Duplicate(x => x.Document.TextMinhashBands, configure: Gin);
+            // Lists as PostgreSQL arrays (Marten would make read-only lists jsonb); those asked with && (overlap) under GIN.
+            .Duplicate(x => x.Document.ReporterOrganisations, pgType: "varchar[]", configure: Gin)
+            .Duplicate(x => x.Document.ReuploadOf, pgType: "uuid[]")
+            .Duplicate(x => x.Document.Pdq, pgType: "varchar[]")
+            .Duplicate(x => x.Document.TextMinhashBands, pgType: "varchar[]", configure: Gin);
         foreach (var configuration in TextConfigurations)
         {
             entries.FullTextIndex(configuration, index =>
