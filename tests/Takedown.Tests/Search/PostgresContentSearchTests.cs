@@ -5,6 +5,7 @@ using reporting::Takedown.Reporting.Cases;
 using reporting::Takedown.Reporting.Search;
 using Takedown.Search;
 using Takedown.Testing;
+using Weasel.Core;
 
 namespace Takedown.Tests.Search;
 
@@ -50,5 +51,13 @@ public sealed class PostgresContentSearchTests(SearchDatabase database) : Conten
             session.Store(new SearchEntry(id, SearchableContent.Initial(id), document));
         }
         await session.SaveChangesAsync();
+    }
+
+    [Fact]
+    public async Task A_restart_finds_nothing_to_migrate_so_the_full_text_indexes_are_not_rebuilt_at_every_start()
+    {
+        var migration = await database.Store.Storage.Database.CreateMigrationAsync();
+
+        Assert.Equal(SchemaPatchDifference.None, migration.Difference);
     }
 }
