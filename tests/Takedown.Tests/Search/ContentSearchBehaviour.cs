@@ -28,6 +28,8 @@ public abstract class ContentSearchBehaviour
     [InlineData("آلإسلامية", "madda and hamza below where the text has hamza above")]
     [InlineData("المدرسه", "heh for teh marbuta")]
     [InlineData("مستشفي", "yeh for alef maqsura")]
+    [InlineData("المستشفى", "alef maqsura, as the text writes it")]
+    [InlineData("المدرسة", "teh marbuta, as the text writes it")]
     [InlineData("الجهاد", "the text's diacritics and tatweel absent from the query")]
     [InlineData("الْجِـهَـاد", "diacritics and tatweel in the query")]
     public async Task Arabic_queries_match_across_spelling_variants(string query, string variant)
