@@ -19,8 +19,7 @@ public sealed class PostgresContentSearch(IDocumentStore store) : IContentSearch
 {
     public const string Name = "postgresql";
 
-    // ts_headline splits fragments with this; a control character, so it is never mistaken for text worth showing.
-    private const char FragmentDelimiter = '\u001e';
+    // Fragments are joined with U+001E (split again in SQL, E'\x1e'): a control character, never text worth showing.
     private const string HeadlineOptions = "StartSel=<em>, StopSel=</em>, MaxFragments=3, MinWords=6, MaxWords=20, FragmentDelimiter=\"\u001e\"";
 
     public string Backend => Name;

@@ -54,6 +54,18 @@ public sealed class PostgresContentSearchTests(SearchDatabase database) : Conten
     }
 
     [Fact]
+    public async Task Matches_far_apart_come_back_as_separate_fragments()
+    {
+        var filler = string.Join(' ', Enumerable.Repeat("and then nothing happened", 15));
+        await IndexAsync([Doc($"The fighters gathered at dawn. {filler} Later the fighters left the town.")]);
+
+        var hit = Assert.Single((await Search.SearchAsync(new ContentQuery(Text: "fighters", Now: Now), default)).Items);
+
+        Assert.Equal(2, hit.Highlights.Count);
+        Assert.All(hit.Highlights, h => Assert.Contains("<em>fighters</em>", h, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_restart_finds_nothing_to_migrate_so_the_full_text_indexes_are_not_rebuilt_at_every_start()
     {
         var migration = await database.Store.Storage.Database.CreateMigrationAsync();
