@@ -16,6 +16,7 @@ public static class TakedownCli
             new ProjectionCommand(options, host),
             new BankCommand(options, host),
             new MatchCommand(options, host),
+            new SearchCommand(options, host),
             new ClassifyCommand(host),
             new ModelCommand(host),
             new HashCommand(host),

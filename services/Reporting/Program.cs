@@ -1,5 +1,6 @@
 using Takedown.Reporting;
 using Takedown.Reporting.Cases;
+using Takedown.Reporting.Search;
 using Takedown.Reporting.Statistics;
 using Takedown.Reporting.Transparency;
 using Takedown.ServiceDefaults;
@@ -7,6 +8,7 @@ using Takedown.ServiceDefaults;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddTakedownDefaults("reporting");  // telemetry, health, auth, problem details, PostgreSQL
 builder.AddReporting();                    // case stream, consumers of every pipeline message
+builder.AddSearch();                       // the analysts' search: PostgreSQL full text, or Elasticsearch when configured
 
 var app = builder.Build();
 app.MapTakedownDefaults();                 // /health/live, /health/ready, /openapi, key management
@@ -14,6 +16,7 @@ app.MapCases();                            // GET a case, POST the platform's re
 app.MapCaseList();                         // GET /api/v1/cases with filters and paging
 app.MapCaseAudit();                        // GET /api/v1/cases/{id}/audit: the hash chain recomputed
 app.MapPlatformStatistics();               // GET /api/v1/statistics/platforms
+app.MapSearch();                           // GET /api/v1/search, POST /api/v1/search/similar
 app.MapTransparencyReport();               // GET /api/v1/reports/transparency: JSON, CSV, HTML, DSA statements of reasons
 app.Run();
 

@@ -34,6 +34,7 @@ public static class ReportingModule
             store.Projections.Add(TakedownCase.Aggregate, ProjectionLifecycle.Live);
             store.Projections.Add(SearchableContent.Aggregate, ProjectionLifecycle.Live);
             CaseSummaries.Register(store);
+            SearchDocuments.Register(store);
             TransparencyFacts.Register(store);
         });
         builder.Services.AddSingleton<CaseSummaries>();

@@ -1,6 +1,7 @@
 extern alias cli;
 
 using System.Text.Json;
+using Takedown.Testing;
 using CliHost = cli::Takedown.Cli.CliHost;
 using TakedownCli = cli::Takedown.Cli.TakedownCli;
 
@@ -70,6 +71,32 @@ public sealed class CliPipelineTests(PipelineFixture pipeline) : IClassFixture<P
 
         Assert.NotEqual(0, refused.ExitCode);
         Assert.Contains("404", refused.Error);
+    }
+
+    [Fact]
+    public async Task Takedown_search_finds_a_reported_text_by_another_spelling_once_indexed()
+    {
+        var reporter = await pipeline.IssueKeyAsync("tech-for-peace", "reporter");
+        var tag = $"cli{Guid.NewGuid():N}";
+        var environment = new Dictionary<string, string>
+        {
+            ["TAKEDOWN_INGEST_URL"] = "http://ingest.test",
+            ["TAKEDOWN_REPORTING_URL"] = PipelineFixture.ReportingBaseUrl,
+            ["TAKEDOWN_API_KEY"] = reporter,
+        };
+        var report = await RunAsync(environment,
+            "report", "--json", "--url", $"https://t.me/channel/{Guid.NewGuid():N}", "--platform", "telegram", "--text", $"إصدار جديد لمؤسسة الفرقان {tag}");
+        Assert.Equal(0, report.ExitCode);
+        var contentId = JsonDocument.Parse(report.Out).RootElement.GetProperty("contentId").GetString()!;
+
+        // The search reads a projection: it finds the report moments after Reporting records it.
+        var found = await Eventually.UntilAsync(() => RunAsync(environment, "search", "اصدار", "الفرقان", tag, "--platform", "telegram"),
+            result => result.ExitCode != 0 || result.Out.Contains(contentId, StringComparison.Ordinal), what: "the report in `takedown search`");
+
+        Assert.True(found.ExitCode == 0, found.Error);
+        var row = found.Out.Split('\n').Single(line => line.Contains(contentId, StringComparison.Ordinal));
+        Assert.Contains("telegram", row, StringComparison.Ordinal);
+        Assert.Contains("page 1 of 1, 1 found (postgresql)", found.Out, StringComparison.Ordinal);
     }
 
     private async Task<(int ExitCode, string Out, string Error)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
