@@ -184,6 +184,9 @@ public static class EvaluationReport
              "Both figures move by ±30% with other load on this shared 2-core machine.");
         Line("- The model has never seen threats, targeting or propaganda as such; the lexicon decides those. Where both run, a model score is evidence " +
              "for an analyst, with its contributing n-grams, not a verdict.");
+        Line();
+        // The development set needs no corpora; `takedown model dev-set` rewrites this section alone.
+        md.Append(DevSetReport.Render(DevSetEvaluation.Run()));
         return md.ToString();
     }
 
