@@ -18,7 +18,8 @@ public static class ContentTriage
     public static TriageResult Classify(string? text)
     {
         var lexicon = KeywordTriage.Classify(text);
-        if (string.IsNullOrWhiteSpace(text))
+        // The model was trained on Arabic and English only: on Persian or Urdu its n-grams are noise.
+        if (string.IsNullOrWhiteSpace(text) || lexicon.Category == ContentCategories.NeedsReview)
             return lexicon;
 
         var model = TriageModel.Load().Predict(text);
