@@ -66,12 +66,15 @@ internal static class KeywordRules
 
     // Words that reverse the finding right after them ("refugees are not vermin", "no one deserves to die").
     public static readonly IReadOnlyList<KeywordRule> Negators = [.. File.Negators.Phrases.Select(p => new KeywordRule(File.Negators.Family, p, 0))];
+
+    // Second person and the vocative (يا, you): the text speaks to someone.
+    public static readonly IReadOnlyList<KeywordRule> Addressees = [.. File.Addressees.Phrases.Select(p => new KeywordRule(File.Addressees.Family, p, 0))];
 }
 
 /// <summary>The shape of lexicon.json.</summary>
 internal sealed record LexiconFile(
     string Version, IReadOnlyList<LexiconFamily> Families, LexiconFamily Groups, LexiconFamily DehumanisingTerms, int GroupWindow,
-    IReadOnlyList<LexiconFamily> Context, LexiconFamily Negators)
+    IReadOnlyList<LexiconFamily> Context, LexiconFamily Negators, LexiconFamily Addressees)
 {
     public static LexiconFile Load()
     {

@@ -10,6 +10,9 @@ public sealed record TriageResult(string Category, string Severity, double Confi
 {
     /// <summary>The text reads as reporting (news framing, attribution, condemnation).</summary>
     public bool ReportingContext { get; init; }
+
+    /// <summary>The text speaks to someone (second person, vocative يا): abuse is addressed, news prose is not.</summary>
+    public bool AddressesSomeone { get; init; }
 }
 
 /// <summary>
@@ -52,6 +55,8 @@ public static class KeywordTriage
         KeywordRules.Context.ToLookup(r => r.Tokens[0], StringComparer.Ordinal);
     private static readonly ILookup<string, KeywordRule> NegatorsByFirstToken =
         KeywordRules.Negators.ToLookup(r => r.Tokens[0], StringComparer.Ordinal);
+    private static readonly ILookup<string, KeywordRule> AddresseesByFirstToken =
+        KeywordRules.Addressees.ToLookup(r => r.Tokens[0], StringComparer.Ordinal);
     private static readonly ILookup<string, KeywordRule> DehumanisingByFirstToken =
         KeywordRules.DehumanisingTerms.ToLookup(r => r.Tokens[0], StringComparer.Ordinal);
 
@@ -116,17 +121,18 @@ public static class KeywordTriage
 
         // Denying a finding ("refugees are not vermin") is counter-speech: it keeps the model from flagging the words.
         var reporting = context.Count > 0 || negated.Count > 0;
+        var addressed = Match(tokens, AddresseesByFirstToken).Count > 0;
         foreach (var (category, severity, families) in Categories)
         {
             var decisive = effective.Where(h => families.Contains(h.Rule.Family)).ToList();
             if (decisive.Count == 0)
                 continue;
-            return new TriageResult(category, severity, Confidence(category, decisive, effective), language, explanation) { ReportingContext = reporting };
+            return new TriageResult(category, severity, Confidence(category, decisive, effective), language, explanation) { ReportingContext = reporting, AddressesSomeone = addressed };
         }
 
         explanation.Add(hits.Count + negated.Count > 0 ? "only reported, quoted, negated or named mentions: not violating" : "no rule matched");
         return new TriageResult(ContentCategories.NotViolating, "P3",
-            hits.Count + negated.Count > 0 ? ReportedOnlyConfidence : NothingFoundConfidence, language, explanation) { ReportingContext = reporting };
+            hits.Count + negated.Count > 0 ? ReportedOnlyConfidence : NothingFoundConfidence, language, explanation) { ReportingContext = reporting, AddressesSomeone = addressed };
     }
 
     // Quotation excuses anything. Reporting excuses what a report would contain: names, labels, identifying details,
