@@ -47,8 +47,10 @@ internal static class KeywordRules
     /// <summary>The lexicon's version ("lexicon/N"), part of every decision's model version.</summary>
     public static string Version => File.Version;
 
+    // Spellings that normalise alike (خائن and خاين, الإسلامية and الاسلامية) are one rule: the first listed.
     public static readonly IReadOnlyList<KeywordRule> Phrases =
-        [.. File.Families.SelectMany(f => f.Phrases.Select(p => new KeywordRule(f.Family, p, f.Weight, f.Direct, f.NeedsCorroboration)))];
+        [.. File.Families.SelectMany(f => f.Phrases.Select(p => new KeywordRule(f.Family, p, f.Weight, f.Direct, f.NeedsCorroboration)))
+            .DistinctBy(r => (r.Family, string.Join(' ', r.Tokens)))];
 
     // Communities named in hate speech; a dehumanising term within a few words of one of them is hate speech.
     public static readonly IReadOnlyList<KeywordRule> Groups = [.. File.Groups.Phrases.Select(p => new KeywordRule("group", p, 0))];

@@ -89,7 +89,9 @@ public static class KeywordTriage
         var context = contextHits.Select(h => h.Rule.Family).Distinct().ToList();
         var opposed = contextHits.Any(h => h.Rule.Opposes);
 
-        var excused = context.Count > 0 ? hits.Where(h => IsExcused(h, opposed)).ToList() : [];
+        // A threat in the author's own words makes the labels and details beside it the author's too: they aim it.
+        var ownThreat = hits.Any(h => IsDirect(h) && !h.Quoted);
+        var excused = context.Count > 0 ? hits.Where(h => IsExcused(h, opposed) && !(ownThreat && AimsAThreat(h))).ToList() : [];
         var effective = hits.Except(excused).ToList();
         // Outsider names (داعش, ISIS) and outlets say nothing about the author's stance unless propaganda wording accompanies them.
         var uncorroborated = effective.Any(h => IsPropaganda(h) && !h.Rule.NeedsCorroboration)
@@ -144,6 +146,9 @@ public static class KeywordTriage
 
     private static bool IsDirect(Hit hit) =>
         hit.Rule.Direct && hit.Rule.Family is KeywordRules.ThreatToKill or KeywordRules.CallToFindOrExpose;
+
+    private static bool AimsAThreat(Hit hit) =>
+        !hit.Quoted && hit.Rule.Family is KeywordRules.TargetingLabel or KeywordRules.IdentifyingDetails;
 
     private static bool IsPropaganda(Hit hit) =>
         hit.Rule.Family is KeywordRules.PropagandaOrganisation or KeywordRules.PropagandaFormula;
@@ -266,5 +271,6 @@ public static class KeywordTriage
     // term's; a label inside it is dealt with as a label on a community.)
     private static List<Hit> WithoutContainedHits(List<Hit> hits) =>
         hits.Where(h => !hits.Any(o => o.Group is null && o.Start <= h.Start && h.End <= o.End && o.End - o.Start > h.End - h.Start))
+            .DistinctBy(h => (h.Rule.Family, h.Start, h.End, h.GroupAt))   // سنقتل and سنقتلكم on one word are one finding
             .ToList();
 }
