@@ -5,7 +5,7 @@ namespace Takedown.Triage;
 /// <summary>One text of the project's development set (<c>DevSet/dev-set.jsonl</c>, see its README).</summary>
 /// <param name="Language">A language tag with the dialect for Arabic: ar-msa, ar-iq, ar-lev, ar-gulf, ar-eg, ar-mag, ar-latn (Arabizi), en, fa, ur, ckb, ...</param>
 /// <param name="Severity">The expected severity of a violating text; null for not-violating and needs-review.</param>
-/// <param name="Split"><see cref="DevSet.Tune"/> or <see cref="DevSet.Fixed"/>.</param>
+/// <param name="Split"><see cref="DevSet.Tune"/>, <see cref="DevSet.Fixed"/> or <see cref="DevSet.Blind"/>.</param>
 public sealed record DevSetText(string Id, string Text, string Language, string Category, string? Severity, string Note, string Split);
 
 /// <summary>The labelled texts the project wrote to hold the classifier to, embedded in Takedown.Triage so that
@@ -17,6 +17,10 @@ public static class DevSet
 
     /// <summary>The part never used to pick rules: the honest estimate.</summary>
     public const string Fixed = "fixed";
+
+    /// <summary>Written after the rules of keyword-rules/2 + lexicon/2 were frozen, scored once and never used to change
+    /// them: the only part whose phrasing the rules' author did not have in mind while writing them.</summary>
+    public const string Blind = "blind";
 
     public const string ResourceName = "Takedown.Triage.DevSet.dev-set.jsonl";
 

@@ -18,7 +18,7 @@ public sealed record DevSetOutcome(DevSetText Text, TriageResult Result)
 
 public sealed record DevSetResult(IReadOnlyList<DevSetOutcome> Outcomes, string ModelVersion)
 {
-    public static readonly IReadOnlyList<string> Splits = [DevSet.Tune, DevSet.Fixed];
+    public static readonly IReadOnlyList<string> Splits = [DevSet.Tune, DevSet.Fixed, DevSet.Blind];
 
     public ConfusionMatrix Matrix(string split)
     {

@@ -33,8 +33,8 @@ public static class DevSetReport
         Line();
         Line($"Bar (issue 16): precision and recall ≥ {F(DevSetEvaluation.Bar)} for every category, no hard negative flagged, every threat `incitement-threat-to-life` at P0.");
         Line();
-        Line("| category | tune P / R (texts) | fixed P / R (texts) |");
-        Line("|---|---|---|");
+        Line("| category | " + string.Join(" | ", DevSetResult.Splits.Select(s => $"{s} P / R (texts)")) + " |");
+        Line("|---|" + string.Concat(DevSetResult.Splits.Select(_ => "---|")));
         var matrices = DevSetResult.Splits.ToDictionary(s => s, result.Matrix);
         foreach (var category in ContentCategories.All)
         {
