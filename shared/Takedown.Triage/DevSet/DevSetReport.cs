@@ -26,8 +26,14 @@ public static class DevSetReport
              "the Levant, the Gulf, Egypt and the Maghreb — and English, with hard negatives (news quoting accusations and threats, condemnation, counter-speech, " +
              "official warnings, platforms removing a group's content, pledges against terrorist content) and text the classifier cannot read (Persian, Urdu, Kurdish, Arabizi, " +
              "other languages: `needs-review`). The `fixed` part (positions 2, 5 and 8 of every ten in a category, set when the texts were written) is never used to pick rules; " +
-             "rules were changed only from misses of the `tune` part. Figures of the whole classifier (`ContentTriage`, lexicon and model), " +
+             "rules were changed only from misses of the `tune` part. The `blind` part was written after the rules were frozen. Figures of the whole classifier (`ContentTriage`, lexicon and model), " +
              $"version `{result.ModelVersion}`.");
+        Line();
+        Line("**Read the figures with this caveat.** The texts of the `tune` and `fixed` parts and the rules of `lexicon/2` were written by the same person in the same session: " +
+             "the fixed part's misses were never looked at, but its phrasings were in mind while phrases were added, so 1.000 there says the rules cover what was written, " +
+             "not that they generalise. The `blind` part was written after the rules were frozen (commit `5842a82`), scored once and never used to change them: " +
+             "it is the honest estimate, and it falls far short of the bar — threats, targeting and propaganda in wording the lexicon does not list are missed. " +
+             "Issue 16's bar is met on the tune and fixed parts only.");
         Line();
         Line($"Regenerate this section alone, without the corpora: `{Command}` (add `--show-misses` to list the tune part's misses).");
         Line();
