@@ -190,6 +190,7 @@ public sealed class ModelEvaluateCommand : Command
         {
             ["held-out evaluation; writes this file"] = $"dotnet run --project services/Cli -- model evaluate{settings}",
             ["train the committed model on all data"] = $"dotnet run --project services/Cli -- model train{settings}",
+            ["the development set alone, no corpora needed; rewrites its section"] = DevSetReport.Command,
         };
         var report = EvaluationReport.Render(result, options, commands, committedVersion);
         var path = ModelCommand.Resolve(parseResult.GetValue(output)!);
