@@ -16,6 +16,7 @@ public sealed class ModelCommand : Command
     {
         Subcommands.Add(new ModelTrainCommand(host));
         Subcommands.Add(new ModelEvaluateCommand(host));
+        Subcommands.Add(new ModelDevSetCommand(host));
     }
 
     /// <summary>Relative paths are taken from the repository root (the nearest folder up with global.json), so the commands run from anywhere inside it.</summary>
@@ -189,6 +190,7 @@ public sealed class ModelEvaluateCommand : Command
         {
             ["held-out evaluation; writes this file"] = $"dotnet run --project services/Cli -- model evaluate{settings}",
             ["train the committed model on all data"] = $"dotnet run --project services/Cli -- model train{settings}",
+            ["the development set alone, no corpora needed; rewrites its section"] = DevSetReport.Command,
         };
         var report = EvaluationReport.Render(result, options, commands, committedVersion);
         var path = ModelCommand.Resolve(parseResult.GetValue(output)!);
@@ -209,4 +211,60 @@ public sealed class ModelEvaluateCommand : Command
 
     private static string Settings(TrainerOptions o) => string.Create(CultureInfo.InvariantCulture,
         $"--seed {o.Seed} --epochs {o.Epochs} --learning-rate {o.LearningRate} --l2 {o.L2} --prune {o.PruneBelow} --class-balance {o.ClassBalance} --corpus-balance {o.CorpusBalance}");
+}
+
+/// <summary>
+/// Scores the committed classifier on the project's development set and rewrites that section of the report. Needs
+/// only the repository (the set is embedded), so it runs where the corpora are absent.
+/// </summary>
+public sealed class ModelDevSetCommand : Command
+{
+    private readonly CliHost host;
+
+    private readonly Option<string> output = new("--out")
+    {
+        Description = $"The report whose development-set section is rewritten [default: {ModelCommand.DefaultReport}]",
+        HelpName = "file",
+        DefaultValueFactory = _ => ModelCommand.DefaultReport,
+    };
+
+    private readonly Option<bool> showMisses = new("--show-misses")
+    {
+        Description = "List the misses of the tune part (never the fixed part's: it must not steer the rules)",
+    };
+
+    public ModelDevSetCommand(CliHost host)
+        : base("dev-set", "Score the classifier on the project's development set (tune and fixed parts) and update that section of the report")
+    {
+        this.host = host;
+        Options.Add(output);
+        Options.Add(showMisses);
+        SetAction((parseResult, _) => host.RunAsync(() => Task.FromResult(Execute(parseResult))));
+    }
+
+    private int Execute(ParseResult parseResult)
+    {
+        var result = DevSetEvaluation.Run();
+        var path = ModelCommand.Resolve(parseResult.GetValue(output)!);
+        var document = File.Exists(path) ? File.ReadAllText(path) : "";
+        File.WriteAllText(path, DevSetReport.ReplaceSection(document, DevSetReport.Render(result)));
+
+        if (parseResult.GetValue(showMisses))
+        {
+            foreach (var miss in result.Outcomes.Where(o => o.Text.Split == DevSet.Tune && (!o.Correct || o.ThreatBelowP0)))
+            {
+                host.Out.WriteLine($"{miss.Text.Id} expected {miss.Text.Category} got {miss.Result.Category} {miss.Result.Severity} {miss.Result.Confidence.ToString("0.00", CultureInfo.InvariantCulture)}: {miss.Text.Text}");
+                host.Out.WriteLine($"    {string.Join(" | ", miss.Result.Explanation)}");
+            }
+        }
+        foreach (var split in DevSetResult.Splits)
+        {
+            var matrix = result.Matrix(split);
+            var figures = Takedown.Contracts.ContentCategories.All.Where(c => matrix.Support(c) > 0)
+                .Select(c => string.Create(CultureInfo.InvariantCulture, $"{c} {matrix.Precision(c):0.00}/{matrix.Recall(c):0.00}"));
+            host.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{split}: weakest {result.Weakest(split):0.000} (bar {DevSetEvaluation.Bar:0.00}); {string.Join(", ", figures)}"));
+        }
+        host.Out.WriteLine($"hard negatives flagged: {result.FlaggedNegatives.Count}; threats not at P0: {result.ThreatsBelowP0.Count} -> {path}");
+        return ExitCodes.Ok;
+    }
 }

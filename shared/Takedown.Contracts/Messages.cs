@@ -95,9 +95,11 @@ public static class ContentCategories
     public const string HateSpeech = "hate-speech";
     public const string Abusive = "abusive";
     public const string NotViolating = "not-violating";
+    /// <summary>The classifier cannot decide (a language it does not read, or only a weak model score): an analyst must.</summary>
+    public const string NeedsReview = "needs-review";
 
     public static readonly IReadOnlyList<string> All =
-        [IncitementThreatToLife, TargetingOfIndividuals, TerroristPropaganda, HateSpeech, Abusive, NotViolating];
+        [IncitementThreatToLife, TargetingOfIndividuals, TerroristPropaganda, HateSpeech, Abusive, NotViolating, NeedsReview];
 }
 
 public static class Severities

@@ -17,14 +17,35 @@ public sealed class ContentTriageTests
     }
 
     [Fact]
-    public void An_insult_no_rule_knows_is_left_to_the_model()
+    public void A_weak_model_score_on_an_insult_no_rule_knows_goes_to_an_analyst()
     {
         var lexiconAlone = KeywordTriage.Classify("you are a worthless piece of shit");
         var result = ContentTriage.Classify("you are a worthless piece of shit");
 
         Assert.Equal(ContentCategories.NotViolating, lexiconAlone.Category);
-        Assert.Equal((ContentCategories.Abusive, "P3"), (result.Category, result.Severity));
-        Assert.True(result.Confidence > 0.5);
+        Assert.Equal((ContentCategories.NeedsReview, "P3"), (result.Category, result.Severity));
+        Assert.Equal("model alone, below 0.90, on text addressed to someone: needs review", result.Explanation[^1]);
+    }
+
+    [Fact]
+    public void News_prose_the_model_alone_calls_abusive_is_not_acted_on()
+    {
+        var result = ContentTriage.Classify("Local elections will be held in March, the commission announced.");
+
+        Assert.StartsWith("model: abusive", result.Explanation[^2]);
+        Assert.Equal((ContentCategories.NotViolating, "P3"), (result.Category, result.Severity));
+        Assert.Equal("model alone, below 0.90, on text addressed to no one: not acted on", result.Explanation[^1]);
+    }
+
+    [Theory]
+    [InlineData("این خبرنگار جاسوس است", "fa")]
+    [InlineData("ئەم ڕۆژنامەنووسە خائینە", "ckb")]
+    public void Text_in_a_language_it_does_not_read_goes_to_an_analyst_without_the_model(string text, string language)
+    {
+        var result = ContentTriage.Classify(text);
+
+        Assert.Equal((ContentCategories.NeedsReview, "P2", language), (result.Category, result.Severity, result.Language));
+        Assert.DoesNotContain(result.Explanation, e => e.StartsWith("model:", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -38,7 +59,7 @@ public sealed class ContentTriageTests
     [Fact]
     public void The_version_names_the_rules_the_lexicon_and_the_model()
     {
-        Assert.Equal($"keyword-rules/1+lexicon/1+{TriageModel.Load().Version}", ContentTriage.ModelVersion);
+        Assert.Equal($"keyword-rules/2+lexicon/2+{TriageModel.Load().Version}", ContentTriage.ModelVersion);
         Assert.StartsWith("triage-model/3+", TriageModel.Load().Version);
     }
 }

@@ -16,6 +16,7 @@ public class LegalPolicyTests
     [InlineData("DE", "targeting-of-individuals", "P1", null, "facebook", "de-netzdg-manifestly-unlawful", 24)]
     [InlineData("DE", "hate-speech", "P2", null, "facebook", "de-netzdg-unlawful", 7 * 24)]
     [InlineData("DE", "abusive", "P3", null, "facebook", "de-netzdg-unlawful", 7 * 24)]
+    [InlineData("DE", "needs-review", "P2", null, "facebook", "de-netzdg-unlawful", 7 * 24)]  // undecided is not manifestly unlawful; an override re-decides the clock
     [InlineData("FR", "terrorist-propaganda", "P1", null, "youtube", "platform-default", 7 * 24)]
     [InlineData("IQ", "terrorist-propaganda", "P1", "removal-order", "telegram", "platform-default", 7 * 24)]  // no EU order outside the EU
     [InlineData(null, "hate-speech", "P2", null, "facebook", "platform-default", 7 * 24)]

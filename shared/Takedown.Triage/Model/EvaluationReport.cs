@@ -32,9 +32,14 @@ public static class EvaluationReport
         Line();
         Line("Reported text goes through two classifiers in `shared/Takedown.Triage`:");
         Line();
-        Line("- **The lexicon** (`KeywordTriage`, `keyword-rules/1`): curated Arabic and English phrases with reporting-context rules. " +
+        Line($"- **The lexicon** (`KeywordTriage`, `{KeywordTriage.ModelVersion}`, `{KeywordRules.Version}`): curated Arabic (MSA and Iraqi, Levantine, Gulf, Egyptian, Maghrebi forms) and English phrases with context rules. " +
              "It is the only source for `incitement-threat-to-life`, `targeting-of-individuals` and `terrorist-propaganda`: " +
-             "no permissively licensed, human-labelled data exists for them.");
+             "no permissively licensed, human-labelled data exists for them. Intent before vocabulary: a threat, countdown, bounty, religious licence to kill or call to find or expose someone " +
+             "decides P0 whatever label comes with it; a label decides targeting (with identifying details, more surely), a label on a whole community is hate speech; outlet names count only beside propaganda wording " +
+             "(hijra and bay'ah calls, claim and inghimasi language); negation, reporting (news framing, attribution, quotation) and opposing context (condemnation, counter-speech, official warnings, removals, analysis) " +
+             "lower scores, and the explanation names the context rule. Text in Persian, Urdu or Kurdish, Arabizi or another language it does not read is `needs-review` (P2), without the model.");
+        Line($"- **The model alone** (no rule fired) flags only from probability {ContentTriage.ModelAloneFlagsAt.ToString("0.00", CultureInfo.InvariantCulture)}: below it, `needs-review` (P3) when the text addresses someone " +
+             $"(second person, vocative يا) and its probability is at least {ContentTriage.ModelAloneIsEvidenceFrom.ToString("0.00", CultureInfo.InvariantCulture)}, otherwise not acted on; on the development set every weaker model-only flag was a false positive on news or everyday prose.");
         Line("- **The model** (`TriageModel`): multinomial logistic regression over hashed n-grams, trained on public labelled corpora. " +
              "It knows the three classes those corpora teach: `hate-speech`, `abusive` (offensive or vulgar) and `not-violating`. " +
              "Arabic text is decided by two binary heads trained on the task's own corpus (offensive vs not on MPOLD, hateful vs rest on MLMA Arabic); other text by the three-class model. " +
@@ -184,6 +189,9 @@ public static class EvaluationReport
              "Both figures move by ±30% with other load on this shared 2-core machine.");
         Line("- The model has never seen threats, targeting or propaganda as such; the lexicon decides those. Where both run, a model score is evidence " +
              "for an analyst, with its contributing n-grams, not a verdict.");
+        Line();
+        // The development set needs no corpora; `takedown model dev-set` rewrites this section alone.
+        md.Append(DevSetReport.Render(DevSetEvaluation.Run()));
         return md.ToString();
     }
 

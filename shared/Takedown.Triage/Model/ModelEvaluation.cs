@@ -124,6 +124,8 @@ public static class ModelEvaluation
     {
         ContentCategories.HateSpeech => ContentCategories.HateSpeech,
         ContentCategories.NotViolating => ContentCategories.NotViolating,
+        // Only for a language the lexicon does not read: a question, not a finding.
+        ContentCategories.NeedsReview => ContentCategories.NotViolating,
         _ => ContentCategories.Abusive,
     };
 
