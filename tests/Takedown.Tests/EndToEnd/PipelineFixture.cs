@@ -62,7 +62,7 @@ public class PipelineFixture : IAsyncLifetime
                 return;
             }
             host.UseSetting("Ingest:BaseUrl", "http://ingest.test/");
-            host.ConfigureTestServices(services => services.AddHttpClient<reupload::Takedown.ReuploadDetection.Evidence.EvidenceClient>()
+            host.ConfigureTestServices(services => services.AddHttpClient<Takedown.ServiceDefaults.Evidence.EvidenceClient>()
                 .ConfigurePrimaryHttpMessageHandler(CreateIngestHandler));
         });
         (_reporting, Reporting) = Start<reporting::Program>();
