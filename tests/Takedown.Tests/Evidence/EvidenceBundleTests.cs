@@ -131,9 +131,11 @@ public sealed class EvidenceBundleTests(EvidenceBundleFixture fixture) : IClassF
         Assert.Equal(EvidenceBundleFixture.Text, Encoding.UTF8.GetString(files[$"{EvidenceBundle.TextFolder}v{reported}.txt"]));
 
         var notices = JsonDocument.Parse(files[EvidenceBundle.NoticesPath]).RootElement.EnumerateArray().ToList();
-        Assert.Equal(["notice-sent", "platform-acknowledged"], notices.Select(n => n.GetProperty("type").GetString()));
-        Assert.Equal((EvidenceBundleFixture.NoticeReference, "email"),
-            (notices[0].GetProperty("data").GetProperty("reference").GetString(), notices[0].GetProperty("data").GetProperty("channel").GetString()));
+        // The re-upload escalated the case to analysts before the liaison's notice and the platform's acknowledgement.
+        Assert.Equal(["escalated", "notice-sent", "platform-acknowledged"], notices.Select(n => n.GetProperty("type").GetString()));
+        Assert.Equal((EvidenceBundleFixture.NoticeReference, "email", "FB-778"),
+            (notices[1].GetProperty("data").GetProperty("reference").GetString(), notices[1].GetProperty("data").GetProperty("channel").GetString(),
+             notices[2].GetProperty("data").GetProperty("reference").GetString()));
         var fingerprints = JsonDocument.Parse(files[EvidenceBundle.FingerprintsPath]).RootElement.EnumerateArray().ToList();
         var link = fingerprints.Single(f => f.GetProperty("type").GetString() == "reupload-linked");
         Assert.Equal(exported.OriginalId, link.GetProperty("data").GetProperty("matchedContentId").GetGuid());
