@@ -14,7 +14,7 @@ public sealed class EvidenceOptions
     /// <summary>A file holding the key, PEM or base64 PKCS#8 DER; instead of <see cref="SigningKey"/>.</summary>
     public string? SigningKeyFile { get; set; }
 
-    /// <summary>Where signed stream-head exports are written; none are written when unset.</summary>
+    /// <summary>Where signed stream-head exports are written; none are written when unset, or while no key is configured.</summary>
     public string? HeadsExportDirectory { get; set; }
 
     public TimeSpan HeadsExportInterval { get; set; } = TimeSpan.FromHours(1);
@@ -50,8 +50,6 @@ public sealed class EvidenceOptions
             try
             {
                 using var key = options.LoadKey();
-                if (key is null && !string.IsNullOrWhiteSpace(options.HeadsExportDirectory))
-                    return ValidateOptionsResult.Fail("Evidence:HeadsExportDirectory is set, but exports are signed: set Evidence:SigningKey or Evidence:SigningKeyFile too.");
                 if (options.HeadsExportInterval < TimeSpan.FromSeconds(1))
                     return ValidateOptionsResult.Fail("Evidence:HeadsExportInterval must be at least one second.");
                 return ValidateOptionsResult.Success;

@@ -16,8 +16,14 @@ public sealed partial class StreamHeadsExporter(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var directory = options.Value.HeadsExportDirectory;
-        if (string.IsNullOrWhiteSpace(directory) || signer.Key is not { } key)
+        if (string.IsNullOrWhiteSpace(directory))
             return;
+        if (signer.Key is not { } key)
+        {
+            // Exports are only worth keeping signed; the deployment runs on, and says why none appear.
+            LogNoKey(logger, directory);
+            return;
+        }
         Directory.CreateDirectory(directory);
         using var timer = new PeriodicTimer(options.Value.HeadsExportInterval, time);
         do
@@ -58,6 +64,9 @@ public sealed partial class StreamHeadsExporter(
             return false;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Evidence:HeadsExportDirectory is {Directory} but no signing key is configured (Evidence:SigningKey or Evidence:SigningKeyFile): no stream heads are exported")]
+    private static partial void LogNoKey(ILogger logger, string directory);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Exported stream heads to {Path}")]
     private static partial void LogExported(ILogger logger, string path);
