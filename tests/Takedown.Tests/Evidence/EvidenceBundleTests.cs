@@ -332,6 +332,32 @@ public sealed class EvidenceBundleTests(EvidenceBundleFixture fixture) : IClassF
         Assert.Empty(Verify(await given.Content.ReadAsByteArrayAsync(), DeploymentKey).Problems);
     }
 
+    [Fact]
+    public async Task A_case_whose_chain_was_edited_in_the_database_gets_no_signed_bundle_but_a_409_naming_the_version()
+    {
+        var exported = await fixture.ExportedAsync();
+        var analyst = await fixture.IssueKeyAsync("takedown-analysts", "analyst");
+        // The original case, removed long ago: its report's platform edited behind the store's back.
+        await fixture.Database.ExecuteAsync(
+            $"UPDATE reporting.mt_events SET data = jsonb_set(data, '{{platform}}', '\"forged\"') WHERE stream_id = 'case-{exported.OriginalId}' AND type = 'content-reported'");
+        var version = await ReportVersionAsync(exported.OriginalId);
+
+        using var refused = await fixture.Reporting.SendAsync(PipelineFixture.Request(HttpMethod.Get, $"/api/v1/cases/{exported.OriginalId}/evidence-bundle", analyst));
+
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((version, $"hash of version {version} {HashMismatch}; GET /api/v1/cases/{exported.OriginalId}/audit shows the same. No bundle is signed over a broken chain."),
+            (problem.GetProperty("firstBrokenVersion").GetInt64(), problem.GetProperty("detail").GetString()));
+    }
+
+    private async Task<long> ReportVersionAsync(Guid contentId)
+    {
+        await using var command = fixture.Database.DataSource.CreateCommand(
+            "SELECT version FROM reporting.mt_events WHERE stream_id = @s AND type = 'content-reported'");
+        command.Parameters.AddWithValue("s", $"case-{contentId}");
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
     private static BundleVerification Verify(byte[] bundle, EvidencePublicKey? pinned)
     {
         using var stream = new MemoryStream(bundle);
