@@ -23,6 +23,14 @@ if [ -z "${TAKEDOWN_SERVICE_KEY:-}" ]; then
   TAKEDOWN_SERVICE_KEY=$(cat "$state/service-key")
 fi
 
+# The key evidence bundles and stream-head exports are signed with (ECDSA P-256), and its public half, which a
+# verifier pins: takedown audit verify --bundle FILE --public-key .run/evidence-public-key.pem
+if [ ! -s "$state/evidence-signing-key.pem" ]; then
+  ( umask 077 && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$state/evidence-signing-key.pem" 2>/dev/null )
+fi
+openssl pkey -in "$state/evidence-signing-key.pem" -pubout -out "$state/evidence-public-key.pem"
+mkdir -p "$state/stream-heads"
+
 echo "build: dotnet build -c Release"
 dotnet build Takedown.sln -c Release -v quiet -nologo >"$state/logs/build.log" 2>&1 || { tail -n 30 "$state/logs/build.log"; exit 1; }
 bash deploy/install-cli.sh --no-build
@@ -48,7 +56,8 @@ start_service() { # name, project folder, port, then any NAME=value settings of 
 start_service ingest Ingest 5101 Ingest__CaseBaseUrl=http://127.0.0.1:5104
 start_service classification Classification 5102
 start_service reupload-detection ReuploadDetection 5103 Ingest__BaseUrl=http://127.0.0.1:5101 Ingest__ApiKey="$TAKEDOWN_SERVICE_KEY"
-start_service reporting Reporting 5104
+start_service reporting Reporting 5104 Ingest__BaseUrl=http://127.0.0.1:5101 Ingest__ApiKey="$TAKEDOWN_SERVICE_KEY" \
+  Evidence__SigningKeyFile="$PWD/$state/evidence-signing-key.pem" Evidence__HeadsExportDirectory="$PWD/$state/stream-heads"
 
 for port in 5101 5102 5103 5104; do
   for attempt in $(seq 1 60); do
@@ -81,6 +90,9 @@ echo "$report"
 content=$(sed -nE 's/^content id: *//p' <<<"$report")
 echo
 shown takedown case "$content" --wait 30
+echo
+shown takedown case export "$content" -o "$state/case-$content.zip"
+shown takedown audit verify --bundle "$state/case-$content.zip" --public-key "$state/evidence-public-key.pem"
 
 if [ -s "$state/admin-key" ] && [ "$(cat "$state/admin-key")" = "$TAKEDOWN_ADMIN_KEY" ]; then
   key_hint="\"\$(cat $PWD/$state/admin-key)\""

@@ -45,8 +45,18 @@ public sealed class ApiClient(HttpMessageHandler handler, string? apiKey, TimeSp
     public async Task<string> GetTextAsync(ServiceEndpoint endpoint, string path, string accept, CancellationToken cancellationToken) =>
         (await SendRawAsync(HttpMethod.Get, endpoint, path, content: null, accept, cancellationToken)).Text;
 
+    /// <summary>GETs a binary document (a zip) and returns its bytes as received.</summary>
+    public async Task<byte[]> GetBytesAsync(ServiceEndpoint endpoint, string path, string accept, CancellationToken cancellationToken) =>
+        (await SendRawAsync(HttpMethod.Get, endpoint, path, content: null, accept, (body, ct) => body.ReadAsByteArrayAsync(ct), cancellationToken)).Body;
+
     private async Task<(Uri Url, int Status, string Text)> SendRawAsync(
-        HttpMethod method, ServiceEndpoint endpoint, string path, HttpContent? content, string accept, CancellationToken cancellationToken)
+        HttpMethod method, ServiceEndpoint endpoint, string path, HttpContent? content, string accept, CancellationToken cancellationToken) =>
+        await SendRawAsync(method, endpoint, path, content, accept, (body, ct) => body.ReadAsStringAsync(ct), cancellationToken);
+
+    /// <param name="read">Reads a successful answer's body; a failed one is always read as text, for its problem details.</param>
+    private async Task<(Uri Url, int Status, T Body)> SendRawAsync<T>(
+        HttpMethod method, ServiceEndpoint endpoint, string path, HttpContent? content, string accept,
+        Func<HttpContent, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
     {
         var url = endpoint.Resolve(path);
         using var request = new HttpRequestMessage(method, url);
@@ -57,12 +67,21 @@ public sealed class ApiClient(HttpMessageHandler handler, string? apiKey, TimeSp
         }
         request.Content = content;
 
-        string text;
         HttpResponseMessage response;
+        T body;
+        string? problem = null;
         try
         {
             response = await http.SendAsync(request, cancellationToken);
-            text = await response.Content.ReadAsStringAsync(cancellationToken);
+            if (response.IsSuccessStatusCode)
+            {
+                body = await read(response.Content, cancellationToken);
+            }
+            else
+            {
+                problem = await response.Content.ReadAsStringAsync(cancellationToken);
+                body = default!;
+            }
         }
         catch (HttpRequestException e)
         {
@@ -76,11 +95,11 @@ public sealed class ApiClient(HttpMessageHandler handler, string? apiKey, TimeSp
 
         using (response)
         {
-            if (!response.IsSuccessStatusCode)
+            if (problem is not null)
             {
-                throw ApiProblemException.From((int)response.StatusCode, response.ReasonPhrase, text);
+                throw ApiProblemException.From((int)response.StatusCode, response.ReasonPhrase, problem);
             }
-            return (url, (int)response.StatusCode, text);
+            return (url, (int)response.StatusCode, body);
         }
     }
 

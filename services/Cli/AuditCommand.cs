@@ -3,15 +3,17 @@ using System.Data;
 using System.Text;
 using Npgsql;
 using Takedown.EventStore;
+using Takedown.EventStore.Evidence;
 
 namespace Takedown.Cli;
 
 public sealed class AuditCommand : Command
 {
-    public AuditCommand(CliHost host)
-        : base("audit", "Check the event stores' tamper-evident hash chains (reads PostgreSQL directly; no API key)")
+    public AuditCommand(CliOptions options, CliHost host)
+        : base("audit", "Check the event stores' tamper-evident hash chains (reads PostgreSQL directly; no API key), evidence bundles and exported stream heads")
     {
         Subcommands.Add(new AuditVerifyCommand(host));
+        Subcommands.Add(new AuditHeadsCommand(options, host));
     }
 }
 
@@ -34,17 +36,63 @@ public sealed class AuditVerifyCommand : Command
         HelpName = "connection-string",
     };
 
+    private readonly Option<FileInfo?> bundle = new("--bundle")
+    {
+        Description = "Check an evidence bundle (takedown case export) offline, with no database: chain, files, signature",
+        HelpName = "file.zip",
+    };
+
+    private readonly Option<FileInfo?> heads = new("--heads")
+    {
+        Description = "Compare the database's chains with an earlier signed export of stream heads (takedown audit heads, or the scheduled export)",
+        HelpName = "file.json",
+    };
+
+    private readonly Option<FileInfo?> publicKey = new("--public-key")
+    {
+        Description = "With --bundle or --heads: the signer's public key (PEM) the signature must be made with; without it any key the file carries is taken",
+        HelpName = "key.pem",
+    };
+
     public AuditVerifyCommand(CliHost host)
-        : base("verify", "Recompute every stream's hash chain; print each broken stream and a summary per schema")
+        : base("verify", "Recompute every stream's hash chain; print each broken stream and a summary per schema. "
+            + "--bundle checks an evidence bundle offline; --heads compares with exported stream heads")
     {
         this.host = host;
         Options.Add(schema);
         Options.Add(postgres);
+        Options.Add(bundle);
+        Options.Add(heads);
+        Options.Add(publicKey);
         SetAction((parseResult, cancellationToken) => host.RunAsync(() => ExecuteAsync(parseResult, cancellationToken)));
     }
 
     private async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
+        var bundleFile = parseResult.GetValue(bundle);
+        var headsFile = parseResult.GetValue(heads);
+        var pinned = parseResult.GetValue(publicKey) is { } keyFile ? ReadPublicKey(keyFile) : null;
+        if (bundleFile is not null)
+        {
+            if (headsFile is not null || parseResult.GetValue(schema) is not null || parseResult.GetValue(postgres) is not null)
+            {
+                throw new UsageException("--bundle is checked offline, on its own: it takes no --heads, --schema or --postgres.");
+            }
+            return VerifyBundle(bundleFile, pinned);
+        }
+        if (headsFile is not null)
+        {
+            if (parseResult.GetValue(schema) is not null)
+            {
+                throw new UsageException("--heads compares the schema the export names; it takes no --schema.");
+            }
+            return await VerifyHeadsAsync(parseResult, headsFile, pinned, cancellationToken);
+        }
+        if (pinned is not null)
+        {
+            throw new UsageException("--public-key pins the signer of --bundle or --heads; give one of them.");
+        }
+
         var only = parseResult.GetValue(schema)?.Trim();
         if (only is not null)
         {
@@ -76,19 +124,7 @@ public sealed class AuditVerifyCommand : Command
             var anyBroken = false;
             foreach (var name in only is null ? schemas : [only])
             {
-                long streams = 0, events = 0, broken = 0;
-                await foreach (var result in AuditChain.VerifySchemaAsync(dataSource, name, cancellationToken))
-                {
-                    streams++;
-                    events += result.EventsChecked;
-                    if (!result.Intact)
-                    {
-                        broken++;
-                        host.Out.WriteLine($"BROKEN {name} {Printable(result.StreamId)} at version {result.FirstBrokenVersion}: {result.Problem}");
-                    }
-                }
-                host.Out.WriteLine($"{name}: {streams} streams, {events} events, {broken} broken");
-                anyBroken |= broken > 0;
+                anyBroken |= await VerifySchemaAsync(dataSource, name, cancellationToken);
             }
             return anyBroken ? ExitCodes.ChainBroken : ExitCodes.Ok;
         }
@@ -100,6 +136,117 @@ public sealed class AuditVerifyCommand : Command
         {
             throw new ServiceUnavailableException(
                 $"cannot reach PostgreSQL at {server}: {e.Message} The connection string comes from --postgres or {PostgresVariable}.");
+        }
+    }
+
+    /// <returns>Whether any stream of the schema is broken.</returns>
+    private async Task<bool> VerifySchemaAsync(NpgsqlDataSource dataSource, string name, CancellationToken cancellationToken)
+    {
+        long streams = 0, events = 0, broken = 0;
+        await foreach (var result in AuditChain.VerifySchemaAsync(dataSource, name, cancellationToken))
+        {
+            streams++;
+            events += result.EventsChecked;
+            if (!result.Intact)
+            {
+                broken++;
+                host.Out.WriteLine($"BROKEN {name} {Printable(result.StreamId)} at version {result.FirstBrokenVersion}: {result.Problem}");
+            }
+        }
+        host.Out.WriteLine($"{name}: {streams} streams, {events} events, {broken} broken");
+        return broken > 0;
+    }
+
+    /// <summary>Offline: one MISMATCH line per problem, the first first; INTACT and exit 0 when everything holds.</summary>
+    private int VerifyBundle(FileInfo file, EvidencePublicKey? pinned)
+    {
+        BundleVerification result;
+        try
+        {
+            using var stream = file.OpenRead();
+            result = EvidenceBundleVerifier.Verify(stream, pinned);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"cannot read --bundle {file.FullName}: {e.Message}");
+        }
+
+        foreach (var problem in result.Problems)
+        {
+            host.Out.WriteLine($"MISMATCH {Printable(problem.Subject)}: {Printable(problem.Problem)}");
+        }
+        foreach (var note in result.Notes)
+        {
+            host.Out.WriteLine($"NOTE {note}");
+        }
+        if (!result.Intact)
+        {
+            host.Out.WriteLine($"{file.Name}: does not verify; first mismatch: {Printable(result.Problems[0].Subject)}");
+            return ExitCodes.ChainBroken;
+        }
+        var signer = pinned is null
+            ? $"signed by key {result.KeyId} (the key the bundle carries; pin it with --public-key)"
+            : $"signed by the pinned key {result.KeyId}";
+        host.Out.WriteLine($"INTACT {result.StreamId}: {result.EventsChecked} events, chain head {result.ChainHead}, every file as listed, manifest {signer}");
+        return ExitCodes.Ok;
+    }
+
+    private async Task<int> VerifyHeadsAsync(ParseResult parseResult, FileInfo file, EvidencePublicKey? pinned, CancellationToken cancellationToken)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = await File.ReadAllBytesAsync(file.FullName, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"cannot read --heads {file.FullName}: {e.Message}");
+        }
+        StreamHeads exported;
+        try
+        {
+            exported = StreamHeadsExport.Open(bytes, pinned);
+        }
+        catch (StreamHeadsRejectedException e)
+        {
+            host.Out.WriteLine($"REJECTED {file.Name}: {e.Message}");
+            return ExitCodes.ChainBroken;
+        }
+
+        var connection = ConnectionString(parseResult);
+        var server = $"{connection.Host}:{connection.Port}/{connection.Database}";
+        await using var dataSource = NpgsqlDataSource.Create(connection);
+        try
+        {
+            var mismatches = await StreamHeadsExport.CompareAsync(dataSource, exported, cancellationToken);
+            foreach (var mismatch in mismatches)
+            {
+                host.Out.WriteLine($"REWRITTEN {exported.Schema} {Printable(mismatch.StreamId)} at version {mismatch.Version}: {mismatch.Problem}");
+            }
+            var broken = await VerifySchemaAsync(dataSource, exported.Schema, cancellationToken);
+            host.Out.WriteLine($"{exported.Schema}: {exported.Streams.Count} heads exported at {exported.GeneratedAt:O} compared, {mismatches.Count} no longer match");
+            return broken || mismatches.Count > 0 ? ExitCodes.ChainBroken : ExitCodes.Ok;
+        }
+        catch (PostgresException e)
+        {
+            throw new ServiceUnavailableException($"PostgreSQL at {server} refused the audit: {e.SqlState}: {e.MessageText}");
+        }
+        catch (NpgsqlException e)
+        {
+            throw new ServiceUnavailableException(
+                $"cannot reach PostgreSQL at {server}: {e.Message} The connection string comes from --postgres or {PostgresVariable}.");
+        }
+    }
+
+    private static EvidencePublicKey ReadPublicKey(FileInfo file)
+    {
+        try
+        {
+            return EvidencePublicKey.Parse(File.ReadAllText(file.FullName));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            throw new UsageException($"--public-key {file.FullName}: {e.Message}");
         }
     }
 

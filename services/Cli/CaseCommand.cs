@@ -42,6 +42,7 @@ public sealed class CaseCommand : Command
         Options.Add(wait);
         Subcommands.Add(new CaseNoticeCommand(options, host));
         Subcommands.Add(new CaseResponseCommand(options, host));
+        Subcommands.Add(new CaseExportCommand(options, host));
         SetAction((parseResult, cancellationToken) => host.RunAsync(() => ExecuteAsync(parseResult, cancellationToken)));
     }
 

@@ -12,7 +12,7 @@ public static class TakedownCli
             new ReportCommand(options, host),
             new CaseCommand(options, host),
             new ApiKeyCommand(options, host),
-            new AuditCommand(host),
+            new AuditCommand(options, host),
             new ProjectionCommand(options, host),
             new BankCommand(options, host),
             new MatchCommand(options, host),

@@ -1,11 +1,10 @@
 using JasperFx.Events.Projections;
 using MassTransit;
-using Microsoft.Extensions.Options;
 using Takedown.Fingerprints.Media;
 using Takedown.ReuploadDetection.Banks;
-using Takedown.ReuploadDetection.Evidence;
 using Takedown.ReuploadDetection.Fingerprinting;
 using Takedown.ServiceDefaults;
+using Takedown.ServiceDefaults.Evidence;
 using Takedown.ServiceDefaults.Messaging;
 
 namespace Takedown.ReuploadDetection;
@@ -37,13 +36,7 @@ public static class ReuploadDetectionModule
         builder.Services.AddSingleton<BankFeed>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BankFeed>());
         // Reported media stays in Ingest's schema; fingerprinting fetches it from there.
-        builder.Services.AddOptions<IngestClientOptions>().Bind(builder.Configuration.GetSection("Ingest"));
-        builder.Services.AddHttpClient<EvidenceClient>((services, http) =>
-        {
-            if (services.GetRequiredService<IOptions<IngestClientOptions>>().Value.BaseUrl is { } ingest)
-                http.BaseAddress = new Uri(ingest.AbsoluteUri.TrimEnd('/') + "/");
-            http.Timeout = Timeout.InfiniteTimeSpan;   // each attempt has its own timeout (Polly)
-        });
+        builder.AddIngestEvidenceClient();
         // ffmpeg decodes images and video for pdq and vpdq (docs/fingerprints.md, "Images and video").
         builder.Services.AddSingleton(_ => new MediaFingerprinter(builder.Configuration.GetSection("Takedown:Media").Get<MediaOptions>() ?? new MediaOptions()));
         builder.Services.AddSingleton<MediaSignals>();

@@ -6,7 +6,11 @@ using System.Text.Json;
 
 namespace Takedown.Cli.Tests;
 
-public sealed record CannedResponse(int Status, string Body, string ContentType = "application/json");
+public sealed record CannedResponse(int Status, string Body, string ContentType = "application/json")
+{
+    /// <summary>A binary body (a zip) sent instead of <see cref="Body"/>.</summary>
+    public byte[]? Bytes { get; init; }
+}
 
 public sealed record RecordedRequest(string Method, string Path, string? ApiKey, string? ContentType, string Body)
 {
@@ -83,7 +87,7 @@ public sealed class FakeApi : IDisposable
 
             var response = Next($"{request.Method} {request.Path}")
                 ?? new CannedResponse(500, $"no canned response for {request.Method} {request.Path}", "text/plain");
-            var bytes = Encoding.UTF8.GetBytes(response.Body);
+            var bytes = response.Bytes ?? Encoding.UTF8.GetBytes(response.Body);
             context.Response.StatusCode = response.Status;
             context.Response.ContentType = response.ContentType;
             context.Response.ContentLength64 = bytes.Length;

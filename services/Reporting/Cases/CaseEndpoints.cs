@@ -277,7 +277,7 @@ public static class CaseEndpoints
     private static string Status(TakedownCase state) => state.Status.ToString().ToLowerInvariant();
 
     // Reporters see their own organisation's cases only; a case they may not see does not exist for them.
-    private static bool MayRead(ClaimsPrincipal user, TakedownCase state) =>
+    internal static bool MayRead(ClaimsPrincipal user, TakedownCase state) =>
         user.SeesAllOrganisations() || state.ReporterOrganisations.Contains(user.Organisation());
 
     private static IResult CaseNotFound(Guid contentId) =>

@@ -7,9 +7,15 @@ public interface ICaseEvent
 }
 
 /// <param name="Text">The reported text, for analysts' search; null in events recorded before search existed.</param>
+/// <param name="Media">The media the reporter supplied, by the hashes Ingest computed (the bytes stay in Ingest); null in
+/// events recorded before evidence bundles existed.</param>
 public sealed record ContentReported(
     Guid ContentId, Guid ReportId, int ReportNumber, string Url, string CanonicalUrl, string Platform,
-    string ReporterOrganisation, string? Jurisdiction, long? Views, DateTimeOffset ReportedAt, string? Text = null) : ICaseEvent;
+    string ReporterOrganisation, string? Jurisdiction, long? Views, DateTimeOffset ReportedAt, string? Text = null,
+    IReadOnlyList<ReportedMedia>? Media = null) : ICaseEvent;
+
+/// <summary>One media item of a report, as Ingest stored it: its evidence bundle fetches the bytes by <paramref name="Sha256"/>.</summary>
+public sealed record ReportedMedia(string Sha256, string Md5, string ContentType, long Length);
 
 /// <param name="Regime">The legal regime whose clock runs; null in events recorded before clocks existed.</param>
 /// <param name="DueAt">Classification's deadline, counted from the report; used only when <paramref name="Allowed"/> is unknown.</param>

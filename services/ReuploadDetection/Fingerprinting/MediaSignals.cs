@@ -1,6 +1,6 @@
 using Takedown.Contracts;
 using Takedown.Fingerprints.Media;
-using Takedown.ReuploadDetection.Evidence;
+using Takedown.ServiceDefaults.Evidence;
 
 namespace Takedown.ReuploadDetection.Fingerprinting;
 

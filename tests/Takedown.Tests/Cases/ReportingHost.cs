@@ -47,7 +47,8 @@ public sealed class ReportingHost : IAsyncDisposable
 
     public Store Store => _factory.Services.GetRequiredService<Store>();
 
-    public static async Task<ReportingHost> StartAsync(TestDatabase db, TestVirtualHost vhost, TimeProvider time)
+    /// <param name="configure">Further settings of this host (evidence keys, export folders).</param>
+    public static async Task<ReportingHost> StartAsync(TestDatabase db, TestVirtualHost vhost, TimeProvider time, Action<IWebHostBuilder>? configure = null)
     {
         var factory = new WebApplicationFactory<reporting::Program>().WithWebHostBuilder(host =>
         {
@@ -57,6 +58,7 @@ public sealed class ReportingHost : IAsyncDisposable
             host.UseSetting("Auth:BootstrapAdminKey", AdminKey);
             host.UseSetting("Reporting:SlaClock:PollInterval", "00:00:00.200");
             host.ConfigureTestServices(services => services.AddSingleton(time));
+            configure?.Invoke(host);
         });
         var started = new ReportingHost(factory);
         await Eventually.UntilAsync(async () => (await started.Client.GetAsync("/health/ready")).StatusCode, s => s == System.Net.HttpStatusCode.OK, what: "readiness");

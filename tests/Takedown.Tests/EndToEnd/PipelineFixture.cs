@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Takedown.EventStore.Evidence;
 using Takedown.Testing;
 
 namespace Takedown.Tests.EndToEnd;
@@ -33,6 +34,9 @@ public class PipelineFixture : IAsyncLifetime
     private WebApplicationFactory<reupload::Program> _reupload = null!;
     private WebApplicationFactory<classification::Program> _classification = null!;
     private WebApplicationFactory<reporting::Program> _reporting = null!;
+
+    /// <summary>The deployment's evidence signing key, as Reporting is configured with it.</summary>
+    public EvidenceSigningKey EvidenceKey { get; } = EvidenceSigningKey.Generate();
 
     public HttpClient Ingest { get; private set; } = null!;
     public HttpClient Classification { get; private set; } = null!;
@@ -62,10 +66,23 @@ public class PipelineFixture : IAsyncLifetime
                 return;
             }
             host.UseSetting("Ingest:BaseUrl", "http://ingest.test/");
-            host.ConfigureTestServices(services => services.AddHttpClient<reupload::Takedown.ReuploadDetection.Evidence.EvidenceClient>()
+            host.ConfigureTestServices(services => services.AddHttpClient<Takedown.ServiceDefaults.Evidence.EvidenceClient>()
                 .ConfigurePrimaryHttpMessageHandler(CreateIngestHandler));
         });
-        (_reporting, Reporting) = Start<reporting::Program>();
+        (_reporting, Reporting) = Start<reporting::Program>(host =>
+        {
+            // Evidence bundles: signed with the deployment's key, with the reported media fetched from Ingest.
+            host.UseSetting("Evidence:SigningKey", EvidenceKey.ExportPrivateKeyPem());
+            host.UseSetting("Ingest:ApiKey", ServiceKey);
+            if (OnSockets)
+            {
+                host.UseSetting("Ingest:BaseUrl", Ingest.BaseAddress!.AbsoluteUri);
+                return;
+            }
+            host.UseSetting("Ingest:BaseUrl", "http://ingest.test/");
+            host.ConfigureTestServices(services => services.AddHttpClient<Takedown.ServiceDefaults.Evidence.EvidenceClient>()
+                .ConfigurePrimaryHttpMessageHandler(CreateIngestHandler));
+        });
 
         // Ready means schema migrated and both servers reachable; consumers are bound once the bus is up.
         foreach (var client in new[] { Ingest, Classification, Reupload, Reporting })
@@ -141,6 +158,7 @@ public class PipelineFixture : IAsyncLifetime
     {
         foreach (var factory in _factories)
             factory.Dispose();
+        EvidenceKey.Dispose();
         await _vhost.DisposeAsync();
         await _db.DisposeAsync();
     }

@@ -1,5 +1,3 @@
-extern alias reupload;
-
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -7,7 +5,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using reupload::Takedown.ReuploadDetection.Evidence;
+using Takedown.ServiceDefaults.Evidence;
 using Takedown.Tests.EndToEnd;
 
 namespace Takedown.Tests.Evidence;

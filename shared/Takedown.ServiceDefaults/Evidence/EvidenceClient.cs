@@ -1,12 +1,16 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
 
-namespace Takedown.ReuploadDetection.Evidence;
+namespace Takedown.ServiceDefaults.Evidence;
 
 /// <summary>Where the reported media is: Ingest keeps the bytes in its schema and serves them by SHA-256.</summary>
 public sealed class IngestClientOptions
@@ -39,13 +43,18 @@ public sealed class EvidenceNotFoundException(string sha256) : Exception($"Inges
 /// <summary>The item is larger than <see cref="IngestClientOptions.MaxEvidenceBytes"/> (not retried).</summary>
 public sealed class EvidenceTooLargeException(string sha256, long limit) : Exception($"Evidence {sha256} is larger than the {limit} bytes allowed (Ingest:MaxEvidenceBytes).");
 
+/// <summary>Ingest:BaseUrl is not set, so this service has nowhere to fetch reported media from.</summary>
+public sealed class EvidenceSourceNotConfiguredException()
+    : InvalidOperationException("Ingest:BaseUrl is not configured: this service cannot fetch evidence from Ingest.");
+
 /// <summary>The bytes received do not hash to the SHA-256 asked for: a broken transfer, retried.</summary>
 public sealed class EvidenceCorruptedException(string sha256) : IOException($"The bytes received for evidence {sha256} have another SHA-256.");
 
 /// <summary>
-/// Fetches reported media from Ingest (GET /api/v1/evidence/{sha256}) for fingerprinting. Each attempt has a
+/// Fetches reported media from Ingest (GET /api/v1/evidence/{sha256}): ReuploadDetection to fingerprint it, Reporting
+/// to put it in a case's evidence bundle. Each attempt has a
 /// timeout; unreachable Ingest, timeouts, 408, 429, 5xx and corrupted transfers are retried with exponential
-/// backoff (Polly). The bytes are checked against their SHA-256, so what is fingerprinted is what was reported.
+/// backoff (Polly). The bytes are checked against their SHA-256, so what is used is what was reported.
 /// </summary>
 public sealed partial class EvidenceClient
 {
@@ -89,7 +98,7 @@ public sealed partial class EvidenceClient
         if (!Sha256().IsMatch(sha256))
             throw new ArgumentException("A SHA-256 is 64 hexadecimal digits.", nameof(sha256));
         if (_http.BaseAddress is null)
-            throw new InvalidOperationException("Ingest:BaseUrl is not configured: ReuploadDetection cannot fetch evidence.");
+            throw new EvidenceSourceNotConfiguredException();
         var key = sha256.ToLowerInvariant();
         return await _pipeline.ExecuteAsync(async token => await FetchOnceAsync(key, token), ct);
     }
@@ -142,4 +151,23 @@ public sealed partial class EvidenceClient
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Fetching evidence from Ingest failed; attempt {Attempt} in {DelayMs} ms")]
     private static partial void LogRetry(ILogger logger, Exception? exception, int attempt, double delayMs);
+}
+
+public static class EvidenceClientRegistration
+{
+    /// <summary>
+    /// The <see cref="EvidenceClient"/>, configured from the <c>Ingest</c> section (<c>Ingest__BaseUrl</c>,
+    /// <c>Ingest__ApiKey</c>, …): reported media stays in Ingest's schema and other services fetch it from there.
+    /// </summary>
+    public static WebApplicationBuilder AddIngestEvidenceClient(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<IngestClientOptions>().Bind(builder.Configuration.GetSection("Ingest"));
+        builder.Services.AddHttpClient<EvidenceClient>((services, http) =>
+        {
+            if (services.GetRequiredService<IOptions<IngestClientOptions>>().Value.BaseUrl is { } ingest)
+                http.BaseAddress = new Uri(ingest.AbsoluteUri.TrimEnd('/') + "/");
+            http.Timeout = Timeout.InfiniteTimeSpan;   // each attempt has its own timeout (Polly)
+        });
+        return builder;
+    }
 }
