@@ -8,6 +8,8 @@ namespace Takedown.Reporting.Evidence;
 
 public static partial class EvidenceEndpoints
 {
+    internal const string OtherOrganisationsMedia = "supplied by another organisation's report; analysts and liaisons receive it";
+
     public static IEndpointRouteBuilder MapEvidence(this IEndpointRouteBuilder app)
     {
         app.MapGroup("/api/v1/cases").WithTags("Cases")
@@ -52,8 +54,18 @@ public static partial class EvidenceEndpoints
 
         var media = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         var omitted = new List<OmittedMedia>();
-        foreach (var item in EvidenceBundle.MediaOf(stream.Events.Select(EvidenceBundle.ToBundleEvent).ToList()))
+        var events = stream.Events.Select(EvidenceBundle.ToBundleEvent).ToList();
+        // A reporter sees the case because its organisation reported it, not the media other organisations supplied:
+        // that media's own endpoint is for analysts and liaisons alone, and a bundle must not be a way around it.
+        var mayReceive = http.User.SeesAllOrganisations() ? null : EvidenceBundle.MediaOf(
+            events.Where(e => EvidenceBundle.ReporterOrganisationOf(e) == http.User.Organisation())).Select(m => m.Sha256).ToHashSet(StringComparer.Ordinal);
+        foreach (var item in EvidenceBundle.MediaOf(events))
         {
+            if (mayReceive is not null && !mayReceive.Contains(item.Sha256))
+            {
+                omitted.Add(new OmittedMedia(item.Sha256, item.Version, OtherOrganisationsMedia));
+                continue;
+            }
             try
             {
                 media[item.Sha256] = (await evidence.FetchAsync(item.Sha256, ct)).Bytes;

@@ -114,6 +114,15 @@ public static class EvidenceBundle
         return media;
     }
 
+    /// <summary>The organisation that made a report (a <see cref="ReportType"/> event); null for any other event.</summary>
+    public static string? ReporterOrganisationOf(BundleEvent e)
+    {
+        if (e.Type != ReportType)
+            return null;
+        using var data = JsonDocument.Parse(e.Data);
+        return data.RootElement.TryGetProperty("reporterOrganisation", out var organisation) ? organisation.GetString() : null;
+    }
+
     /// <summary>Every file of the bundle that follows from the events alone (all but the media, manifest, signature and key).</summary>
     public static SortedDictionary<string, byte[]> DerivedFiles(string streamId, IReadOnlyList<BundleEvent> events)
     {

@@ -67,12 +67,13 @@ public sealed class EvidenceBundleFixture : PipelineFixture
         return new ExportedCase(reupload, original, await response.Content.ReadAsByteArrayAsync(), photo, Convert.ToHexStringLower(SHA256.HashData(photo)));
     }
 
-    private async Task<Guid> ReportAsync(string key, string text, byte[] photo)
+    public async Task<Guid> ReportAsync(string key, string text, byte[]? photo, string? url = null)
     {
         using var response = await Ingest.SendAsync(Request(HttpMethod.Post, "/api/v1/reports", key, new
         {
-            url = $"https://www.facebook.com/photos/{Guid.NewGuid():N}", platform = "facebook", text, reporterReference = "TFP-EV",
-            jurisdiction = "IQ", media = new[] { new { contentType = "image/jpeg", data = Convert.ToBase64String(photo) } },
+            url = url ?? $"https://www.facebook.com/photos/{Guid.NewGuid():N}", platform = "facebook", text, reporterReference = "TFP-EV",
+            jurisdiction = "IQ",
+            media = photo is null ? [] : new[] { new { contentType = "image/jpeg", data = Convert.ToBase64String(photo) } },
         }));
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("contentId").GetGuid();
@@ -330,6 +331,30 @@ public sealed class EvidenceBundleTests(EvidenceBundleFixture fixture) : IClassF
 
         Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.OK), (refused.StatusCode, given.StatusCode));
         Assert.Empty(Verify(await given.Content.ReadAsByteArrayAsync(), DeploymentKey).Problems);
+    }
+
+    [Fact]
+    public async Task A_reporter_receives_only_the_media_its_own_organisation_supplied()
+    {
+        var exported = await fixture.ExportedAsync();
+        var owner = await fixture.IssueKeyAsync(EvidenceBundleFixture.Organisation, "reporter");
+        var second = await fixture.IssueKeyAsync("second-ngo", "reporter");
+        var url = $"https://www.facebook.com/photos/{Guid.NewGuid():N}";
+        var contentId = await fixture.ReportAsync(owner, "the bridge, posted once more", exported.Media, url);
+        Assert.Equal(contentId, await fixture.ReportAsync(second, "the bridge, posted once more", null, url));
+
+        var bundle = await Eventually.UntilAsync(async () =>
+        {
+            using var response = await fixture.Reporting.SendAsync(PipelineFixture.Request(HttpMethod.Get, $"/api/v1/cases/{contentId}/evidence-bundle", second));
+            return response.StatusCode == HttpStatusCode.OK ? await response.Content.ReadAsByteArrayAsync() : null;
+        }, b => b is not null, what: "the second organisation's report on the case");
+        using var owners = await fixture.Reporting.SendAsync(PipelineFixture.Request(HttpMethod.Get, $"/api/v1/cases/{contentId}/evidence-bundle", owner));
+
+        Assert.DoesNotContain(EvidenceBundle.MediaFolder + exported.Sha256, Entries(bundle!).Keys);
+        var result = Verify(bundle!, DeploymentKey);
+        Assert.Empty(result.Problems);
+        Assert.Contains(result.Notes, n => n.Contains(exported.Sha256) && n.Contains("another organisation"));
+        Assert.Equal(exported.Media, Entries(await owners.Content.ReadAsByteArrayAsync())[EvidenceBundle.MediaFolder + exported.Sha256]);
     }
 
     [Fact]
