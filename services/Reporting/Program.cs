@@ -1,5 +1,6 @@
 using Takedown.Reporting;
 using Takedown.Reporting.Cases;
+using Takedown.Reporting.Search.Elasticsearch;
 using Takedown.Reporting.Statistics;
 using Takedown.Reporting.Transparency;
 using Takedown.ServiceDefaults;
@@ -15,6 +16,7 @@ app.MapCaseList();                         // GET /api/v1/cases with filters and
 app.MapCaseAudit();                        // GET /api/v1/cases/{id}/audit: the hash chain recomputed
 app.MapPlatformStatistics();               // GET /api/v1/statistics/platforms
 app.MapTransparencyReport();               // GET /api/v1/reports/transparency: JSON, CSV, HTML, DSA statements of reasons
+app.MapElasticsearchAdministration();      // GET /api/v1/admin/search, POST …/reindex: only with Elasticsearch configured
 app.Run();
 
 public partial class Program;
