@@ -47,7 +47,10 @@ public sealed class ReportingHost : IAsyncDisposable
 
     public Store Store => _factory.Services.GetRequiredService<Store>();
 
-    public static async Task<ReportingHost> StartAsync(TestDatabase db, TestVirtualHost vhost, TimeProvider time)
+    public IServiceProvider Services => _factory.Services;
+
+    /// <param name="settings">More configuration, e.g. <c>Search:Elasticsearch:Url</c>.</param>
+    public static async Task<ReportingHost> StartAsync(TestDatabase db, TestVirtualHost vhost, TimeProvider time, IReadOnlyDictionary<string, string>? settings = null)
     {
         var factory = new WebApplicationFactory<reporting::Program>().WithWebHostBuilder(host =>
         {
@@ -56,6 +59,8 @@ public sealed class ReportingHost : IAsyncDisposable
             host.UseSetting("RabbitMq:VirtualHost", vhost.Name);
             host.UseSetting("Auth:BootstrapAdminKey", AdminKey);
             host.UseSetting("Reporting:SlaClock:PollInterval", "00:00:00.200");
+            foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+                host.UseSetting(key, value);
             host.ConfigureTestServices(services => services.AddSingleton(time));
         });
         var started = new ReportingHost(factory);
