@@ -2,6 +2,7 @@ using Takedown.Reporting;
 using Takedown.Reporting.Cases;
 using Takedown.Reporting.Evidence;
 using Takedown.Reporting.Search;
+using Takedown.Reporting.Search.Elasticsearch;
 using Takedown.Reporting.Statistics;
 using Takedown.Reporting.Transparency;
 using Takedown.ServiceDefaults;
@@ -21,6 +22,7 @@ app.MapEvidence();                         // GET /api/v1/cases/{id}/evidence-bu
 app.MapPlatformStatistics();               // GET /api/v1/statistics/platforms
 app.MapSearch();                           // GET /api/v1/search, POST /api/v1/search/similar
 app.MapTransparencyReport();               // GET /api/v1/reports/transparency: JSON, CSV, HTML, DSA statements of reasons
+app.MapElasticsearchAdministration();      // GET /api/v1/admin/search, POST …/reindex: only with Elasticsearch configured
 app.Run();
 
 public partial class Program;

@@ -4,6 +4,7 @@ using Takedown.Reporting.Cases;
 using Takedown.Reporting.Transparency;
 using Takedown.Reporting.Liveness;
 using Takedown.Reporting.Search;
+using Takedown.Reporting.Search.Elasticsearch;
 using Takedown.Reporting.Sla;
 using Takedown.ServiceDefaults;
 using Takedown.ServiceDefaults.Messaging;
@@ -53,6 +54,7 @@ public static class ReportingModule
             bus.AddConsumer<CaseConsumers.ReuploadDetectedConsumer, TakedownConsumerDefinition<CaseConsumers.ReuploadDetectedConsumer>>();
         });
         builder.AddLiveness();      // checks case URLs on a schedule when Liveness:Enabled (docs/liveness.md)
+        builder.AddElasticsearchIndexing(); // indexes cases into Elasticsearch when Search:Elasticsearch:Url is set (docs/search.md)
         return builder;
     }
 }

@@ -21,7 +21,7 @@ namespace Takedown.ServiceDefaults;
 
 public static class TakedownDefaults
 {
-    internal const string ReadyTag = "ready";
+    public const string ReadyTag = "ready";
     private const string DefaultPostgres = "Host=localhost;Port=5432;Database=takedown;Username=takedown;Password=takedown";
 
     /// <summary>Telemetry, PostgreSQL, API-key auth, health, problem details and limits shared by every service.</summary>

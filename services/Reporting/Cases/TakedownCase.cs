@@ -85,7 +85,7 @@ public sealed record TakedownCase(
     public const string RemovalOrderChannel = "removal-order";
     public const string ReuploadEscalationTarget = "analysts";
 
-    private const string StreamPrefix = "case-";
+    public const string StreamPrefix = "case-";
 
     /// <summary>The case as Marten folds it for the write path and the read models: <see cref="Initial"/>, then <see cref="Evolve"/>.</summary>
     public static readonly StreamAggregate<TakedownCase, ICaseEvent> Aggregate = new(streamId => Initial(ContentIdOf(streamId)), Evolve);

@@ -13,16 +13,17 @@ internal static class HealthResponses
 {
     public static async Task WriteAsync(HttpContext context, HealthReport report)
     {
-        if (context.Response.StatusCode < StatusCodes.Status400BadRequest) // healthy, or degraded but serving
-        {
-            await context.Response.WriteAsJsonAsync(new { status = report.Status.ToString() });
-            return;
-        }
-
         var failing = report.Entries
             .Where(entry => entry.Value.Status != HealthStatus.Healthy)
             .OrderBy(entry => entry.Key, StringComparer.Ordinal)
             .ToDictionary(entry => entry.Key, entry => new { status = entry.Value.Status.ToString(), description = entry.Value.Description });
+        if (context.Response.StatusCode < StatusCodes.Status400BadRequest) // healthy, or degraded but serving
+        {
+            // A degraded check (Elasticsearch away: search waits, the pipeline runs) says why, without taking the replica out.
+            await context.Response.WriteAsJsonAsync(failing.Count == 0 ? new { status = report.Status.ToString() } : (object)new { status = report.Status.ToString(), checks = failing });
+            return;
+        }
+
         var problem = new ProblemDetails
         {
             Status = context.Response.StatusCode,

@@ -47,7 +47,9 @@ public sealed class ReportingHost : IAsyncDisposable
 
     public Store Store => _factory.Services.GetRequiredService<Store>();
 
-    /// <param name="configure">Further settings of this host (evidence keys, export folders).</param>
+    public IServiceProvider Services => _factory.Services;
+
+    /// <param name="configure">Further settings of this host (evidence keys, export folders, Search:Elasticsearch:Url).</param>
     public static async Task<ReportingHost> StartAsync(TestDatabase db, TestVirtualHost vhost, TimeProvider time, Action<IWebHostBuilder>? configure = null)
     {
         var factory = new WebApplicationFactory<reporting::Program>().WithWebHostBuilder(host =>

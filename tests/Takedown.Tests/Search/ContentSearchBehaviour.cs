@@ -23,7 +23,7 @@ public abstract class ContentSearchBehaviour
     /// <summary>Makes these the backend's only documents, searchable when the task completes.</summary>
     protected abstract Task IndexAsync(IReadOnlyList<ContentDocument> documents);
 
-    [Theory]
+    [BackendTheory]
     [InlineData("الاسلامية", "hamza on alef left out")]
     [InlineData("آلإسلامية", "madda and hamza below where the text has hamza above")]
     [InlineData("المدرسه", "heh for teh marbuta")]
@@ -45,7 +45,7 @@ public abstract class ContentSearchBehaviour
         Assert.Equal(1, page.Total);
     }
 
-    [Fact]
+    [BackendFact]
     public async Task An_arabic_match_is_highlighted_whichever_spelling_matched()
     {
         var statement = Doc("أعلنت الدولة الإسلامية مسؤوليتها عن الهجوم على المدرسة");
@@ -59,7 +59,7 @@ public abstract class ContentSearchBehaviour
         Assert.True(hit.Score > 0, $"score {hit.Score}");
     }
 
-    [Fact]
+    [BackendFact]
     public async Task An_english_query_matches_other_forms_of_its_words_and_highlights_them()
     {
         var recruitment = Doc("Join the fighters in the north, brothers, the caliphate needs you");
@@ -73,7 +73,7 @@ public abstract class ContentSearchBehaviour
         Assert.Empty((await Search.SearchAsync(new ContentQuery(Text: "football", Now: Now), default)).Items);
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Reported_markup_comes_back_escaped_around_the_highlights()
     {
         await IndexAsync([Doc("<script>alert(1)</script> join the fighters")]);
@@ -85,7 +85,7 @@ public abstract class ContentSearchBehaviour
         Assert.Contains("<em>fighters</em>", highlight, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Each_filter_keeps_only_the_content_it_names()
     {
         var telegram = Doc("بيان", platform: "telegram", category: "terrorist-propaganda", severity: "P1", status: "open", account: "@amaq");
@@ -101,7 +101,7 @@ public abstract class ContentSearchBehaviour
         Assert.Equal([youtube.ContentId], await IdsAsync(new ContentQuery(Text: "بيان", Category: "terrorist-propaganda", Severity: "P2", Now: Now)));
     }
 
-    [Fact]
+    [BackendFact]
     public async Task A_reporters_organisation_never_sees_another_organisations_content()
     {
         var ours = Doc("بيان التبني", organisations: ["tech-for-peace"]);
@@ -115,7 +115,7 @@ public abstract class ContentSearchBehaviour
         Assert.Equal(Ids(ours, shared, theirs), await IdsAsync(new ContentQuery(Now: Now)));
     }
 
-    [Fact]
+    [BackendFact]
     public async Task The_date_range_is_on_the_first_report_from_inclusive_to_exclusive()
     {
         var early = Doc("بيان", firstReportedAt: Now.AddDays(-10));
@@ -128,7 +128,7 @@ public abstract class ContentSearchBehaviour
         Assert.Equal(Ids(middle), await IdsAsync(new ContentQuery(From: Now.AddDays(-6), To: Now.AddDays(-2), Now: Now)));
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Overdue_is_a_passed_deadline_with_the_content_still_up()
     {
         var openLate = Doc("بيان", status: "open", dueAt: Now.AddHours(-1));
@@ -143,7 +143,7 @@ public abstract class ContentSearchBehaviour
         Assert.Equal(Ids(openLate, rejectedLate, openInTime), await IdsAsync(new ContentQuery(Overdue: true, Now: Now.AddHours(2))));
     }
 
-    [Fact]
+    [BackendFact]
     public async Task The_reupload_filter_keeps_or_drops_re_uploads_of_removed_content()
     {
         var original = Doc("بيان", status: "removed");
@@ -155,7 +155,7 @@ public abstract class ContentSearchBehaviour
         Assert.Equal(Ids(original, unrelated), await IdsAsync(new ContentQuery(Reupload: false, Now: Now)));
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Pages_split_the_newest_first_list_and_each_carries_the_total()
     {
         var documents = Enumerable.Range(1, 5).Select(day => Doc("بيان التبني", firstReportedAt: Now.AddDays(-day))).ToArray();
@@ -177,7 +177,7 @@ public abstract class ContentSearchBehaviour
         Assert.Equal((2, 4, Search.Backend), (second.PageSize, beyond.Page, first.Backend));
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Similar_by_pdq_returns_the_neighbours_closest_first_within_the_distance()
     {
         var same = Doc("صورة", pdq: [Bridge]);
@@ -198,7 +198,7 @@ public abstract class ContentSearchBehaviour
         Assert.Equal([same.ContentId], (await Search.SimilarAsync(new SimilarQuery([Bridge], null, MaxDistance: 31, Limit: 1), default)).Select(h => h.Document.ContentId));
     }
 
-    [Fact]
+    [BackendFact]
     public async Task Similar_by_pdq_is_scoped_to_the_reporters_organisation()
     {
         var ours = Doc("صورة", pdq: [Flip(Bridge, 4)], organisations: ["tech-for-peace"]);
@@ -210,7 +210,7 @@ public abstract class ContentSearchBehaviour
         Assert.Equal([ours.ContentId], hits.Select(h => h.Document.ContentId));
     }
 
-    [Fact]
+    [BackendFact]
     public async Task A_near_duplicate_text_is_found_and_an_unrelated_one_is_not()
     {
         const string Original = "أيها المسلمون انفروا إلى ساحات القتال في الشام والعراق فقد أعلنت الدولة الخلافة وبايعوا أمير المؤمنين الآن";
