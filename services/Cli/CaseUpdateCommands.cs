@@ -79,14 +79,21 @@ public sealed class CaseNoticeCommand : CaseUpdateCommand
         CustomParser = Instants.Parse,
     };
 
+    private readonly Option<string?> issuedBy = new("--issued-by")
+    {
+        Description = "The authority that issued a removal order (channel removal-order only)",
+        HelpName = "authority",
+    };
+
     public CaseNoticeCommand(CliOptions options, CliHost host)
         : base("notice", "Record a notice sent to the platform; the first starts the legal clock (liaison API key)", options, host)
     {
-        channel.AcceptOnlyFromAmong("trusted-flagger-portal", "email", "api", "removal-order");
+        channel.AcceptOnlyFromAmong("trusted-flagger-portal", "email", "api", "personal-contact", "removal-order");
         Options.Add(channel);
         Options.Add(reference);
         Options.Add(sentAt);
         Options.Add(orderIssuedAt);
+        Options.Add(issuedBy);
     }
 
     protected override (string Path, object Body) Request(ParseResult parseResult) =>
@@ -94,7 +101,8 @@ public sealed class CaseNoticeCommand : CaseUpdateCommand
             parseResult.GetRequiredValue(channel),
             parseResult.GetRequiredValue(reference),
             parseResult.GetValue(sentAt),
-            parseResult.GetValue(orderIssuedAt)));
+            parseResult.GetValue(orderIssuedAt),
+            parseResult.GetValue(issuedBy)));
 }
 
 /// <summary><c>takedown case respond</c>: the platform's answer, removed or rejected with its reason.</summary>
@@ -143,7 +151,7 @@ public sealed class CaseResponseCommand : CaseUpdateCommand
 }
 
 /// <summary>Body of <c>POST /api/v1/cases/{id}/notices</c>; null fields are left out.</summary>
-public sealed record NoticeRequest(string Channel, string Reference, DateTimeOffset? SentAt, DateTimeOffset? OrderIssuedAt);
+public sealed record NoticeRequest(string Channel, string Reference, DateTimeOffset? SentAt, DateTimeOffset? OrderIssuedAt, string? IssuedBy);
 
 /// <summary>Body of <c>POST /api/v1/cases/{id}/platform-response</c>; null fields are left out.</summary>
 public sealed record PlatformResponseRequest(string Outcome, string? Reason, DateTimeOffset? RespondedAt);

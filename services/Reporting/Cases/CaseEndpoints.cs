@@ -45,11 +45,13 @@ public sealed record CaseView(
     DateTimeOffset? ClosedAt = null,
     string? ClosedReason = null);
 
-/// <param name="Channel">"trusted-flagger-portal", "email", "api" or "removal-order".</param>
-/// <param name="Reference">The platform's ticket number, the e-mail's message id or the order's number.</param>
+/// <param name="Channel">"trusted-flagger-portal", "email", "api", "personal-contact" (a person at the platform, by messenger or
+/// phone) or "removal-order".</param>
+/// <param name="Reference">The platform's ticket number, the e-mail's message id, the conversation's reference or the order's number.</param>
 /// <param name="SentAt">When the notice went out; now when omitted.</param>
 /// <param name="OrderIssuedAt">Removal orders only: when the authority issued the order, which starts its clock; sentAt when omitted.</param>
-public sealed record NoticeRequest(string? Channel, string? Reference, DateTimeOffset? SentAt, DateTimeOffset? OrderIssuedAt = null);
+/// <param name="IssuedBy">Removal orders only: the issuing authority (the statement of reasons names it as the source).</param>
+public sealed record NoticeRequest(string? Channel, string? Reference, DateTimeOffset? SentAt, DateTimeOffset? OrderIssuedAt = null, string? IssuedBy = null);
 
 public sealed record AcknowledgementRequest(string? Reference, DateTimeOffset? AcknowledgedAt);
 
@@ -151,8 +153,8 @@ public static class CaseEndpoints
     {
         var now = time.GetUtcNow();
         var errors = new Dictionary<string, string[]>();
-        if (request.Channel is not ("trusted-flagger-portal" or "email" or "api" or TakedownCase.RemovalOrderChannel))
-            errors["channel"] = ["One of: trusted-flagger-portal, email, api, removal-order."];
+        if (request.Channel is null || !NoticeChannels.All.Contains(request.Channel))
+            errors["channel"] = [$"One of: {string.Join(", ", NoticeChannels.All)}."];
         if (string.IsNullOrWhiteSpace(request.Reference) || request.Reference.Length > 500)
             errors["reference"] = ["The platform's ticket, the e-mail's id or the order's number is required (at most 500 characters)."];
         NotInTheFuture(errors, "sentAt", request.SentAt, now);
@@ -160,9 +162,14 @@ public static class CaseEndpoints
             errors["orderIssuedAt"] = ["Only a removal order has an issue time."];
         else if (request.OrderIssuedAt > (request.SentAt ?? now) + ClockSkew)
             errors["orderIssuedAt"] = ["An order is issued before it is recorded as sent."];
+        if (request.IssuedBy is not null && request.Channel != TakedownCase.RemovalOrderChannel)
+            errors["issuedBy"] = ["Only a removal order has an issuing authority."];
+        else if (request.IssuedBy is not null && (string.IsNullOrWhiteSpace(request.IssuedBy) || request.IssuedBy.Length > 300))
+            errors["issuedBy"] = ["The issuing authority's name, at most 300 characters."];
         return errors.Count > 0
             ? Task.FromResult(Results.ValidationProblem(errors))
-            : ExecuteAsync(contentId, new SendNotice(contentId, request.Channel!, request.Reference!.Trim(), request.SentAt ?? now, now, request.OrderIssuedAt), http, store, ct);
+            : ExecuteAsync(contentId, new SendNotice(contentId, request.Channel!, request.Reference!.Trim(), request.SentAt ?? now, now, request.OrderIssuedAt,
+                request.IssuedBy?.Trim()), http, store, ct);
     }
 
     private static Task<IResult> RecordAcknowledgementAsync(

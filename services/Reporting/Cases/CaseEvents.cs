@@ -9,10 +9,11 @@ public interface ICaseEvent
 /// <param name="Text">The reported text, for analysts' search; null in events recorded before search existed.</param>
 /// <param name="Media">The media the reporter supplied, by the hashes Ingest computed (the bytes stay in Ingest); null in
 /// events recorded before evidence bundles existed.</param>
+/// <param name="ObservedAt">When the reporter saw the content online, if they said; null when not given or recorded before it was kept.</param>
 public sealed record ContentReported(
     Guid ContentId, Guid ReportId, int ReportNumber, string Url, string CanonicalUrl, string Platform,
     string ReporterOrganisation, string? Jurisdiction, long? Views, DateTimeOffset ReportedAt, string? Text = null,
-    IReadOnlyList<ReportedMedia>? Media = null) : ICaseEvent;
+    IReadOnlyList<ReportedMedia>? Media = null, DateTimeOffset? ObservedAt = null) : ICaseEvent;
 
 /// <summary>One media item of a report, as Ingest stored it: its evidence bundle fetches the bytes by <paramref name="Sha256"/>.</summary>
 public sealed record ReportedMedia(string Sha256, string Md5, string ContentType, long Length);
@@ -37,10 +38,26 @@ public sealed record FingerprintsRecorded(Guid ContentId, IReadOnlyList<string> 
 
 public sealed record ReuploadLinked(Guid ContentId, Guid MatchedContentId, string Signal, DateTimeOffset DetectedAt) : ICaseEvent;
 
-/// <param name="Channel">"trusted-flagger-portal", "email", "api" or "removal-order".</param>
+/// <param name="Channel">One of <see cref="NoticeChannels.All"/>.</param>
 /// <param name="Reference">The platform's ticket or the order's number, as the liaison recorded it.</param>
 /// <param name="OrderIssuedAt">For a removal order: when the authority issued it, which starts its clock; null otherwise.</param>
-public sealed record NoticeSent(Guid ContentId, string Channel, string Reference, DateTimeOffset SentAt, DateTimeOffset? OrderIssuedAt = null) : ICaseEvent;
+/// <param name="IssuedBy">For a removal order: the issuing authority, when recorded; null otherwise.</param>
+public sealed record NoticeSent(
+    Guid ContentId, string Channel, string Reference, DateTimeOffset SentAt, DateTimeOffset? OrderIssuedAt = null, string? IssuedBy = null) : ICaseEvent;
+
+/// <summary>How a platform was told. The platform's own channels, and the routes around them.</summary>
+public static class NoticeChannels
+{
+    public const string TrustedFlaggerPortal = "trusted-flagger-portal", Email = "email", Api = "api";
+    /// <summary>A person at the platform reached by messenger or phone: the route that worked when the platform's own did not.</summary>
+    public const string PersonalContact = "personal-contact";
+    public const string RemovalOrder = TakedownCase.RemovalOrderChannel;
+
+    public static readonly IReadOnlyList<string> All = [TrustedFlaggerPortal, Email, Api, PersonalContact, RemovalOrder];
+
+    /// <summary>Routes outside the platform's own notice channels: a personal contact, or an authority's order.</summary>
+    public static bool OutsideThePlatform(string channel) => channel is PersonalContact or RemovalOrder;
+}
 
 public sealed record PlatformAcknowledged(Guid ContentId, string? Reference, DateTimeOffset AcknowledgedAt) : ICaseEvent;
 

@@ -23,7 +23,10 @@ public sealed record RecordOverride(ClassificationOverridden Override, DateTimeO
 public sealed record RecordFingerprints(Guid ContentId, IReadOnlyList<string> Fingerprints, DateTimeOffset FingerprintedAt, DateTimeOffset Now) : CaseCommand(ContentId, Now);
 public sealed record LinkReupload(Guid ContentId, Guid MatchedContentId, string Signal, DateTimeOffset DetectedAt, DateTimeOffset Now) : CaseCommand(ContentId, Now);
 /// <param name="OrderIssuedAt">For a removal order: when the authority issued it (its clock starts there); null means at <paramref name="SentAt"/>.</param>
-public sealed record SendNotice(Guid ContentId, string Channel, string Reference, DateTimeOffset SentAt, DateTimeOffset Now, DateTimeOffset? OrderIssuedAt = null) : CaseCommand(ContentId, Now);
+/// <param name="IssuedBy">For a removal order: the issuing authority, when known.</param>
+public sealed record SendNotice(
+    Guid ContentId, string Channel, string Reference, DateTimeOffset SentAt, DateTimeOffset Now, DateTimeOffset? OrderIssuedAt = null, string? IssuedBy = null)
+    : CaseCommand(ContentId, Now);
 public sealed record AcknowledgeNotice(Guid ContentId, string? Reference, DateTimeOffset AcknowledgedAt, DateTimeOffset Now) : CaseCommand(ContentId, Now);
 /// <param name="Source">"platform", "liveness-check" or "analyst".</param>
 public sealed record ConfirmRemoval(Guid ContentId, string Source, DateTimeOffset RemovedAt, DateTimeOffset Now) : CaseCommand(ContentId, Now);
@@ -134,7 +137,8 @@ public sealed record TakedownCase(
 
         // A notice goes out while the content is up; after a rejection a new notice (another channel, an order) is the next step.
         (SendNotice c, CaseStatus.Open or CaseStatus.Rejected) =>
-            [new NoticeSent(c.ContentId, c.Channel, c.Reference, c.SentAt, c.Channel == RemovalOrderChannel ? c.OrderIssuedAt ?? c.SentAt : null)],
+            [new NoticeSent(c.ContentId, c.Channel, c.Reference, c.SentAt, c.Channel == RemovalOrderChannel ? c.OrderIssuedAt ?? c.SentAt : null,
+                c.Channel == RemovalOrderChannel ? c.IssuedBy : null)],
 
         (AcknowledgeNotice, _) when state.AcknowledgedAt is not null && state.ContentUp() => [],  // already acknowledged
         (AcknowledgeNotice c, CaseStatus.Open or CaseStatus.Rejected) when state.Notices > 0 => [new PlatformAcknowledged(c.ContentId, c.Reference, c.AcknowledgedAt)],
