@@ -1,4 +1,5 @@
 using Takedown.EventStore;
+using Takedown.Reporting.Statistics;
 using Takedown.ServiceDefaults.Telemetry;
 using Contracts = Takedown.Contracts;
 
@@ -33,8 +34,8 @@ public static class CaseCommands
                 case SlaBreached breached:
                     session.AfterCommit(() => TakedownTelemetry.SlaBreaches.Add(1, new KeyValuePair<string, object?>("regime", breached.Regime)));
                     break;
-                // From the first notice (the first report until notices are recorded), as the platform statistics measure it.
-                case RemovalConfirmed removed when state.TimeToRemoval() is { } took:
+                // Time to removal as every report measures it (NoticeAnswers); a removal before any notice has none.
+                case RemovalConfirmed removed when NoticeAnswers.FromFirstNotice(state.FirstNotifiedAt, state.RemovedAt) is { } took:
                     var seconds = Math.Max(0, took.TotalSeconds);
                     session.AfterCommit(() => TakedownTelemetry.TimeToRemoval.Record(seconds,
                         new KeyValuePair<string, object?>("platform", state.Platform), new KeyValuePair<string, object?>("source", removed.Source)));

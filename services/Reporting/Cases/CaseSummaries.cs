@@ -27,12 +27,11 @@ public sealed record CaseSummary(
     int ReportCount,
     DateTimeOffset? FirstReportedAt,
     DateTimeOffset? DueAt,
-    bool Breached,
-    TimeSpan? TimeToRemoval)
+    bool Breached)
 {
     public static CaseSummary Of(string id, long version, TakedownCase state) => new(
         id, state.ContentId, version, state, state.Status, state.ContentUp(), state.Platform, state.Category, state.Severity,
-        [.. state.ReporterOrganisations], state.ReportIds.Count, state.FirstReportedAt, state.DueAt, state.DeadlineBreached(), state.TimeToRemoval());
+        [.. state.ReporterOrganisations], state.ReportIds.Count, state.FirstReportedAt, state.DueAt, state.DeadlineBreached());
 }
 
 /// <summary>Folds each case stream into its <see cref="CaseSummary"/> with the decider's own Evolve.</summary>
@@ -60,11 +59,6 @@ public sealed record CaseListItem(
     string? Regime, DateTimeOffset? DueAt, bool Breached);
 
 public sealed record CasePage(IReadOnlyList<CaseListItem> Items, int Page, int PageSize, long Total);
-
-/// <param name="TimeToRemovalP50Hours">Median hours from first notice (from first report until notices are recorded) to removal.</param>
-public sealed record PlatformFigures(
-    string Platform, long Cases, long Reports, long Open, long Removed, long Rejected, double RemovalRate,
-    double? TimeToRemovalP50Hours, double? TimeToRemovalP90Hours);
 
 /// <summary>A case whose URL the liveness monitor watches: while its content is up, or once it was removed.</summary>
 public sealed record LivenessCandidate(Guid ContentId, string CanonicalUrl, bool Removed);
@@ -143,28 +137,6 @@ public sealed class CaseSummaries(EventStore.EventStore store)
         return counts;
     }
 
-    /// <summary>Per platform, for cases first reported in [from, to): counts by outcome, removal rate, time to removal p50/p90 in hours.</summary>
-    public async Task<IReadOnlyList<PlatformFigures>> PlatformFiguresAsync(DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct)
-    {
-        await using var session = store.Query();
-        var query = session.Query<CaseSummary>().Where(x => x.Platform != null);
-        if (from is { } since) query = query.Where(x => x.FirstReportedAt >= since);
-        if (to is { } until) query = query.Where(x => x.FirstReportedAt < until);
-        var cases = await query.Select(x => new { x.Platform, x.Status, x.ReportCount, x.TimeToRemoval }).ToListAsync(ct);
-        return
-        [
-            .. cases.GroupBy(c => c.Platform!, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
-            {
-                var count = g.LongCount();
-                var removed = g.LongCount(c => c.Status == CaseStatus.Removed);
-                var hours = g.Where(c => c.TimeToRemoval is not null).Select(c => c.TimeToRemoval!.Value.TotalHours).Order().ToArray();
-                return new PlatformFigures(g.Key, count, g.Sum(c => (long)c.ReportCount), g.LongCount(c => c.Status == CaseStatus.Open), removed,
-                    g.LongCount(c => c.Status == CaseStatus.Rejected), Math.Round((double)removed / count, 4),
-                    Percentile(hours, 0.5), Percentile(hours, 0.9));
-            }),
-        ];
-    }
-
     /// <summary>Cases with a URL whose content is up (watched for removal) or was removed (watched for its return).</summary>
     public async Task<IReadOnlyList<LivenessCandidate>> LivenessCandidatesAsync(CancellationToken ct)
     {
@@ -173,17 +145,6 @@ public sealed class CaseSummaries(EventStore.EventStore store)
             .Where(x => x.ContentUp || x.Status == CaseStatus.Removed)
             .Select(x => new { x.ContentId, x.Case.CanonicalUrl, x.Status }).ToListAsync(ct);
         return [.. cases.Where(c => c.CanonicalUrl is not null).Select(c => new LivenessCandidate(c.ContentId, c.CanonicalUrl!, c.Status == CaseStatus.Removed))];
-    }
-
-    /// <summary>PostgreSQL's percentile_cont: linear interpolation between the two nearest ranks, rounded to hundredths.</summary>
-    internal static double? Percentile(double[] sorted, double fraction)
-    {
-        if (sorted.Length == 0)
-            return null;
-        var position = fraction * (sorted.Length - 1);
-        var lower = (int)Math.Floor(position);
-        var upper = (int)Math.Ceiling(position);
-        return Math.Round(sorted[lower] + (sorted[upper] - sorted[lower]) * (position - lower), 2);
     }
 
     private static CaseListItem ToItem(CaseSummary s) => new(

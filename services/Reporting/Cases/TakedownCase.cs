@@ -107,9 +107,6 @@ public sealed record TakedownCase(
     /// <summary>A breach is already on record for the deadline that governs now.</summary>
     public bool DeadlineBreached() => DueAt is { } due && BreachedDeadlines?.Contains(due) == true;
 
-    /// <summary>From the first notice (the first report until notices are recorded) to the removal; null while not removed.</summary>
-    public TimeSpan? TimeToRemoval() => RemovedAt - (FirstNotifiedAt ?? FirstReportedAt);
-
     public static ICaseEvent[] Decide(CaseCommand command, TakedownCase state) => (command, state.Status) switch
     {
         // A new report of closed content reopens the case (see Evolve); a repeat of a known report changes nothing.

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Takedown.EventStore;
 using Takedown.Reporting.Cases;
+using Takedown.Reporting.Statistics;
 using Takedown.Search;
 using Takedown.Text;
 
@@ -59,7 +60,7 @@ public sealed record SearchableContent(TakedownCase Case, string? Text, string? 
             FirstNotifiedAt: Case.FirstNotifiedAt,
             AcknowledgedAt: Case.AcknowledgedAt,
             RemovedAt: Case.RemovedAt,
-            TimeToRemovalHours: Case.TimeToRemoval() is { } ttr ? Math.Round(ttr.TotalHours, 4) : null,
+            TimeToRemovalHours: NoticeAnswers.FromFirstNotice(Case.FirstNotifiedAt, Case.RemovedAt) is { } ttr ? Math.Round(ttr.TotalHours, 4) : null,
             Views: Views,
             ReportCount: Case.ReportIds.Count,
             ReuploadOf: Case.ReuploadOf,

@@ -4,6 +4,7 @@ using JasperFx.Events.Projections;
 using Marten;
 using Marten.Events.Aggregation;
 using Takedown.Reporting.Cases;
+using Takedown.Reporting.Statistics;
 
 namespace Takedown.Reporting.Transparency;
 
@@ -14,6 +15,11 @@ namespace Takedown.Reporting.Transparency;
 /// <param name="Views">The highest view count any reporter gave before the removal; null when none gave one.</param>
 /// <param name="DueAt">The deadline the SLA is measured against; see <see cref="Evolve"/> for where it comes from.</param>
 /// <param name="ContentKinds">"text", "image", "video" or "media", from the fingerprint signals recorded.</param>
+/// <param name="Answers">The platform's answers to the notices; null only in documents stored before they were kept.</param>
+/// <param name="ObservedAt">The earliest time a reporter said they saw the content online.</param>
+/// <param name="ReinstatedAt">The content came back after the removal (the removal's end); null while it stays down.</param>
+/// <param name="Order">The removal order that preceded the removal, if any.</param>
+/// <param name="Language">The text's language as classified (ISO 639-1, lower case).</param>
 public sealed record TransparencyFact(
     Guid ContentId,
     string? Platform,
@@ -35,11 +41,16 @@ public sealed record TransparencyFact(
     DateTimeOffset? RejectedAt,
     bool Reupload,
     ImmutableSortedSet<string> ContentKinds,
-    TakedownCase? Case = null)
+    TakedownCase? Case = null,
+    NoticeAnswers? Answers = null,
+    DateTimeOffset? ObservedAt = null,
+    DateTimeOffset? ReinstatedAt = null,
+    RemovalOrder? Order = null,
+    string? Language = null)
 {
     public static TransparencyFact Initial(Guid contentId) => new(
         contentId, null, null, null, false, null, ImmutableSortedSet.Create<string>(StringComparer.Ordinal), 0, null, null,
-        null, null, 0, null, null, null, null, null, false, ImmutableSortedSet.Create<string>(StringComparer.Ordinal));
+        null, null, 0, null, null, null, null, null, false, ImmutableSortedSet.Create<string>(StringComparer.Ordinal), Answers: NoticeAnswers.None);
 
     /// <summary>Removed now; a rejection followed by a removal (after a second notice) counts as removed.</summary>
     public bool Removed => RemovedAt is not null;
@@ -55,9 +66,10 @@ public sealed record TransparencyFact(
     {
         var next = Fold(fact, e);
         var @case = TakedownCase.Evolve(fact.Case ?? TakedownCase.Initial(e.ContentId), e);
-        if (ReferenceEquals(next, fact) && ReferenceEquals(@case, fact.Case))
-            return fact;   // an event neither knows
-        return next with { Case = @case, Regime = @case.Regime ?? next.Regime, DueAt = @case.DueAt ?? fact.DueAt };
+        var answers = NoticeAnswers.Evolve(fact.Answers ?? NoticeAnswers.None, e);
+        if (ReferenceEquals(next, fact) && ReferenceEquals(@case, fact.Case) && ReferenceEquals(answers, fact.Answers))
+            return fact;   // an event none of them knows
+        return next with { Case = @case, Answers = answers, Regime = @case.Regime ?? next.Regime, DueAt = @case.DueAt ?? fact.DueAt };
     }
 
     private static TransparencyFact Fold(TransparencyFact fact, ICaseEvent e) => e switch
@@ -71,13 +83,22 @@ public sealed record TransparencyFact(
             FirstReportedAt = fact.FirstReportedAt is { } first && first <= r.ReportedAt ? first : r.ReportedAt,
             // Views reported after the removal describe nothing the platform left up.
             Views = fact.RemovedAt is null && r.Views is { } views ? Math.Max(fact.Views ?? 0, views) : fact.Views,
+            ObservedAt = r.ObservedAt is { } observed && !(fact.ObservedAt <= observed) ? observed : fact.ObservedAt,
         },
         // As in the case: an analyst's override stands against later automatic classifications.
         ContentClassified when fact.Overridden => fact,
-        ContentClassified c => fact with { Category = c.Category, Severity = c.Severity },
+        ContentClassified c => fact with { Category = c.Category, Severity = c.Severity, Language = c.Language ?? fact.Language },
         ClassificationOverridden o => fact with { Category = o.Category, Severity = o.Severity, Overridden = true },
         FingerprintsRecorded f => fact with { ContentKinds = [.. f.Fingerprints.Select(KindOf).OfType<string>()] },
         ReuploadLinked => fact with { Reupload = true },
+        // An order counts for the removal it preceded; one after the removal ordered nothing that happened.
+        NoticeSent { Channel: TakedownCase.RemovalOrderChannel } n when fact.RemovedAt is null && fact.Order is null => fact with
+        {
+            FirstNotifiedAt = fact.FirstNotifiedAt ?? n.SentAt,
+            FirstNoticeChannel = fact.FirstNoticeChannel ?? n.Channel,
+            Notices = fact.Notices + 1,
+            Order = new RemovalOrder(n.Reference, n.OrderIssuedAt ?? n.SentAt, n.IssuedBy),
+        },
         NoticeSent n => fact with
         {
             FirstNotifiedAt = fact.FirstNotifiedAt ?? n.SentAt,
@@ -85,6 +106,8 @@ public sealed record TransparencyFact(
             Notices = fact.Notices + 1,
         },
         RemovalConfirmed r => fact with { RemovedAt = fact.RemovedAt ?? r.RemovedAt, RemovalSource = fact.RemovalSource ?? r.Source },
+        // The first removal's end; a removal after the reinstatement is not what the statement describes.
+        ContentReinstated r when fact.RemovedAt is not null && fact.ReinstatedAt is null => fact with { ReinstatedAt = r.ReinstatedAt },
         RemovalRejected r => fact with { RejectedAt = r.RejectedAt },
         _ => fact,   // events this report does not use, including ones added after it was written
     };
@@ -99,6 +122,9 @@ public sealed record TransparencyFact(
         _ => null,
     };
 }
+
+/// <param name="IssuedBy">The issuing authority, when the liaison recorded it.</param>
+public sealed record RemovalOrder(string Reference, DateTimeOffset IssuedAt, string? IssuedBy);
 
 /// <summary>The transparency report's document: one per reported item, with the fields reports filter on beside the fact.</summary>
 public sealed record TransparencyFactDocument(
@@ -131,11 +157,18 @@ public sealed class TransparencyFacts(EventStore.EventStore store)
             .Duplicate(x => x.RemovedAt);
     }
 
-    /// <summary>Items first reported in [since, until), oldest first; only <paramref name="organisation"/>'s reports when given.</summary>
-    public async Task<IReadOnlyList<TransparencyFact>> ReportedAsync(DateTimeOffset since, DateTimeOffset until, string? organisation, CancellationToken ct)
+    /// <summary>
+    /// Items first reported in [since, until) (an open bound when null), oldest first; only <paramref name="organisation"/>'s
+    /// reports when given. Items not reported yet (other services spoke first) are never included.
+    /// </summary>
+    public async Task<IReadOnlyList<TransparencyFact>> ReportedAsync(DateTimeOffset? since, DateTimeOffset? until, string? organisation, CancellationToken ct)
     {
         await using var session = store.Query();
-        var query = session.Query<TransparencyFactDocument>().Where(x => x.FirstReportedAt >= since && x.FirstReportedAt < until);
+        var query = session.Query<TransparencyFactDocument>().Where(x => x.FirstReportedAt != null);
+        if (since is { } from)
+            query = query.Where(x => x.FirstReportedAt >= from);
+        if (until is { } to)
+            query = query.Where(x => x.FirstReportedAt < to);
         if (organisation is not null)
             query = query.Where(x => x.ReporterOrganisations.Contains(organisation));
         return [.. (await query.OrderBy(x => x.FirstReportedAt).ThenBy(x => x.Id).ToListAsync(ct)).Select(d => d.Fact)];

@@ -1,7 +1,6 @@
-namespace Takedown.Reporting.Transparency;
+using Takedown.Reporting.Statistics;
 
-/// <param name="Count">How many durations the percentiles are taken over.</param>
-public sealed record DurationPercentiles(long Count, double? P50Hours, double? P90Hours, double? P99Hours);
+namespace Takedown.Reporting.Transparency;
 
 /// <param name="WithDeadline">Cases with a deadline that has passed or that were removed: the ones that could meet or miss it.</param>
 /// <param name="Pending">Open cases whose deadline is still ahead; in neither Met nor Missed.</param>
@@ -15,10 +14,12 @@ public sealed record ViewFigures(long Cases, long Total, long? Median);
 /// <param name="NoticesSent">Notices sent, second and later notices included.</param>
 /// <param name="RemovedWithoutNotice">Removed before any notice went out (by the platform on its own, or found gone).</param>
 /// <param name="RemovalRate">Removed ÷ Cases.</param>
-/// <param name="TimeToRemoval">Hours from the first notice to the removal, over cases removed after a notice.</param>
+/// <param name="TimeToRemoval">Hours from the first notice to the removal, over cases removed after a notice (<see cref="NoticeAnswers.TimeToRemoval"/>).</param>
+/// <param name="Answers">How the platforms answered the notices: time to acknowledgement and to any answer, silence, refusals.</param>
 public sealed record Figures(
     long Cases, long Reports, long Notified, long NoticesSent, long Removed, long RemovedWithoutNotice, long Rejected, long Open,
-    double? RemovalRate, DurationPercentiles TimeToRemoval, SlaFigures Sla, long Reuploads, ViewFigures ViewsBeforeRemoval);
+    double? RemovalRate, DurationPercentiles TimeToRemoval, SlaFigures Sla, long Reuploads, ViewFigures ViewsBeforeRemoval,
+    AnswerFigures Answers);
 
 public sealed record PlatformFigures(string Platform, Figures Figures);
 
@@ -39,8 +40,9 @@ public sealed record TransparencyReport(
     IReadOnlyList<PlatformCategoryFigures> PlatformCategories, RemovalRateSeries RemovalRateOverTime);
 
 /// <summary>
-/// The report's arithmetic, over facts already selected by first-report date. Outcomes are as of
-/// <c>generatedAt</c>: a case reported in the period and removed after it counts as removed.
+/// The report's arithmetic, over facts already selected by first-report date, and the platform statistics' too. Outcomes
+/// are as of <c>generatedAt</c>: a case reported in the period and removed after it counts as removed. Silence (notices
+/// with no answer after 24 h, 7 d, 30 d) is counted as of the period's end, or generatedAt if that comes first.
 /// </summary>
 public static class TransparencyFigures
 {
@@ -53,24 +55,37 @@ public static class TransparencyFigures
     public static TransparencyReport Compute(
         IReadOnlyList<TransparencyFact> facts, DateTimeOffset from, DateTimeOffset to, DateTimeOffset generatedAt, string? organisation)
     {
-        static string PlatformOf(TransparencyFact f) => f.Platform ?? UnknownPlatform;
-        static string CategoryOf(TransparencyFact f) => f.Category ?? Unclassified;
+        var silenceAsOf = to < generatedAt ? to : generatedAt;
         return new TransparencyReport(
             from, to, generatedAt, organisation,
-            Of(facts, generatedAt),
-            [.. facts.GroupBy(PlatformOf).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => new PlatformFigures(g.Key, Of([.. g], generatedAt)))],
-            [.. facts.GroupBy(CategoryOf).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => new CategoryFigures(g.Key, Of([.. g], generatedAt)))],
-            [.. facts.GroupBy(f => (Platform: PlatformOf(f), Category: CategoryOf(f)))
-                .OrderBy(g => g.Key.Platform, StringComparer.Ordinal).ThenBy(g => g.Key.Category, StringComparer.Ordinal)
-                .Select(g => new PlatformCategoryFigures(g.Key.Platform, g.Key.Category, Of([.. g], generatedAt)))],
+            Of(facts, generatedAt, silenceAsOf),
+            PerPlatform(facts, generatedAt, silenceAsOf),
+            [.. facts.GroupBy(CategoryOf).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => new CategoryFigures(g.Key, Of([.. g], generatedAt, silenceAsOf)))],
+            PerPlatformAndCategory(facts, generatedAt, silenceAsOf),
             RemovalRateOverTime(facts, from, to));
     }
 
-    public static Figures Of(IReadOnlyList<TransparencyFact> facts, DateTimeOffset asOf)
+    public static string PlatformOf(TransparencyFact f) => f.Platform ?? UnknownPlatform;
+
+    public static string CategoryOf(TransparencyFact f) => f.Category ?? Unclassified;
+
+    public static IReadOnlyList<PlatformFigures> PerPlatform(IReadOnlyList<TransparencyFact> facts, DateTimeOffset generatedAt, DateTimeOffset silenceAsOf) =>
+        [.. facts.GroupBy(PlatformOf).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => new PlatformFigures(g.Key, Of([.. g], generatedAt, silenceAsOf)))];
+
+    public static IReadOnlyList<PlatformCategoryFigures> PerPlatformAndCategory(
+        IReadOnlyList<TransparencyFact> facts, DateTimeOffset generatedAt, DateTimeOffset silenceAsOf) =>
+        [.. facts.GroupBy(f => (Platform: PlatformOf(f), Category: CategoryOf(f)))
+            .OrderBy(g => g.Key.Platform, StringComparer.Ordinal).ThenBy(g => g.Key.Category, StringComparer.Ordinal)
+            .Select(g => new PlatformCategoryFigures(g.Key.Platform, g.Key.Category, Of([.. g], generatedAt, silenceAsOf)))];
+
+    /// <param name="asOf">When outcomes are known to (the report's generation): decides whether a deadline has passed.</param>
+    /// <param name="silenceAsOf">The period's end (or generation, if earlier): silence is counted up to it.</param>
+    public static Figures Of(IReadOnlyList<TransparencyFact> facts, DateTimeOffset asOf, DateTimeOffset silenceAsOf)
     {
+        var answers = facts.Select(f => f.Answers ?? NoticeAnswers.None).ToList();
         var removed = facts.Where(f => f.Removed).ToList();
-        var afterNotice = removed.Where(f => f.FirstNotifiedAt is { } n && n <= f.RemovedAt).ToList();
-        var hours = afterNotice.Select(f => (f.RemovedAt!.Value - f.FirstNotifiedAt!.Value).TotalHours).ToList();
+        var timesToRemoval = removed.Select(f => (f.Answers ?? NoticeAnswers.None).TimeToRemoval).ToList();
+        var removedAfterNotice = timesToRemoval.Count(t => t is not null);
         var views = removed.Where(f => f.Views is not null).Select(f => f.Views!.Value).ToList();
         var withViews = views.Count;
         return new Figures(
@@ -79,27 +94,15 @@ public static class TransparencyFigures
             Notified: facts.Count(f => f.Notices > 0),
             NoticesSent: facts.Sum(f => (long)f.Notices),
             Removed: removed.Count,
-            RemovedWithoutNotice: removed.Count - afterNotice.Count,
+            RemovedWithoutNotice: removed.Count - removedAfterNotice,
             Rejected: facts.Count(f => f.Rejected),
             Open: facts.Count(f => !f.Removed && !f.Rejected),
             RemovalRate: Rate(removed.Count, facts.Count),
-            TimeToRemoval: new DurationPercentiles(hours.Count, Hours(NearestRank(hours, 50)), Hours(NearestRank(hours, 90)), Hours(NearestRank(hours, 99))),
+            TimeToRemoval: DurationPercentiles.Of(timesToRemoval),
             Sla: Sla(facts, asOf),
             Reuploads: facts.Count(f => f.Reupload),
-            ViewsBeforeRemoval: new ViewFigures(withViews, views.Sum(), withViews == 0 ? null : (long)NearestRank([.. views.Select(v => (double)v)], 50)!.Value));
-    }
-
-    /// <summary>
-    /// Nearest-rank percentile: the smallest value with at least p % of the values at or below it, i.e. the
-    /// ⌈p/100 × n⌉-th smallest. Always one of the observed values; null for no values.
-    /// </summary>
-    public static double? NearestRank(IReadOnlyList<double> values, int percentile)
-    {
-        if (values.Count == 0)
-            return null;
-        var sorted = values.Order().ToArray();
-        var rank = (int)Math.Ceiling(percentile / 100.0 * sorted.Length);
-        return sorted[Math.Clamp(rank, 1, sorted.Length) - 1];
+            ViewsBeforeRemoval: new ViewFigures(withViews, views.Sum(), withViews == 0 ? null : (long)Percentiles.NearestRank([.. views.Select(v => (double)v)], 50)!.Value),
+            Answers: AnswerFigures.Of(answers, silenceAsOf));
     }
 
     private static SlaFigures Sla(IReadOnlyList<TransparencyFact> facts, DateTimeOffset asOf)
@@ -139,7 +142,5 @@ public static class TransparencyFigures
         return new RemovalRateSeries(daily ? "day" : "month", points);
     }
 
-    private static double? Rate(long part, long whole) => whole == 0 ? null : Math.Round((double)part / whole, 4);
-
-    private static double? Hours(double? hours) => hours is { } h ? Math.Round(h, 2) : null;
+    private static double? Rate(long part, long whole) => Percentiles.Rate(part, whole);
 }

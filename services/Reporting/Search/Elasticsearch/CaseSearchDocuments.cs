@@ -1,5 +1,6 @@
 using JasperFx.Events;
 using Takedown.Reporting.Cases;
+using Takedown.Reporting.Statistics;
 using Takedown.Search;
 
 namespace Takedown.Reporting.Search.Elasticsearch;
@@ -48,7 +49,7 @@ public static class CaseSearchDocuments
             Severity: @case.Severity,
             Regime: @case.Regime,
             DueAt: @case.DueAt,
-            TimeToRemovalHours: data is RemovalConfirmed && @case.TimeToRemoval() is { } ttr ? Math.Round(ttr.TotalHours, 4) : null,
+            TimeToRemovalHours: data is RemovalConfirmed && NoticeAnswers.FromFirstNotice(@case.FirstNotifiedAt, @case.RemovedAt) is { } ttr ? Math.Round(ttr.TotalHours, 4) : null,
             ReuploadOf: data is ReuploadLinked link ? link.MatchedContentId : null);
     }
 
