@@ -10,6 +10,9 @@ public static class TransparencyEndpoints
 {
     public static readonly IReadOnlyList<string> Formats = ["json", "csv", "html", "dsa-sor"];
 
+    /// <summary>On format=dsa-sor: how many removals in the period have no statement because the database would refuse it.</summary>
+    public const string WithheldHeader = "Takedown-Statements-Withheld";
+
     private static readonly JsonSerializerOptions StatementJson = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     public static IEndpointRouteBuilder MapTransparencyReport(this IEndpointRouteBuilder app)
@@ -18,7 +21,8 @@ public static class TransparencyEndpoints
             .RequireAuthorization(Policies.ReadCases)
             .WithTags("Reports")
             .WithSummary("Transparency report for content first reported in [from, to): per platform and category, reports, notices, removal rate, " +
-                         "time to removal p50/p90/p99, SLA compliance, re-uploads, views. format=json|csv|html, or dsa-sor for one DSA " +
+                         "time to removal, to acknowledgement and to any answer p50/p90/p99, notices unanswered after 24 h / 7 d / 30 d, refusals " +
+                         "removed later, escalations outside the platform's channel, SLA compliance, re-uploads, views. format=json|csv|html, or dsa-sor for one DSA " +
                          "statement of reasons per item removed in [from, to), as JSON lines. Reporters get their own organisation's.");
         return app;
     }
@@ -49,9 +53,12 @@ public static class TransparencyEndpoints
         {
             var removed = await facts.RemovedAsync(since, until, organisation, ct);
             var lines = new StringBuilder();
-            foreach (var statement in removed.Select(StatementsOfReasons.For).OfType<StatementOfReasons>())
+            var statements = removed.Select(StatementsOfReasons.For).OfType<StatementOfReasons>().ToList();
+            foreach (var statement in statements)
                 lines.Append(JsonSerializer.Serialize(statement, StatementJson)).Append('\n');
             http.Response.Headers.ContentDisposition = $"attachment; filename=\"{name}-dsa-sor.jsonl\"";
+            // Removals the database would refuse (dated before 2020): counted, not silently dropped.
+            http.Response.Headers[WithheldHeader] = (removed.Count - statements.Count).ToString(CultureInfo.InvariantCulture);
             return Results.Text(lines.ToString(), "application/x-ndjson", Encoding.UTF8);
         }
 

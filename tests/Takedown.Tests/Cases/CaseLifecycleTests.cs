@@ -267,7 +267,7 @@ public sealed class CaseLifecycleTests(LifecycleFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task Platform_statistics_count_outcomes_and_interpolate_time_to_removal_from_the_first_notice()
+    public async Task Platform_statistics_are_the_transparency_figures_per_platform_and_per_category()
     {
         var analyst = await Host.IssueKeyAsync("takedown-analysts", "analyst");
         var platform = "p" + Guid.NewGuid().ToString("N")[..10];
@@ -278,19 +278,33 @@ public sealed class CaseLifecycleTests(LifecycleFixture fixture) : IClassFixture
         var slow = await Seed.CaseAsync(Host, now, TimeSpan.FromHours(24), noticeAt, platform: platform);
         await Host.HandleAsync(new ConfirmRemoval(slow, "platform", noticeAt.AddMinutes(18), now));       // 0.3 h
         var refused = await Seed.CaseAsync(Host, now, TimeSpan.FromHours(24), noticeAt, platform: platform);
-        await Host.HandleAsync(new RejectRemoval(refused, "Satire", now.AddMinutes(-1), now));
+        await Host.HandleAsync(new RejectRemoval(refused, "Satire", now.AddMinutes(-1), now));            // answered after 0.4 h
         var open = await Seed.CaseAsync(Host, now, TimeSpan.FromHours(24), null, platform: platform);
         await Host.HandleAsync(new RecordReport(Seed.Report(open, now.AddMinutes(-5), "another-ngo", platform), now));
-        Assert.Equal(CaseStatus.Open, (await Host.SummaryAsync(open))?.Status);
+        Assert.Equal(CaseStatus.Open, (await Host.SummaryAsync(open))?.Status);   // every projection caught up
 
         using var response = await SendAsync(HttpMethod.Get, "/api/v1/statistics/platforms", analyst);
-        var figures = (await JsonAsync(response)).EnumerateArray().Single(f => f.GetProperty("platform").GetString() == platform);
+        var figures = (await JsonAsync(response)).EnumerateArray().Single(f => f.GetProperty("platform").GetString() == platform).GetProperty("figures");
 
         Assert.Equal((4L, 5L, 1L, 2L, 1L, 0.5),
             (figures.GetProperty("cases").GetInt64(), figures.GetProperty("reports").GetInt64(), figures.GetProperty("open").GetInt64(),
              figures.GetProperty("removed").GetInt64(), figures.GetProperty("rejected").GetInt64(), figures.GetProperty("removalRate").GetDouble()));
-        // As PostgreSQL's percentile_cont: halfway between 0.1 and 0.3, and nine tenths of the way.
-        Assert.Equal((0.2, 0.28), (figures.GetProperty("timeToRemovalP50Hours").GetDouble(), figures.GetProperty("timeToRemovalP90Hours").GetDouble()));
+        // Nearest rank, as the transparency report: [0.1, 0.3] has p50 = the 1st, p90 = the 2nd.
+        Assert.Equal("""{"count":2,"p50Hours":0.1,"p90Hours":0.3,"p99Hours":0.3}""", figures.GetProperty("timeToRemoval").GetRawText());
+        var answers = figures.GetProperty("answers");
+        // Answers [0.1, 0.3, 0.4]: p50 the 2nd, p90 and p99 the 3rd; one "does not violate", not removed since.
+        Assert.Equal("""{"count":3,"p50Hours":0.3,"p90Hours":0.4,"p99Hours":0.4}""", answers.GetProperty("timeToAnswer").GetRawText());
+        Assert.Equal((3L, 1L, 0L, 0.0, 0L),
+            (answers.GetProperty("notified").GetInt64(), answers.GetProperty("answeredDoesNotViolate").GetInt64(),
+             answers.GetProperty("removedAfterDoesNotViolate").GetInt64(), answers.GetProperty("removedAfterDoesNotViolateShare").GetDouble(),
+             answers.GetProperty("unansweredAfter24Hours").GetInt64()));
+
+        using var byCategory = await SendAsync(HttpMethod.Get, "/api/v1/statistics/platforms?by=category", analyst);
+        var rows = (await JsonAsync(byCategory)).EnumerateArray().Where(f => f.GetProperty("platform").GetString() == platform).ToList();
+        Assert.Equal([("terrorist-propaganda", 4L)], rows.Select(r => (r.GetProperty("category").GetString(), r.GetProperty("figures").GetProperty("cases").GetInt64())));
+
+        using var unknown = await SendAsync(HttpMethod.Get, "/api/v1/statistics/platforms?by=organisation", analyst);
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
     }
 
     [Fact]

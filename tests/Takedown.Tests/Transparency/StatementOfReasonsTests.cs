@@ -39,18 +39,23 @@ public sealed class StatementOfReasonsTests(TransparencyFixture fixture)
     }
 
     [Fact]
-    public async Task A_notice_under_a_statute_is_a_trusted_flaggers_notice_of_illegal_content()
+    public async Task A_notice_of_content_illegal_in_its_jurisdiction_is_a_trusted_flaggers_notice_on_the_law_it_breaks()
     {
         var a = (await StatementsAsync())[A];
 
         Assert.Equal(["DECISION_VISIBILITY_CONTENT_REMOVED"], Strings(a, "decision_visibility"));
         Assert.Equal("DECISION_GROUND_ILLEGAL_CONTENT", a.GetProperty("decision_ground").GetString());
-        Assert.StartsWith("Netzwerkdurchsetzungsgesetz (NetzDG) § 3(2) no. 2", a.GetProperty("illegal_content_legal_ground").GetString());
+        // The offence under German law, not NetzDG's complaint-handling deadline.
+        Assert.StartsWith("Strafgesetzbuch (StGB) § 86", a.GetProperty("illegal_content_legal_ground").GetString());
+        Assert.DoesNotContain("NetzDG", a.GetProperty("illegal_content_legal_ground").GetString());
+        Assert.StartsWith("Removed after a trusted flagger's notice through the platform's trusted flagger portal", a.GetProperty("illegal_content_explanation").GetString());
         Assert.Equal("STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY", a.GetProperty("category").GetString());
         Assert.Equal(["KEYWORD_TERRORIST_CONTENT"], Strings(a, "category_specification"));
         Assert.Equal("SOURCE_TRUSTED_FLAGGER", a.GetProperty("source_type").GetString());
         Assert.Equal("ngo-a, ngo-b", a.GetProperty("source_identity").GetString());
-        Assert.Equal(("2025-03-03", "2025-03-03"), (a.GetProperty("content_date").GetString(), a.GetProperty("application_date").GetString()));
+        // content_date: when the reporter saw it online (1 March), not when Takedown heard of it (3 March).
+        Assert.Equal(("2025-03-01", "2025-03-03"), (a.GetProperty("content_date").GetString(), a.GetProperty("application_date").GetString()));
+        Assert.False(a.TryGetProperty("end_date_visibility_restriction", out _));   // still down: indefinite
         Assert.Equal(("No", "AUTOMATED_DECISION_NOT_AUTOMATED"), (a.GetProperty("automated_detection").GetString(), a.GetProperty("automated_decision").GetString()));
         Assert.Equal(30, Strings(a, "territorial_scope").Length);
         Assert.False(a.TryGetProperty("incompatible_content_ground", out _));
@@ -63,6 +68,9 @@ public sealed class StatementOfReasonsTests(TransparencyFixture fixture)
         var d = (await StatementsAsync())[D];
 
         Assert.Equal("SOURCE_TYPE_OTHER_NOTIFICATION", d.GetProperty("source_type").GetString());
+        Assert.Equal("Bundeskriminalamt (BKA)", d.GetProperty("source_identity").GetString());   // the issuing authority, not ngo-a
+        Assert.StartsWith("Removed on a removal order issued by Bundeskriminalamt (BKA) under Regulation (EU) 2021/784",
+            d.GetProperty("illegal_content_explanation").GetString());
         Assert.Equal("Yes", d.GetProperty("automated_detection").GetString());
         Assert.StartsWith("Regulation (EU) 2021/784", d.GetProperty("illegal_content_legal_ground").GetString());
         Assert.Equal(["CONTENT_TYPE_OTHER", "CONTENT_TYPE_TEXT"], Strings(d, "content_type"));   // text and media of unrecorded kind
@@ -78,6 +86,8 @@ public sealed class StatementOfReasonsTests(TransparencyFixture fixture)
         Assert.False(e.TryGetProperty("source_identity", out _));
         Assert.Equal("DECISION_GROUND_INCOMPATIBLE_CONTENT", e.GetProperty("decision_ground").GetString());
         Assert.Equal("STATEMENT_CATEGORY_VIOLENCE", e.GetProperty("category").GetString());
+        Assert.StartsWith("Removed by the platform on its own initiative: found gone by a liveness check before any notice",
+            e.GetProperty("incompatible_content_explanation").GetString());
 
         var g = statements[G];   // never classified, reported in February
         Assert.Equal("STATEMENT_CATEGORY_NOT_SPECIFIED_NOTICE", g.GetProperty("category").GetString());

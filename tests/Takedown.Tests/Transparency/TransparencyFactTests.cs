@@ -1,6 +1,7 @@
 extern alias reporting;
 
 using reporting::Takedown.Reporting.Cases;
+using reporting::Takedown.Reporting.Statistics;
 using reporting::Takedown.Reporting.Transparency;
 
 namespace Takedown.Tests.Transparency;
@@ -61,18 +62,18 @@ public sealed class TransparencyFactTests
     [InlineData(new double[] { 3, 1, 2 }, 1, 1)]                 // unsorted input; ⌈0.03⌉ = 1st
     [InlineData(new double[] { 7 }, 99, 7)]
     public void Percentiles_are_nearest_rank(double[] values, int percentile, double expected) =>
-        Assert.Equal(expected, TransparencyFigures.NearestRank(values, percentile));
+        Assert.Equal(expected, Percentiles.NearestRank(values, percentile));
 
     [Fact]
-    public void No_values_have_no_percentile() => Assert.Null(TransparencyFigures.NearestRank([], 50));
+    public void No_values_have_no_percentile() => Assert.Null(Percentiles.NearestRank([], 50));
 
     [Fact]
     public void A_deadline_still_ahead_is_pending_not_missed()
     {
         var due = T0.AddDays(1);
         var open = Fold(Reported(T0, null), new ContentClassified(Id, "hate-speech", "P2", 0.8, [], "m", T0, "platform-default", due));
-        Assert.Equal(new SlaFigures(0, 0, 0, 1, null), TransparencyFigures.Of([open], asOf: T0.AddHours(1)).Sla);
-        Assert.Equal(new SlaFigures(1, 0, 1, 0, 0), TransparencyFigures.Of([open], asOf: due.AddSeconds(1)).Sla);
+        Assert.Equal(new SlaFigures(0, 0, 0, 1, null), TransparencyFigures.Of([open], asOf: T0.AddHours(1), silenceAsOf: T0.AddHours(1)).Sla);
+        Assert.Equal(new SlaFigures(1, 0, 1, 0, 0), TransparencyFigures.Of([open], asOf: due.AddSeconds(1), silenceAsOf: due.AddSeconds(1)).Sla);
     }
 
     [Fact]

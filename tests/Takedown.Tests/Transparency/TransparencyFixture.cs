@@ -67,35 +67,39 @@ public sealed class TransparencyFixture : IAsyncLifetime
 
     private async Task SeedAsync()
     {
-        // A: youtube, terrorist propaganda under NetzDG's 24 h; two reports (views 1,200 then 5,000); removed 2 h after the notice.
-        await Run(Report(A, "youtube", "ngo-a", At(3, 3, 8), 1200, "DE"), Report(A, "youtube", "ngo-b", At(3, 3, 9), 5000, "DE"),
+        // A: youtube, terrorist propaganda under NetzDG's 24 h; two reports (views 1,200 then 5,000), the first saying it was seen online
+        // on 1 March; removed 2 h after the notice (its first answer).
+        await Run(Report(A, "youtube", "ngo-a", At(3, 3, 8), 1200, "DE", observedAt: At(3, 1, 20)), Report(A, "youtube", "ngo-b", At(3, 3, 9), 5000, "DE"),
             Classify(A, "terrorist-propaganda", "P1", "de-netzdg-manifestly-unlawful", At(3, 4, 8)),
             new SendNotice(A, "trusted-flagger-portal", "YT-1", At(3, 3, 10), At(3, 3, 10)),
             new ConfirmRemoval(A, "platform", At(3, 3, 12), At(3, 3, 12)));
-        // B: youtube, hate speech, NetzDG 7 days; refused, notified again, removed 192 h after the first notice: deadline missed.
+        // B: youtube, hate speech, NetzDG 7 days; refused ("does not violate") 24 h after the notice, notified again through a personal
+        // contact (an escalation outside the platform's channel), removed 192 h after the first notice: deadline missed.
         await Run(Report(B, "youtube", "ngo-a", At(3, 5, 10), 300, "DE"),
             Classify(B, "hate-speech", "P2", "de-netzdg-unlawful", At(3, 12, 10)),
             new SendNotice(B, "trusted-flagger-portal", "YT-2", At(3, 5, 12), At(3, 5, 12)),
             new RejectRemoval(B, "Does not violate our community guidelines", At(3, 6, 12), At(3, 6, 12)),
-            new SendNotice(B, "email", "msg-2b", At(3, 7, 12), At(3, 7, 12)),
+            new SendNotice(B, "personal-contact", "signal-2b", At(3, 7, 12), At(3, 7, 12)),
             new ConfirmRemoval(B, "platform", At(3, 13, 12), At(3, 13, 12)));
-        // C: youtube, hate speech, platform's 7 days; refused and still up after its deadline.
+        // C: youtube, hate speech, platform's 7 days; acknowledged after 1 h, refused and still up after its deadline.
         await Run(Report(C, "youtube", "ngo-b", At(3, 10, 9), null, null),
             Classify(C, "hate-speech", "P2", "platform-default", At(3, 17, 9)),
             new SendNotice(C, "email", "msg-c", At(3, 10, 10), At(3, 10, 10)),
+            new AcknowledgeNotice(C, "YT-C", At(3, 10, 11), At(3, 10, 11)),
             new RejectRemoval(C, "Satire", At(3, 11, 10), At(3, 11, 10)));
-        // D: telegram, a re-upload of terrorist propaganda under a TCO removal order (1 h); removed 30 min after the order.
+        // D: telegram, a re-upload of terrorist propaganda under a TCO removal order (1 h) issued by the BKA; removed 30 min after the order.
         await Run(Report(D, "telegram", "ngo-a", At(3, 10, 12), 40, "DE"),
             Classify(D, "terrorist-propaganda", "P0", "eu-2021-784-removal-order", At(3, 10, 14)),
             new RecordFingerprints(D, ["text-sha256:ab12", "media-sha256:cd34"], At(3, 10, 12, 1), At(3, 10, 12, 1)),
             new LinkReupload(D, G, "media-sha256", At(3, 10, 12, 2), At(3, 10, 12, 2)),
-            new SendNotice(D, "removal-order", "TCO-2025-7", At(3, 10, 13), At(3, 10, 13)),
+            new SendNotice(D, "removal-order", "TCO-2025-7", At(3, 10, 13), At(3, 10, 13), IssuedBy: "Bundeskriminalamt (BKA)"),
             new ConfirmRemoval(D, "platform", At(3, 10, 13, 30), At(3, 10, 13, 30)));
         // E: telegram, a threat to life (1 h clock); gone before any notice, found by the liveness check.
         await Run(Report(E, "telegram", "ngo-a", At(3, 20, 8), null, null),
             Classify(E, "incitement-threat-to-life", "P0", "p0-imminent-threat", At(3, 20, 9)),
             new ConfirmRemoval(E, "liveness-check", At(3, 20, 8, 45), At(3, 20, 8, 45)));
-        // F: telegram, classified abusive without a clock, overridden to hate speech (which a later automatic pass does not undo); notified, still open.
+        // F: telegram, classified abusive without a clock, overridden to hate speech (which a later automatic pass does not undo); notified,
+        // never answered, still open: silent past 24 h by the end of March (not yet 7 days).
         await Run(Report(F, "telegram", "ngo-b", At(3, 25, 15), 10, null),
             Classify(F, "abusive", "P3", null, null),
             new RecordOverride(new ClassificationOverridden(F, "hate-speech", "P2", "Slur against a protected group", "analyst-1", At(3, 25, 16)), At(3, 25, 16)),
@@ -109,9 +113,10 @@ public sealed class TransparencyFixture : IAsyncLifetime
         await _factory.Services.GetRequiredService<IDocumentStore>().WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
     }
 
-    private static RecordReport Report(Guid id, string platform, string organisation, DateTimeOffset at, long? views, string? jurisdiction) =>
+    private static RecordReport Report(
+        Guid id, string platform, string organisation, DateTimeOffset at, long? views, string? jurisdiction, DateTimeOffset? observedAt = null) =>
         new(new ContentReported(id, Guid.NewGuid(), 1, $"https://{platform}.example/{id:N}", $"https://{platform}.example/{id:N}", platform,
-            organisation, jurisdiction, views, at), at);
+            organisation, jurisdiction, views, at, ObservedAt: observedAt), at);
 
     private static RecordClassification Classify(Guid id, string category, string severity, string? regime, DateTimeOffset? dueAt, double confidence = 0.9) =>
         new(new ContentClassified(id, category, severity, confidence, ["fixture"], "fixture-model", DateTimeOffset.UnixEpoch, regime, dueAt), DateTimeOffset.UnixEpoch);

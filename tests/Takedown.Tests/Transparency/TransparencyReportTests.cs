@@ -3,6 +3,7 @@ extern alias reporting;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using reporting::Takedown.Reporting.Statistics;
 using reporting::Takedown.Reporting.Transparency;
 using static Takedown.Tests.Transparency.TransparencyFixture;
 
@@ -16,11 +17,17 @@ namespace Takedown.Tests.Transparency;
 /// Nearest rank: p-th percentile of n sorted values is the ⌈p·n/100⌉-th.
 /// Deadlines: A met (removed 3 Mar 12:00, due 4 Mar 08:00), B missed (13 Mar 12:00 > 12 Mar 10:00), C missed (still up, due 17 Mar),
 /// D met (13:30 ≤ 14:00), E met (08:45 ≤ 09:00); F has none.
+/// Answers to the first notice (the first acknowledgement, "does not violate" or removal): A removal after 2 h, B refusal after 24 h
+/// (not more than 24 h: answered in time), C acknowledgement after 1 h, D removal after 0.5 h, F none — silent past 24 h by
+/// 1 April 00:00 (notified 26 March 09:00), not yet past 7 days. B and C answered "does not violate"; B was removed anyway, after
+/// a second notice through a personal contact: the one escalation outside the platform's channel.
 /// </summary>
 [Collection(TransparencyCollection.Name)]
 public sealed class TransparencyReportTests(TransparencyFixture fixture)
 {
     private const string March = "/api/v1/reports/transparency?from=2025-03-01&to=2025-03-31";
+
+    private static readonly DurationPercentiles None = new(0, null, null, null);
 
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
 
@@ -48,7 +55,14 @@ public sealed class TransparencyReportTests(TransparencyFixture fixture)
                 TimeToRemoval: new DurationPercentiles(3, 2, 192, 192),   // [0.5, 2, 192]: ranks ⌈1.5⌉=2, ⌈2.7⌉=3, ⌈2.97⌉=3
                 Sla: new SlaFigures(WithDeadline: 5, Met: 3, Missed: 2, Pending: 0, ComplianceRate: 0.6),
                 Reuploads: 1,               // D
-                ViewsBeforeRemoval: new ViewFigures(3, 5340, 300)),       // A 5,000 (the higher of its two), B 300, D 40; median rank ⌈1.5⌉=2
+                ViewsBeforeRemoval: new ViewFigures(3, 5340, 300),        // A 5,000 (the higher of its two), B 300, D 40; median rank ⌈1.5⌉=2
+                Answers: new AnswerFigures(
+                    Notified: 5,
+                    TimeToAcknowledgement: new DurationPercentiles(1, 1, 1, 1),    // C
+                    TimeToAnswer: new DurationPercentiles(4, 1, 24, 24),           // [0.5, 1, 2, 24]: ranks ⌈2⌉=2, ⌈3.6⌉=4, ⌈3.96⌉=4
+                    UnansweredAfter24Hours: 1, UnansweredAfter7Days: 0, UnansweredAfter30Days: 0,   // F
+                    AnsweredDoesNotViolate: 2, RemovedAfterDoesNotViolate: 1, RemovedAfterDoesNotViolateShare: 0.5,   // B and C; B
+                    EscalatedOutsideChannel: 1)),                                  // B
             report.Totals);
     }
 
@@ -60,24 +74,45 @@ public sealed class TransparencyReportTests(TransparencyFixture fixture)
         Assert.Equal(
         [
             new PlatformFigures("telegram", new Figures(3, 3, 2, 2, 2, 1, 0, 1, 0.6667,
-                new DurationPercentiles(1, 0.5, 0.5, 0.5), new SlaFigures(2, 2, 0, 0, 1), 1, new ViewFigures(1, 40, 40))),
+                new DurationPercentiles(1, 0.5, 0.5, 0.5), new SlaFigures(2, 2, 0, 0, 1), 1, new ViewFigures(1, 40, 40),
+                new AnswerFigures(2, None, new DurationPercentiles(1, 0.5, 0.5, 0.5), 1, 0, 0, 0, 0, null, 0))),   // D answered, F silent
             new PlatformFigures("youtube", new Figures(3, 4, 3, 4, 2, 0, 1, 0, 0.6667,
-                new DurationPercentiles(2, 2, 192, 192), new SlaFigures(3, 1, 2, 0, 0.3333), 0, new ViewFigures(2, 5300, 300))),
+                new DurationPercentiles(2, 2, 192, 192), new SlaFigures(3, 1, 2, 0, 0.3333), 0, new ViewFigures(2, 5300, 300),
+                new AnswerFigures(3, new DurationPercentiles(1, 1, 1, 1), new DurationPercentiles(3, 2, 24, 24), 0, 0, 0, 2, 1, 0.5, 1))),   // [1, 2, 24]
         ], report.Platforms);
 
         // F's analyst override (hate speech) stands against the later automatic "abusive".
         Assert.Equal(["hate-speech", "incitement-threat-to-life", "terrorist-propaganda"], report.Categories.Select(c => c.Category));
         Assert.Equal(new Figures(3, 3, 3, 4, 1, 0, 1, 1, 0.3333,
-            new DurationPercentiles(1, 192, 192, 192), new SlaFigures(2, 0, 2, 0, 0), 0, new ViewFigures(1, 300, 300)), report.Categories[0].Figures);
+            new DurationPercentiles(1, 192, 192, 192), new SlaFigures(2, 0, 2, 0, 0), 0, new ViewFigures(1, 300, 300),
+            new AnswerFigures(3, new DurationPercentiles(1, 1, 1, 1), new DurationPercentiles(2, 1, 24, 24), 1, 0, 0, 2, 1, 0.5, 1)),   // B, C, F
+            report.Categories[0].Figures);
         Assert.Equal(new Figures(1, 1, 0, 0, 1, 1, 0, 0, 1,
-            new DurationPercentiles(0, null, null, null), new SlaFigures(1, 1, 0, 0, 1), 0, new ViewFigures(0, 0, null)), report.Categories[1].Figures);
+            new DurationPercentiles(0, null, null, null), new SlaFigures(1, 1, 0, 0, 1), 0, new ViewFigures(0, 0, null),
+            new AnswerFigures(0, None, None, 0, 0, 0, 0, 0, null, 0)), report.Categories[1].Figures);   // E: never notified
         Assert.Equal(new Figures(2, 3, 2, 2, 2, 0, 0, 0, 1,
-            new DurationPercentiles(2, 0.5, 2, 2), new SlaFigures(2, 2, 0, 0, 1), 1, new ViewFigures(2, 5040, 40)), report.Categories[2].Figures);
+            new DurationPercentiles(2, 0.5, 2, 2), new SlaFigures(2, 2, 0, 0, 1), 1, new ViewFigures(2, 5040, 40),
+            new AnswerFigures(2, None, new DurationPercentiles(2, 0.5, 2, 2), 0, 0, 0, 0, 0, null, 0)), report.Categories[2].Figures);   // A, D
 
         Assert.Equal(
             ["telegram/hate-speech", "telegram/incitement-threat-to-life", "telegram/terrorist-propaganda", "youtube/hate-speech", "youtube/terrorist-propaganda"],
             report.PlatformCategories.Select(p => $"{p.Platform}/{p.Category}"));
         Assert.Equal(report.PlatformCategories.Sum(p => p.Figures.Cases), report.Totals.Cases);
+    }
+
+    [Fact]
+    public async Task The_statistics_api_gives_the_reports_figures_per_platform_and_per_platform_and_category()
+    {
+        var report = await ReportAsync(fixture.Analyst);
+        const string period = "from=2025-03-01T00:00:00Z&to=2025-04-01T00:00:00Z";
+
+        using var perPlatform = await fixture.Reporting.SendAsync(Get($"/api/v1/statistics/platforms?{period}", fixture.Analyst));
+        Assert.Equal(HttpStatusCode.OK, perPlatform.StatusCode);
+        Assert.Equal(report.Platforms, await perPlatform.Content.ReadFromJsonAsync<List<PlatformFigures>>(Web));
+
+        using var perCategory = await fixture.Reporting.SendAsync(Get($"/api/v1/statistics/platforms?{period}&by=category", fixture.Analyst));
+        Assert.Equal(HttpStatusCode.OK, perCategory.StatusCode);
+        Assert.Equal(report.PlatformCategories, await perCategory.Content.ReadFromJsonAsync<List<PlatformCategoryFigures>>(Web));
     }
 
     [Fact]
@@ -125,17 +160,18 @@ public sealed class TransparencyReportTests(TransparencyFixture fixture)
 
         Assert.Equal(string.Join(',', TransparencyCsv.Header), lines[0]);
         Assert.Equal(1 + 5 + 2 + 3 + 1, lines.Length);   // header, platform × category, platforms, categories, total
-        Assert.Equal("youtube,hate-speech,2,2,2,3,1,0,1,0,0.5,1,192,192,192,2,0,2,0,0,0,1,300,300", lines[4]);
-        Assert.Equal("(all),(all),6,7,5,6,4,1,1,1,0.6667,3,2,192,192,5,3,2,0,0.6,1,3,5340,300", lines[^1]);
-        Assert.Equal("telegram,incitement-threat-to-life,1,1,0,0,1,1,0,0,1,0,,,,1,1,0,0,1,0,0,0,", lines[2]);   // no time to removal: empty cells
+        Assert.Equal("youtube,hate-speech,2,2,2,3,1,0,1,0,0.5,1,192,192,192,2,0,2,0,0,0,1,300,300,2,1,1,1,1,2,1,24,24,0,0,0,2,1,0.5,1", lines[4]);
+        Assert.Equal("(all),(all),6,7,5,6,4,1,1,1,0.6667,3,2,192,192,5,3,2,0,0.6,1,3,5340,300,5,1,1,1,1,4,1,24,24,1,0,0,2,1,0.5,1", lines[^1]);
+        // No time to removal, no notice to answer: empty cells.
+        Assert.Equal("telegram,incitement-threat-to-life,1,1,0,0,1,1,0,0,1,0,,,,1,1,0,0,1,0,0,0,,0,0,,,,0,,,,0,0,0,0,0,,0", lines[2]);
     }
 
     [Fact]
     public void Csv_cells_with_commas_or_quotes_are_quoted_as_RFC_4180_says()
     {
         var report = new TransparencyReport(DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddDays(1), DateTimeOffset.UnixEpoch, null,
-            TransparencyFigures.Of([], DateTimeOffset.UnixEpoch), [], [],
-            [new PlatformCategoryFigures("odd, \"platform\"", "x", TransparencyFigures.Of([], DateTimeOffset.UnixEpoch))],
+            TransparencyFigures.Of([], DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch), [], [],
+            [new PlatformCategoryFigures("odd, \"platform\"", "x", TransparencyFigures.Of([], DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch))],
             new RemovalRateSeries("day", []));
         var row = TransparencyCsv.Write(report).Split("\r\n")[1];
         Assert.StartsWith("\"odd, \"\"platform\"\"\",x,0,", row);
