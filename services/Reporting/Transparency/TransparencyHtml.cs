@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Takedown.Reporting.Statistics;
 
 namespace Takedown.Reporting.Transparency;
 
@@ -53,7 +54,13 @@ public static class TransparencyHtml
             .Append(Invariant, $". Outcomes as of {Encode(report.GeneratedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm", Invariant))} UTC.</p>\n</header>\n<main>\n");
 
         KeyFigures(html, report.Totals);
-        TimeToRemoval(html, report.Platforms);
+        PercentilesPerPlatform(html, report.Platforms, f => f.TimeToRemoval, "timeToRemoval", "time-to-removal", "Time to removal per platform",
+            "Hours from the first notice to the removal, per platform", "Removed after a notice", "No item was removed after a notice in this period.");
+        PercentilesPerPlatform(html, report.Platforms, f => f.Answers.TimeToAnswer, "answers.timeToAnswer", "time-to-answer",
+            "Time to the platform's first answer per platform",
+            "Hours from the first notice to the platform's first answer of any kind (acknowledgement, refusal or removal), per platform",
+            "Answered", "No notice was answered in this period.");
+        Silence(html, report.Platforms, report.Totals);
         RemovalRateOverTime(html, report.RemovalRateOverTime);
         SlaCompliance(html, report.Platforms, report.Totals);
         Breakdown(html, "platforms", "By platform", "Platform", report.Platforms.Select(p => ($"platform/{p.Platform}", p.Platform, p.Figures)));
@@ -78,31 +85,39 @@ public static class TransparencyHtml
         Card("Median time to removal", "timeToRemoval.p50Hours", t.TimeToRemoval.P50Hours, Hours);
         Card("SLA compliance", "sla.complianceRate", t.Sla.ComplianceRate, Percent);
         Card("Re-uploads detected", "reuploads", t.Reuploads, Count);
+        Card("Median time to a first answer", "answers.timeToAnswer.p50Hours", t.Answers.TimeToAnswer.P50Hours, Hours);
+        Card("Notices unanswered after 7 days", "answers.unansweredAfter7Days", t.Answers.UnansweredAfter7Days, Count);
+        Card("“Does not violate”, removed later", "answers.removedAfterDoesNotViolateShare", t.Answers.RemovedAfterDoesNotViolateShare, Percent);
+        Card("Escalated outside the platform", "answers.escalatedOutsideChannel", t.Answers.EscalatedOutsideChannel, Count);
         html.Append("</dl>\n</section>\n");
     }
 
-    private static void TimeToRemoval(StringBuilder html, IReadOnlyList<PlatformFigures> platforms)
+    /// <summary>A duration's median, 90th and 99th percentile per platform: a chart, then a table with the same numbers.</summary>
+    /// <param name="figure">The duration's JSON path, e.g. "timeToRemoval".</param>
+    private static void PercentilesPerPlatform(
+        StringBuilder html, IReadOnlyList<PlatformFigures> platforms, Func<Figures, DurationPercentiles> durations, string figure, string id,
+        string heading, string title, string countLabel, string none)
     {
-        var measured = platforms.Where(p => p.Figures.TimeToRemoval.Count > 0).ToList();
-        html.Append("<section aria-labelledby=\"time-to-removal\">\n<h2 id=\"time-to-removal\">Time to removal per platform</h2>\n");
+        var measured = platforms.Where(p => durations(p.Figures).Count > 0).ToList();
+        html.Append(Invariant, $"<section aria-labelledby=\"{id}\">\n<h2 id=\"{id}\">{Encode(heading)}</h2>\n");
         if (measured.Count == 0)
         {
-            html.Append("<p>No item was removed after a notice in this period.</p>\n</section>\n");
+            html.Append(Invariant, $"<p>{Encode(none)}</p>\n</section>\n");
             return;
         }
         const int width = 900, left = 150, right = 250, row = 40, top = 10;
         var height = top + measured.Count * row + 40;
-        var max = NiceCeiling(measured.Max(p => p.Figures.TimeToRemoval.P99Hours ?? p.Figures.TimeToRemoval.P90Hours ?? 0));
+        var max = NiceCeiling(measured.Max(p => durations(p.Figures).P99Hours ?? durations(p.Figures).P90Hours ?? 0));
         double X(double hours) => left + hours / max * (width - left - right);
 
         html.Append("<figure>\n")
-            .Append(Invariant, $"<svg role=\"img\" aria-labelledby=\"ttr-title ttr-desc\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\">\n")
-            .Append("<title id=\"ttr-title\">Hours from the first notice to the removal, per platform</title>\n")
-            .Append("<desc id=\"ttr-desc\">For each platform a dark bar to the median, a light bar to the 90th percentile and a red mark at the 99th percentile. The table below gives the same numbers.</desc>\n");
+            .Append(Invariant, $"<svg role=\"img\" aria-labelledby=\"{id}-title {id}-desc\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\">\n")
+            .Append(Invariant, $"<title id=\"{id}-title\">{Encode(title)}</title>\n")
+            .Append(Invariant, $"<desc id=\"{id}-desc\">For each platform a dark bar to the median, a light bar to the 90th percentile and a red mark at the 99th percentile. The table below gives the same numbers.</desc>\n");
         Axis(html, left, top + measured.Count * row, width - right, max, X, h => h.ToString("0.##", Invariant) + " h");
         for (var i = 0; i < measured.Count; i++)
         {
-            var (platform, ttr) = (measured[i].Platform, measured[i].Figures.TimeToRemoval);
+            var (platform, ttr) = (measured[i].Platform, durations(measured[i].Figures));
             var y = top + i * row;
             html.Append(Invariant, $"<text x=\"{left - 8}\" y=\"{y + 22}\" text-anchor=\"end\">{Encode(platform)}</text>\n");
             if (ttr.P90Hours is { } p90)
@@ -117,18 +132,83 @@ public static class TransparencyHtml
             .Append("<span><i class=\"swatch\" style=\"background:var(--p90)\"></i>90th percentile</span>")
             .Append("<span><i class=\"swatch\" style=\"background:var(--p99)\"></i>99th percentile</span></figcaption>\n</figure>\n");
 
-        html.Append("<table>\n<caption>Time to removal per platform (hours from the first notice)</caption>\n")
-            .Append("<thead><tr><th scope=\"col\">Platform</th><th scope=\"col\">Removed after a notice</th><th scope=\"col\">Median</th><th scope=\"col\">90th percentile</th><th scope=\"col\">99th percentile</th></tr></thead>\n<tbody>\n");
+        html.Append(Invariant, $"<table>\n<caption>{Encode(heading)} (hours from the first notice)</caption>\n")
+            .Append(Invariant, $"<thead><tr><th scope=\"col\">Platform</th><th scope=\"col\">{Encode(countLabel)}</th><th scope=\"col\">Median</th><th scope=\"col\">90th percentile</th><th scope=\"col\">99th percentile</th></tr></thead>\n<tbody>\n");
         foreach (var p in measured)
         {
-            var scope = $"platform/{p.Platform}";
+            var (scope, d) = ($"platform/{p.Platform}", durations(p.Figures));
             html.Append(Invariant, $"<tr><th scope=\"row\">{Encode(p.Platform)}</th>")
-                .Append(Figure("td", scope, "timeToRemoval.count", p.Figures.TimeToRemoval.Count, Count))
-                .Append(Figure("td", scope, "timeToRemoval.p50Hours", p.Figures.TimeToRemoval.P50Hours, Hours))
-                .Append(Figure("td", scope, "timeToRemoval.p90Hours", p.Figures.TimeToRemoval.P90Hours, Hours))
-                .Append(Figure("td", scope, "timeToRemoval.p99Hours", p.Figures.TimeToRemoval.P99Hours, Hours))
+                .Append(Figure("td", scope, $"{figure}.count", d.Count, Count))
+                .Append(Figure("td", scope, $"{figure}.p50Hours", d.P50Hours, Hours))
+                .Append(Figure("td", scope, $"{figure}.p90Hours", d.P90Hours, Hours))
+                .Append(Figure("td", scope, $"{figure}.p99Hours", d.P99Hours, Hours))
                 .Append("</tr>\n");
         }
+        html.Append("</tbody>\n</table>\n</section>\n");
+    }
+
+    /// <summary>
+    /// Per platform, first notices still unanswered after 24 hours, 7 days and 30 days (as of the period's end): grouped bars,
+    /// then a table with those counts beside acknowledgement times, refusals removed later and escalations.
+    /// </summary>
+    private static void Silence(StringBuilder html, IReadOnlyList<PlatformFigures> platforms, Figures totals)
+    {
+        var rows = platforms.Where(p => p.Figures.Answers.Notified > 0).Select(p => (Name: p.Platform, p.Figures.Answers, Scope: $"platform/{p.Platform}")).ToList();
+        html.Append("<section aria-labelledby=\"silence\">\n<h2 id=\"silence\">Notices left unanswered</h2>\n");
+        if (rows.Count == 0)
+        {
+            html.Append("<p>No notice was sent in this period.</p>\n</section>\n");
+            return;
+        }
+        rows.Add(("all platforms", totals.Answers, "totals"));
+        (string Label, string Colour, Func<AnswerFigures, long> Count)[] bounds =
+        [
+            ("after 24 hours", "var(--p90)", a => a.UnansweredAfter24Hours),
+            ("after 7 days", "var(--p50)", a => a.UnansweredAfter7Days),
+            ("after 30 days", "var(--p99)", a => a.UnansweredAfter30Days),
+        ];
+        const int width = 900, left = 150, right = 80, bar = 12, row = 3 * bar + 16, top = 10;
+        var height = top + rows.Count * row + 40;
+        var max = NiceCeiling(rows.Max(r => (double)r.Answers.UnansweredAfter24Hours));
+        double X(double count) => left + count / max * (width - left - right);
+        html.Append("<figure>\n")
+            .Append(Invariant, $"<svg role=\"img\" aria-labelledby=\"silence-title silence-desc\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\">\n")
+            .Append("<title id=\"silence-title\">First notices with no answer after 24 hours, 7 days and 30 days, per platform</title>\n")
+            .Append("<desc id=\"silence-desc\">For each platform three bars: how many first notices had no answer of any kind 24 hours, 7 days and 30 days after they were sent, counting those sent long enough before the end of the period. The table below gives the same numbers.</desc>\n");
+        Axis(html, left, top + rows.Count * row, width - right, max, X, c => c.ToString("0.##", Invariant));
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var (name, answers, _) = rows[i];
+            var y = top + i * row;
+            html.Append(Invariant, $"<text x=\"{left - 8}\" y=\"{y + 2 * bar}\" text-anchor=\"end\">{Encode(name)}</text>\n");
+            for (var b = 0; b < bounds.Length; b++)
+            {
+                var count = bounds[b].Count(answers);
+                html.Append(Invariant, $"<rect x=\"{left}\" y=\"{y + 4 + b * bar}\" width=\"{F(Math.Max(count == 0 ? 0 : 1, X(count) - left))}\" height=\"{bar - 2}\" fill=\"{bounds[b].Colour}\"><title>{Encode(name)}: {count} unanswered {bounds[b].Label}</title></rect>\n");
+            }
+            html.Append(Invariant, $"<text x=\"{F(X(max) + 6)}\" y=\"{y + 2 * bar}\">{answers.UnansweredAfter24Hours} · {answers.UnansweredAfter7Days} · {answers.UnansweredAfter30Days}</text>\n");
+        }
+        html.Append("</svg>\n<figcaption class=\"legend\">");
+        foreach (var (label, colour, _) in bounds)
+            html.Append(Invariant, $"<span><i class=\"swatch\" style=\"background:{colour}\"></i>unanswered {label}</span>");
+        html.Append("</figcaption>\n</figure>\n");
+
+        html.Append("<table>\n<caption>Answers to the first notice per platform</caption>\n<thead><tr><th scope=\"col\">Platform</th>")
+            .Append("<th scope=\"col\">Notified</th><th scope=\"col\">Median hours to acknowledgement</th><th scope=\"col\">Unanswered after 24 h</th>")
+            .Append("<th scope=\"col\">after 7 days</th><th scope=\"col\">after 30 days</th><th scope=\"col\">“Does not violate”</th>")
+            .Append("<th scope=\"col\">of which removed later</th><th scope=\"col\">Share removed later</th><th scope=\"col\">Escalated outside the platform</th></tr></thead>\n<tbody>\n");
+        foreach (var (name, a, scope) in rows)
+            html.Append(Invariant, $"<tr><th scope=\"row\">{Encode(name)}</th>")
+                .Append(Figure("td", scope, "answers.notified", a.Notified, Count))
+                .Append(Figure("td", scope, "answers.timeToAcknowledgement.p50Hours", a.TimeToAcknowledgement.P50Hours, Hours))
+                .Append(Figure("td", scope, "answers.unansweredAfter24Hours", a.UnansweredAfter24Hours, Count))
+                .Append(Figure("td", scope, "answers.unansweredAfter7Days", a.UnansweredAfter7Days, Count))
+                .Append(Figure("td", scope, "answers.unansweredAfter30Days", a.UnansweredAfter30Days, Count))
+                .Append(Figure("td", scope, "answers.answeredDoesNotViolate", a.AnsweredDoesNotViolate, Count))
+                .Append(Figure("td", scope, "answers.removedAfterDoesNotViolate", a.RemovedAfterDoesNotViolate, Count))
+                .Append(Figure("td", scope, "answers.removedAfterDoesNotViolateShare", a.RemovedAfterDoesNotViolateShare, Percent))
+                .Append(Figure("td", scope, "answers.escalatedOutsideChannel", a.EscalatedOutsideChannel, Count))
+                .Append("</tr>\n");
         html.Append("</tbody>\n</table>\n</section>\n");
     }
 
@@ -224,7 +304,8 @@ public static class TransparencyHtml
             .Append(Invariant, $"<th scope=\"col\">{Encode(label)}</th><th scope=\"col\">Items</th><th scope=\"col\">Reports</th><th scope=\"col\">Notified</th>")
             .Append("<th scope=\"col\">Removed</th><th scope=\"col\">Rejected</th><th scope=\"col\">Open</th><th scope=\"col\">Removal rate</th>")
             .Append("<th scope=\"col\">Median hours</th><th scope=\"col\">p90 hours</th><th scope=\"col\">p99 hours</th><th scope=\"col\">SLA compliance</th>")
-            .Append("<th scope=\"col\">Re-uploads</th><th scope=\"col\">Views before removal</th></tr></thead>\n<tbody>\n");
+            .Append("<th scope=\"col\">Re-uploads</th><th scope=\"col\">Views before removal</th><th scope=\"col\">Median hours to an answer</th>")
+            .Append("<th scope=\"col\">Unanswered after 24 h</th><th scope=\"col\">after 7 days</th><th scope=\"col\">after 30 days</th></tr></thead>\n<tbody>\n");
         foreach (var (scope, name, f) in rows)
             html.Append(Invariant, $"<tr><th scope=\"row\">{Encode(name)}</th>")
                 .Append(Figure("td", scope, "cases", f.Cases, Count))
@@ -240,6 +321,10 @@ public static class TransparencyHtml
                 .Append(Figure("td", scope, "sla.complianceRate", f.Sla.ComplianceRate, Percent))
                 .Append(Figure("td", scope, "reuploads", f.Reuploads, Count))
                 .Append(Figure("td", scope, "viewsBeforeRemoval.total", f.ViewsBeforeRemoval.Total, Count))
+                .Append(Figure("td", scope, "answers.timeToAnswer.p50Hours", f.Answers.TimeToAnswer.P50Hours, Hours))
+                .Append(Figure("td", scope, "answers.unansweredAfter24Hours", f.Answers.UnansweredAfter24Hours, Count))
+                .Append(Figure("td", scope, "answers.unansweredAfter7Days", f.Answers.UnansweredAfter7Days, Count))
+                .Append(Figure("td", scope, "answers.unansweredAfter30Days", f.Answers.UnansweredAfter30Days, Count))
                 .Append("</tr>\n");
         html.Append("</tbody>\n</table>\n</section>\n");
     }
@@ -257,6 +342,13 @@ public static class TransparencyHtml
         <strong>SLA compliance</strong> is the share of items whose deadline has passed, or that were removed, that were
         removed by it; items whose deadline is still ahead are left out. <strong>Views before removal</strong> is the sum over
         removed items of the highest view count a reporter gave before the removal, where reporters gave one.</p>
+        <p>A platform's <strong>answer</strong> to a notice is the first acknowledgement, refusal (“does not violate”) or
+        removal after the first notice; <strong>time to an answer</strong> and <strong>time to acknowledgement</strong> run
+        from the first notice. A notice is <strong>unanswered after 24 hours</strong> (7 days, 30 days) when it was sent at
+        least that long before the end of the period and no answer came within that time; a later answer does not undo the
+        silence. <strong>Removed later</strong> counts items the platform first refused and then removed anyway.
+        <strong>Escalated outside the platform</strong> counts items that needed a later notice round the platform's own
+        channels: through a personal contact at the platform, or a removal order by an authority.</p>
         </section>
 
         """);

@@ -24,7 +24,11 @@ public sealed partial class HtmlReportTests(TransparencyFixture fixture)
     {
         var html = await GetAsync("html");
         Assert.DoesNotMatch(@"<script|<link|src=""http|href=""http|@import|url\(", html);
-        Assert.Contains("<svg role=\"img\" aria-labelledby=\"ttr-title ttr-desc\"", html);
+        foreach (var chart in new[] { "time-to-removal", "time-to-answer", "silence" })
+            Assert.Contains($"<svg role=\"img\" aria-labelledby=\"{chart}-title {chart}-desc\"", html);
+        // The fixture's silence (F, telegram) and its escalation (B, youtube) are on the page as figures.
+        Assert.Contains("data-scope=\"platform/telegram\" data-figure=\"answers.unansweredAfter24Hours\" data-value=\"1\"", html);
+        Assert.Contains("data-scope=\"platform/youtube\" data-figure=\"answers.escalatedOutsideChannel\" data-value=\"1\"", html);
         Assert.Contains("nearest-rank", html);
     }
 
