@@ -61,6 +61,10 @@ public sealed record ContentDocument(
 /// <param name="Timestamp">When the event happened (the event's own time, e.g. the removal's), as <c>@timestamp</c>.</param>
 /// <param name="EventType">The event's stable name, e.g. "removal-confirmed".</param>
 /// <param name="Status">The case's status after the event.</param>
+/// <param name="TimeToRemovalHours">On a removal: hours from the first notice (null when removed before any notice).</param>
+/// <param name="NoticeChannel">On a notice: how the platform was told ("personal-contact" is the route round its own channels).</param>
+/// <param name="TimeToAcknowledgementHours">On the platform's first acknowledgement: hours from the first notice.</param>
+/// <param name="TimeToAnswerHours">On the platform's first answer of any kind (acknowledgement, refusal, removal): hours from the first notice.</param>
 public sealed record CaseEventDocument(
     string Id,
     [property: JsonPropertyName("@timestamp")] DateTimeOffset Timestamp,
@@ -76,4 +80,7 @@ public sealed record CaseEventDocument(
     string? Regime,
     DateTimeOffset? DueAt,
     double? TimeToRemovalHours,
-    Guid? ReuploadOf);
+    Guid? ReuploadOf,
+    string? NoticeChannel = null,
+    double? TimeToAcknowledgementHours = null,
+    double? TimeToAnswerHours = null);

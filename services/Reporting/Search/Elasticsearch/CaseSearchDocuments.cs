@@ -20,19 +20,24 @@ public static class CaseSearchDocuments
     public static Built Build(string streamKey, IReadOnlyList<IEvent> events, Func<IEvent, bool> timelineFor, DateTimeOffset now)
     {
         var state = SearchableContent.Aggregate.Initial(streamKey);
+        var answers = NoticeAnswers.None;
         var timeline = new List<CaseEventDocument>();
         foreach (var e in events)
         {
             if (e.Data is not ICaseEvent data)
                 continue;
             state = SearchableContent.Aggregate.Evolve(state, data);
+            var before = answers;
+            answers = NoticeAnswers.Evolve(answers, data);
             if (timelineFor(e))
-                timeline.Add(TimelineEntry(state, e, data));
+                timeline.Add(TimelineEntry(state, e, data, before, answers));
         }
         return new Built(state.ToDocument(events[^1].Version, now), timeline);
     }
 
-    private static CaseEventDocument TimelineEntry(SearchableContent state, IEvent e, ICaseEvent data)
+    /// <param name="before">The notices' answers before this event; <paramref name="after"/>, after it. The event that set the first
+    /// acknowledgement or the first answer carries its duration, so a dashboard's percentile counts each case once.</param>
+    private static CaseEventDocument TimelineEntry(SearchableContent state, IEvent e, ICaseEvent data, NoticeAnswers before, NoticeAnswers after)
     {
         var @case = state.Case;
         return new CaseEventDocument(
@@ -50,7 +55,10 @@ public static class CaseSearchDocuments
             Regime: @case.Regime,
             DueAt: @case.DueAt,
             TimeToRemovalHours: data is RemovalConfirmed && NoticeAnswers.FromFirstNotice(@case.FirstNotifiedAt, @case.RemovedAt) is { } ttr ? Math.Round(ttr.TotalHours, 4) : null,
-            ReuploadOf: data is ReuploadLinked link ? link.MatchedContentId : null);
+            ReuploadOf: data is ReuploadLinked link ? link.MatchedContentId : null,
+            NoticeChannel: data is NoticeSent notice ? notice.Channel : null,
+            TimeToAcknowledgementHours: before.TimeToAcknowledgement is null && after.TimeToAcknowledgement is { } ack ? Math.Round(ack.TotalHours, 4) : null,
+            TimeToAnswerHours: before.TimeToAnswer is null && after.TimeToAnswer is { } answered ? Math.Round(answered.TotalHours, 4) : null);
     }
 
     // Dashboards over time plot when a thing happened (the platform's removal, the notice), not when it was recorded.
