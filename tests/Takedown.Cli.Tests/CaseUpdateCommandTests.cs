@@ -37,6 +37,24 @@ public sealed class CaseUpdateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Case_notice_takes_a_personal_contact_and_a_removal_orders_issuing_authority()
+    {
+        reporting.Respond("POST", $"{CasePath}/notices", Case("open", 5));
+
+        var result = await RunAsync("case", "notice", ContentId, "--channel", "removal-order", "--reference", "TCO-9",
+            "--order-issued-at", "2025-03-01T09:00:00Z", "--issued-by", "Bundeskriminalamt");
+        var personal = await RunAsync("case", "notice", ContentId, "--channel", "personal-contact", "--reference", "signal-1");
+
+        Assert.Equal((0, 0), (result.ExitCode, personal.ExitCode));
+        Assert.Equal(
+            [
+                [("channel", "\"removal-order\""), ("reference", "\"TCO-9\""), ("orderIssuedAt", "\"2025-03-01T09:00:00+00:00\""), ("issuedBy", "\"Bundeskriminalamt\"")],
+                [("channel", "\"personal-contact\""), ("reference", "\"signal-1\"")],
+            ],
+            reporting.Requests.Select(r => r.Json.EnumerateObject().Select(p => (p.Name, p.Value.GetRawText())).ToArray()));
+    }
+
+    [Fact]
     public async Task Case_respond_posts_the_platforms_answer()
     {
         reporting.Respond("POST", $"{CasePath}/platform-response", Case("removed", 5));

@@ -240,6 +240,28 @@ public sealed class CaseLifecycleTests(LifecycleFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task A_notice_by_personal_contact_is_accepted_and_a_removal_order_records_its_issuing_authority()
+    {
+        var liaison = await Host.IssueKeyAsync(Organisation, "liaison");
+        var id = await Seed.CaseAsync(Host, Now, TimeSpan.FromHours(24), null);
+
+        using (var misplaced = await SendAsync(HttpMethod.Post, $"/api/v1/cases/{id}/notices", liaison, new { channel = "email", reference = "m-1", issuedBy = "BKA" }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, misplaced.StatusCode);
+            Assert.Equal(["issuedBy"], (await JsonAsync(misplaced)).GetProperty("errors").EnumerateObject().Select(p => p.Name));
+        }
+        using (var personal = await SendAsync(HttpMethod.Post, $"/api/v1/cases/{id}/notices", liaison, new { channel = "personal-contact", reference = "signal-1" }))
+            Assert.Equal(HttpStatusCode.OK, personal.StatusCode);
+        using (var order = await SendAsync(HttpMethod.Post, $"/api/v1/cases/{id}/notices", liaison,
+                   new { channel = "removal-order", reference = "TCO-9", issuedBy = " Bundeskriminalamt " }))
+            Assert.Equal(HttpStatusCode.OK, order.StatusCode);
+
+        await using var session = Host.Store.Query();
+        var notices = (await session.Events.FetchStreamAsync(TakedownCase.StreamId(id))).Select(e => e.Data).OfType<NoticeSent>().ToList();
+        Assert.Equal([("personal-contact", null), ("removal-order", "Bundeskriminalamt")], notices.Select(n => (n.Channel, n.IssuedBy)));
+    }
+
+    [Fact]
     public async Task The_list_shows_each_deadline_and_filters_overdue_and_due_before_soonest_first()
     {
         var liaison = await Host.IssueKeyAsync(Organisation, "liaison");

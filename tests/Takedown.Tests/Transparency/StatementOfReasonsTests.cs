@@ -23,6 +23,7 @@ public sealed class StatementOfReasonsTests(TransparencyFixture fixture)
         using var response = await fixture.Reporting.SendAsync(Get("/api/v1/reports/transparency?from=2025-03-01&to=2025-03-31&format=dsa-sor", fixture.Analyst));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/x-ndjson", response.Content.Headers.ContentType!.MediaType);
+        Assert.Equal(["0"], response.Headers.GetValues(reporting::Takedown.Reporting.Transparency.TransparencyEndpoints.WithheldHeader));   // none before 2020
         var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         return lines.Select(line => JsonDocument.Parse(line).RootElement.Clone())
             .ToDictionary(s => Guid.ParseExact(s.GetProperty("puid").GetString()!["takedown-".Length..], "N"));
