@@ -515,6 +515,37 @@ public sealed partial class PipelineTests(PipelineFixture pipeline) : IClassFixt
     }
 
     [Fact]
+    public async Task The_reporters_observedAt_travels_to_the_statement_of_reasons_as_its_content_date()
+    {
+        var reporter = await pipeline.IssueKeyAsync(Organisation, "reporter");
+        var liaison = await pipeline.IssueKeyAsync(Organisation, "liaison");
+        var analyst = await pipeline.IssueKeyAsync("takedown-analysts", "analyst");
+        var observedAt = DateTimeOffset.UtcNow.AddDays(-3);
+        using var reported = await pipeline.Ingest.SendAsync(PipelineFixture.Request(HttpMethod.Post, "/api/v1/reports", reporter,
+            new { url = UniqueUrl("observed"), platform = "facebook", text = "agent of the embassy", reporterReference = "TFP-obs", observedAt }));
+        Assert.Equal(HttpStatusCode.Accepted, reported.StatusCode);
+        var contentId = (await reported.Content.ReadFromJsonAsync<ReportAcceptedResponse>())!.ContentId;
+        await CaseWhenAsync(liaison, contentId, Complete, "the case");
+        using (var notice = await pipeline.Reporting.SendAsync(PipelineFixture.Request(HttpMethod.Post, $"/api/v1/cases/{contentId}/notices", liaison,
+                   new { channel = "trusted-flagger-portal", reference = "TFP-obs-1" })))
+            Assert.Equal(HttpStatusCode.OK, notice.StatusCode);
+        using (var removed = await pipeline.Reporting.SendAsync(PipelineFixture.Request(HttpMethod.Post, $"/api/v1/cases/{contentId}/platform-response", liaison, new { outcome = "removed" })))
+            Assert.Equal(HttpStatusCode.OK, removed.StatusCode);
+
+        var today = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd");
+        var puid = $"takedown-{contentId:N}";
+        var statement = await Eventually.UntilAsync(async () =>
+        {
+            using var response = await pipeline.Reporting.SendAsync(PipelineFixture.Request(HttpMethod.Get, $"/api/v1/reports/transparency?from={today}&to={today}&format=dsa-sor", analyst));
+            return (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(line => JsonDocument.Parse(line).RootElement.Clone())
+                .FirstOrDefault(s => s.GetProperty("puid").GetString() == puid);
+        }, s => s.ValueKind == JsonValueKind.Object, what: "the statement of reasons");
+
+        Assert.Equal((observedAt.UtcDateTime.ToString("yyyy-MM-dd"), today), (statement.GetProperty("content_date").GetString(), statement.GetProperty("application_date").GetString()));
+    }
+
+    [Fact]
     public async Task A_case_audit_recomputes_its_hash_chain()
     {
         var reporter = await pipeline.IssueKeyAsync(Organisation, "reporter");
