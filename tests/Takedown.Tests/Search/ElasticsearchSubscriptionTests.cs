@@ -87,8 +87,9 @@ public sealed class ElasticsearchSubscriptionTests : IAsyncLifetime
         var next = await Seed.CaseAsync(_host, Now, TimeSpan.FromHours(24), noticeSentAt: null);
         await IndexedAsync(next, version: 2);
 
-        var admin = await AdminAsync();
-        var failures = admin.GetProperty("failures");
+        // The failure is stored with the page's progress, which commits after the node answered the bulk.
+        var failures = await Eventually.UntilAsync(async () => (await AdminAsync()).GetProperty("failures"),
+            f => f.GetProperty("total").GetInt64() > 0, what: "the refused item recorded");
         Assert.Equal(1, failures.GetProperty("total").GetInt64());
         var failure = failures.GetProperty("latest")[0];
         Assert.Equal(refused.ToString(), failure.GetProperty("documentId").GetString());
