@@ -63,7 +63,7 @@ public sealed class CaseExportCommand : Command
         }
         host.Out.WriteLine($"wrote {file.FullName} ({bundle.Length} bytes)");
         host.Out.WriteLine($"case {manifest.CaseId}: {manifest.StreamId} at version {manifest.StreamVersion}, chain head {manifest.ChainHead}");
-        host.Out.WriteLine($"signed by key {manifest.KeyId}; check it with: takedown audit verify --bundle {file.Name} --public-key KEY.pem");
+        host.Out.WriteLine($"signed by key {manifest.KeyId}; check it with: takedown audit verify --bundle {file} --public-key KEY.pem");
         foreach (var item in manifest.OmittedMedia)
             host.Error.WriteLine($"note: media {item.Sha256} (event version {item.Version}) is not in the bundle: {item.Reason}");
         return ExitCodes.Ok;

@@ -47,15 +47,11 @@ public sealed record ContentClassified
     public required IReadOnlyList<string> Explanation { get; init; }
     public required string ModelVersion { get; init; }
     public required DateTimeOffset ClassifiedAt { get; init; }
-    /// <summary>The legal regime whose clock runs, e.g. "de-netzdg-manifestly-unlawful".</summary>
+    /// <summary>The legal regime whose clock runs once a notice is sent, e.g. "de-netzdg-manifestly-unlawful".</summary>
     public required string Regime { get; init; }
-    /// <summary>When the regime's deadline falls: <see cref="ClockStartsAt"/> plus the time it allows.</summary>
-    public required DateTimeOffset DueAt { get; init; }
-    /// <summary>When the clock started: the notice or removal order; the report time until notices exist.</summary>
-    public required DateTimeOffset ClockStartsAt { get; init; }
     /// <summary>
-    /// How long <see cref="Regime"/> allows, in seconds, from the clock's start. Reporting starts the clock at the
-    /// first notice and computes the case's own deadline from this.
+    /// How long <see cref="Regime"/> allows, in seconds, from the clock's start. Deadlines are Reporting's alone: it
+    /// starts the clock at the first notice (or the removal order) and computes the case's deadline from this.
     /// </summary>
     public required long AllowedSeconds { get; init; }
     /// <summary>The regime that applies instead if the content becomes the subject of a removal order.</summary>

@@ -11,7 +11,10 @@ namespace Takedown.Search;
 /// <param name="NormalisedText">The text through the project's one Arabic-first normaliser (what both backends match on).</param>
 /// <param name="Account">The account or channel that posted it, when known.</param>
 /// <param name="Explanation">The terms and rules that drove the classification.</param>
-/// <param name="DueAt">The running deadline; "overdue" is asked at query time (due_at before now, status open or rejected).</param>
+/// <param name="ContentUp">The content is up as far as the case knows (Reporting's one rule, stored, never re-derived from
+/// <paramref name="Status"/>): only then can <paramref name="DueAt"/> be missed.</param>
+/// <param name="DueAt">The running deadline, as Reporting's legal clock computes it; "overdue" is asked at query time
+/// (due_at before now and content_up).</param>
 /// <param name="TimeToRemovalHours">From the first notice (the first report until notices exist) to the removal.</param>
 /// <param name="ReuploadOf">Content ids (and so cases, <c>case-{id}</c>) of removed content this is a re-upload of.</param>
 /// <param name="Pdq">Every PDQ hash of the content's media (images and video frames), lower-case hex.</param>
@@ -36,6 +39,7 @@ public sealed record ContentDocument(
     double? Confidence,
     IReadOnlyList<string> Explanation,
     string Status,
+    bool ContentUp,
     string? Regime,
     DateTimeOffset? DueAt,
     bool Breached,

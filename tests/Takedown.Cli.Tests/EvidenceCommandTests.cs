@@ -75,7 +75,7 @@ public sealed class EvidenceCommandTests : IAsyncLifetime
         [
             $"wrote {zip} ({bundle.Length} bytes)",
             $"case {CaseId}: case-{CaseId} at version 3, chain head {head}",
-            $"signed by key {key.PublicKey.KeyId}; check it with: takedown audit verify --bundle case.zip --public-key KEY.pem",
+            $"signed by key {key.PublicKey.KeyId}; check it with: takedown audit verify --bundle {zip} --public-key KEY.pem",
         ], result.OutLines);
     }
 

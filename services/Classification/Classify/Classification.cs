@@ -11,7 +11,7 @@ public interface IClassificationEvent
     Guid ContentId { get; }
 }
 
-/// <summary>A classification decision, with the legal clock it starts.</summary>
+/// <summary>A classification decision, with the legal regime it puts the content under (deadlines are Reporting's).</summary>
 /// <param name="Jurisdiction">The report's (null when the report named none), kept with <paramref name="Platform"/> so an
 /// override can decide the clock again.</param>
 public sealed record ContentClassified(
@@ -26,8 +26,6 @@ public sealed record ContentClassified(
     string TextSha256,
     DateTimeOffset ClassifiedAt,
     string Regime,
-    DateTimeOffset DueAt,
-    DateTimeOffset ClockStartsAt,
     TimeSpan Allowed,
     string RemovalOrderRegime,
     TimeSpan RemovalOrderAllowed,
@@ -42,9 +40,8 @@ public sealed record ClassificationOverridden(
 
 public abstract record ClassificationCommand(Guid ContentId, DateTimeOffset Now);
 
-/// <param name="ClockStartsAt">When the legal clock starts. No notices exist yet, so this is the report time.</param>
 public sealed record ClassifyContent(
-    Guid ContentId, Guid ReportId, string? Text, string? Jurisdiction, string Platform, DateTimeOffset ClockStartsAt, DateTimeOffset Now)
+    Guid ContentId, Guid ReportId, string? Text, string? Jurisdiction, string Platform, DateTimeOffset Now)
     : ClassificationCommand(ContentId, Now);
 
 public sealed record OverrideClassification(Guid ContentId, string Category, string Severity, string Reason, string OverriddenBy, DateTimeOffset Now)
@@ -87,22 +84,22 @@ public sealed record Classification(
     private static ContentClassified Classify(ClassifyContent c, LegalPolicy policy)
     {
         var result = ContentTriage.Classify(c.Text);
-        // The notice type is unknown until a notice is sent, so only the jurisdiction, category and severity decide here.
-        var clock = policy.Decide(c.Jurisdiction, result.Category, result.Severity, noticeType: null, c.Platform, c.ClockStartsAt);
-        // Reporting starts the clock itself (at the notice, or at the order) and needs both durations for that.
-        var order = policy.Decide(c.Jurisdiction, result.Category, result.Severity, NoticeTypes.RemovalOrder, c.Platform, c.ClockStartsAt);
+        // The notice type is unknown until a notice is sent, so only the jurisdiction, category and severity decide here;
+        // Reporting starts the clock itself (at the notice, or at the order) and needs both regimes for that.
+        var regime = policy.Decide(c.Jurisdiction, result.Category, result.Severity, noticeType: null, c.Platform);
+        var order = policy.Decide(c.Jurisdiction, result.Category, result.Severity, NoticeTypes.RemovalOrder, c.Platform);
         return new(c.ContentId, c.ReportId, result.Category, result.Severity, result.Confidence, result.Language,
-            result.Explanation, ContentTriage.ModelVersion, HashOf(c.Text), c.Now, clock.Regime, clock.DueAt, c.ClockStartsAt,
-            clock.Allowed, order.Regime, order.Allowed, c.Jurisdiction, c.Platform);
+            result.Explanation, ContentTriage.ModelVersion, HashOf(c.Text), c.Now, regime.Regime, regime.Allowed,
+            order.Regime, order.Allowed, c.Jurisdiction, c.Platform);
     }
 
-    // The policy may give the new category or severity another clock (P0 always gets the shortest); only the durations
-    // matter here, Reporting starts them at the notice or order.
+    // The policy may give the new category or severity another regime (P0 always gets the shortest clock). The policy is
+    // applied here, in the one service that loads it (Classification:PolicyFile), never again in Reporting.
     private static ClassificationOverridden Override(OverrideClassification c, Classification state, LegalPolicy policy)
     {
-        var clock = policy.Decide(state.Jurisdiction, c.Category, c.Severity, noticeType: null, state.Platform, c.Now);
-        var order = policy.Decide(state.Jurisdiction, c.Category, c.Severity, NoticeTypes.RemovalOrder, state.Platform, c.Now);
-        return new(c.ContentId, c.Category, c.Severity, c.Reason, c.OverriddenBy, c.Now, clock.Regime, clock.Allowed, order.Regime, order.Allowed);
+        var regime = policy.Decide(state.Jurisdiction, c.Category, c.Severity, noticeType: null, state.Platform);
+        var order = policy.Decide(state.Jurisdiction, c.Category, c.Severity, NoticeTypes.RemovalOrder, state.Platform);
+        return new(c.ContentId, c.Category, c.Severity, c.Reason, c.OverriddenBy, c.Now, regime.Regime, regime.Allowed, order.Regime, order.Allowed);
     }
 
     private static string HashOf(string? text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text ?? "")));

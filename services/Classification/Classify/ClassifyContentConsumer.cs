@@ -13,8 +13,7 @@ public sealed class ClassifyContentConsumer(EventStore.EventStore store, LegalPo
         store.ConsumeOnceAsync(context, "classification-classify-content", async session =>
         {
             var m = context.Message;
-            // Until notices exist the legal clock starts at the report; it will start at the notice or removal order.
-            var command = new ClassifyContent(m.ContentId, m.ReportId, m.Text, m.Jurisdiction, m.Platform, ClockStartsAt: m.ReportedAt, time.GetUtcNow());
+            var command = new ClassifyContent(m.ContentId, m.ReportId, m.Text, m.Jurisdiction, m.Platform, time.GetUtcNow());
             Decided<Classification, IClassificationEvent> decided;
             using (var span = TakedownTelemetry.Source.StartActivity("classify content"))
             {
@@ -46,8 +45,6 @@ public sealed class ClassifyContentConsumer(EventStore.EventStore store, LegalPo
                 ModelVersion = classified.ModelVersion,
                 ClassifiedAt = classified.ClassifiedAt,
                 Regime = classified.Regime,
-                DueAt = classified.DueAt,
-                ClockStartsAt = classified.ClockStartsAt,
                 AllowedSeconds = (long)classified.Allowed.TotalSeconds,
                 RemovalOrderRegime = classified.RemovalOrderRegime,
                 RemovalOrderAllowedSeconds = (long)classified.RemovalOrderAllowed.TotalSeconds,

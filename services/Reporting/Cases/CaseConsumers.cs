@@ -27,7 +27,7 @@ public static class CaseConsumers
             {
                 var m = context.Message;
                 var classification = new ContentClassified(m.ContentId, m.Category, m.Severity, m.Confidence, m.Explanation, m.ModelVersion, m.ClassifiedAt,
-                    m.Regime, m.DueAt, TimeSpan.FromSeconds(m.AllowedSeconds), m.RemovalOrderRegime, TimeSpan.FromSeconds(m.RemovalOrderAllowedSeconds), m.Language);
+                    m.Regime, TimeSpan.FromSeconds(m.AllowedSeconds), m.RemovalOrderRegime, TimeSpan.FromSeconds(m.RemovalOrderAllowedSeconds), m.Language);
                 return CaseCommands.HandleAsync(session, new RecordClassification(classification, time.GetUtcNow()), null, context.CancellationToken);
             });
     }

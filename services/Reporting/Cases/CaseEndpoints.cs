@@ -295,7 +295,7 @@ public static class CaseEndpoints
         state.Category, state.Severity, state.Confidence, state.ReportIds.Count, [.. state.ReporterOrganisations], state.ReuploadOf,
         state.FirstReportedAt, state.RemovedAt, state.RejectionReason, state.Regime, state.DueAt, state.FirstNotifiedAt, state.AcknowledgedAt,
         [.. events.Select(e => new TimelineEntry(e.Version, e.Data.GetType().Name, e.Timestamp, Describe(e.Data)))],
-        state.OrderIssuedAt is { } order && (state.ClockStartsAt is null || order < state.ClockStartsAt) ? order : state.ClockStartsAt,
+        state.Clock.StartedAt,
         state.DeadlineBreached(), state.Escalations, state.EscalatedTo, state.ReinstatedAt, state.ClosedAt, state.ClosedReason);
 
     private static string Describe(object e) => e switch

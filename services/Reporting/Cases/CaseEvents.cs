@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization;
+using Takedown.Reporting.Sla;
+
 namespace Takedown.Reporting.Cases;
 
 /// <summary>Everything that happens to one piece of reported content, in the stream "case-{contentId}".</summary>
@@ -18,21 +21,28 @@ public sealed record ContentReported(
 /// <summary>One media item of a report, as Ingest stored it: its evidence bundle fetches the bytes by <paramref name="Sha256"/>.</summary>
 public sealed record ReportedMedia(string Sha256, string Md5, string ContentType, long Length);
 
-/// <param name="Regime">The legal regime whose clock runs; null in events recorded before clocks existed.</param>
-/// <param name="DueAt">Classification's deadline, counted from the report; used only when <paramref name="Allowed"/> is unknown.</param>
-/// <param name="Allowed">How long the regime allows from the clock's start (the first notice); null from older publishers.</param>
-/// <param name="RemovalOrderRegime">The regime if a removal order is received instead, with <paramref name="RemovalOrderAllowed"/>.</param>
+/// <param name="Regime">The legal regime Classification decided: its clock starts at the first notice.</param>
+/// <param name="Allowed">How long <paramref name="Regime"/> allows from the clock's start.</param>
+/// <param name="RemovalOrderRegime">The regime if a removal order is received instead, with <paramref name="RemovalOrderAllowed"/> from the order.</param>
 /// <param name="Language">The text's language as Classification detected it; null in events recorded before search existed.</param>
 public sealed record ContentClassified(
     Guid ContentId, string Category, string Severity, double Confidence, IReadOnlyList<string> Explanation,
-    string ModelVersion, DateTimeOffset ClassifiedAt, string? Regime = null, DateTimeOffset? DueAt = null,
-    TimeSpan? Allowed = null, string? RemovalOrderRegime = null, TimeSpan? RemovalOrderAllowed = null, string? Language = null) : ICaseEvent;
+    string ModelVersion, DateTimeOffset ClassifiedAt, string Regime, TimeSpan Allowed, string RemovalOrderRegime, TimeSpan RemovalOrderAllowed,
+    string? Language = null) : ICaseEvent
+{
+    [JsonIgnore]
+    public ClockTerms Terms => new(Regime, Allowed, RemovalOrderRegime, RemovalOrderAllowed);
+}
 
 /// <param name="Reason">The analyst's reason, verbatim.</param>
-/// <param name="Regime">The clock the policy gives the new category and severity, with its durations; null keeps the earlier clock.</param>
+/// <param name="Regime">The regime the legal policy gives the new category and severity, with its durations (decided by Classification).</param>
 public sealed record ClassificationOverridden(
     Guid ContentId, string Category, string Severity, string Reason, string OverriddenBy, DateTimeOffset OverriddenAt,
-    string? Regime = null, TimeSpan? Allowed = null, string? RemovalOrderRegime = null, TimeSpan? RemovalOrderAllowed = null) : ICaseEvent;
+    string Regime, TimeSpan Allowed, string RemovalOrderRegime, TimeSpan RemovalOrderAllowed) : ICaseEvent
+{
+    [JsonIgnore]
+    public ClockTerms Terms => new(Regime, Allowed, RemovalOrderRegime, RemovalOrderAllowed);
+}
 
 public sealed record FingerprintsRecorded(Guid ContentId, IReadOnlyList<string> Fingerprints, DateTimeOffset FingerprintedAt) : ICaseEvent;
 

@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
+using System.Text.Json.Serialization;
 using Takedown.EventStore;
+using Takedown.Reporting.Sla;
 
 namespace Takedown.Reporting.Cases;
 
@@ -14,6 +16,15 @@ public enum CaseStatus
     Rejected,
     /// <summary>No further action; only a new report reopens it.</summary>
     Closed,
+}
+
+public static class CaseStatuses
+{
+    /// <summary>
+    /// The content is up as far as the case knows, so a running deadline can be missed. The one statement of the rule:
+    /// read models store it (<see cref="CaseSummary.ContentUp"/>, the search document's content_up) rather than re-derive it.
+    /// </summary>
+    public static bool ContentUp(this CaseStatus status) => status is CaseStatus.Open or CaseStatus.Rejected;
 }
 
 public abstract record CaseCommand(Guid ContentId, DateTimeOffset Now);
@@ -42,11 +53,7 @@ public sealed class InvalidCaseTransition(CaseCommand command, TakedownCase stat
     : Exception($"{command.GetType().Name} is not allowed while the case is {state.Status}.");
 
 /// <summary>The takedown case: a decider over the case's events.</summary>
-/// <param name="Regime">The regime of the deadline that governs now (the earliest running clock), else classification's.</param>
-/// <param name="DueAt">The governing deadline; null while no clock runs (no notice yet, or reinstated and not noticed again).</param>
-/// <param name="ClockStartsAt">The notice clock's start: the first notice (since the last reinstatement or reopening).</param>
-/// <param name="OrderIssuedAt">The removal-order clock's start, when an order was recorded.</param>
-/// <param name="BreachedDeadlines">Deadlines a breach was recorded for; null in views stored before breaches existed.</param>
+/// <param name="Clock">The legal clock: the regime's terms, when it started, the breaches on record.</param>
 public sealed record TakedownCase(
     Guid ContentId,
     CaseStatus Status,
@@ -63,27 +70,17 @@ public sealed record TakedownCase(
     DateTimeOffset? FirstReportedAt,
     DateTimeOffset? RemovedAt,
     string? RejectionReason,
-    string? Regime = null,
-    DateTimeOffset? DueAt = null,
+    LegalClock Clock,
     bool Overridden = false,
     DateTimeOffset? FirstNotifiedAt = null,
     int Notices = 0,
     DateTimeOffset? AcknowledgedAt = null,
-    string? ClassifiedRegime = null,
-    TimeSpan? Allowed = null,
-    string? RemovalOrderRegime = null,
-    TimeSpan? RemovalOrderAllowed = null,
-    DateTimeOffset? ClassifiedDueAt = null,
-    DateTimeOffset? ClockStartsAt = null,
-    DateTimeOffset? OrderIssuedAt = null,
-    ImmutableList<DateTimeOffset>? BreachedDeadlines = null,
     int Escalations = 0,
     string? EscalatedTo = null,
     string? EscalationReason = null,
     DateTimeOffset? ReinstatedAt = null,
     DateTimeOffset? ClosedAt = null,
-    string? ClosedReason = null,
-    bool OverrideSetClock = false)
+    string? ClosedReason = null)
 {
     public const string RemovalOrderChannel = "removal-order";
     public const string ReuploadEscalationTarget = "analysts";
@@ -95,17 +92,25 @@ public sealed record TakedownCase(
 
     public static TakedownCase Initial(Guid contentId) => new(
         contentId, CaseStatus.Pending, null, null, null, null, null, null,
-        [], ImmutableSortedSet.Create<string>(StringComparer.Ordinal), [], [], null, null, null);
+        [], ImmutableSortedSet.Create<string>(StringComparer.Ordinal), [], [], null, null, null, LegalClock.Unset);
 
     public static string StreamId(Guid contentId) => $"{StreamPrefix}{contentId}";
 
     public static Guid ContentIdOf(string streamId) => Guid.Parse(streamId.AsSpan(StreamPrefix.Length));
 
-    /// <summary>The content is up as far as the case knows, so a running deadline can be missed.</summary>
-    public bool ContentUp() => Status is CaseStatus.Open or CaseStatus.Rejected;
+    /// <summary>See <see cref="CaseStatuses.ContentUp"/>.</summary>
+    public bool ContentUp() => Status.ContentUp();
+
+    /// <summary>The regime that governs: the running deadline's, else the one the next notice would start.</summary>
+    [JsonIgnore]
+    public string? Regime => Clock.Regime;
+
+    /// <summary>The governing deadline (<see cref="LegalClock.Deadline"/>); null while no clock runs.</summary>
+    [JsonIgnore]
+    public DateTimeOffset? DueAt => Clock.Deadline()?.DueAt;
 
     /// <summary>A breach is already on record for the deadline that governs now.</summary>
-    public bool DeadlineBreached() => DueAt is { } due && BreachedDeadlines?.Contains(due) == true;
+    public bool DeadlineBreached() => Clock.DeadlineBreached();
 
     public static ICaseEvent[] Decide(CaseCommand command, TakedownCase state) => (command, state.Status) switch
     {
@@ -114,8 +119,7 @@ public sealed record TakedownCase(
         (RecordReport c, _) => [c.Report],
 
         (RecordClassification c, _) when state.Category == c.Classification.Category && state.Severity == c.Classification.Severity
-            && state.ClassifiedRegime == c.Classification.Regime && state.ClassifiedDueAt == c.Classification.DueAt
-            && state.Allowed == c.Classification.Allowed && state.RemovalOrderAllowed == c.Classification.RemovalOrderAllowed => [],
+            && state.Clock.Terms == c.Classification.Terms => [],
         (RecordClassification c, _) => [c.Classification],
 
         (RecordOverride c, _) => [c.Override],
@@ -133,24 +137,24 @@ public sealed record TakedownCase(
         ],
 
         // A notice goes out while the content is up; after a rejection a new notice (another channel, an order) is the next step.
-        (SendNotice c, CaseStatus.Open or CaseStatus.Rejected) =>
+        (SendNotice c, _) when state.ContentUp() =>
             [new NoticeSent(c.ContentId, c.Channel, c.Reference, c.SentAt, c.Channel == RemovalOrderChannel ? c.OrderIssuedAt ?? c.SentAt : null,
                 c.Channel == RemovalOrderChannel ? c.IssuedBy : null)],
 
         (AcknowledgeNotice, _) when state.AcknowledgedAt is not null && state.ContentUp() => [],  // already acknowledged
-        (AcknowledgeNotice c, CaseStatus.Open or CaseStatus.Rejected) when state.Notices > 0 => [new PlatformAcknowledged(c.ContentId, c.Reference, c.AcknowledgedAt)],
+        (AcknowledgeNotice c, _) when state.ContentUp() && state.Notices > 0 => [new PlatformAcknowledged(c.ContentId, c.Reference, c.AcknowledgedAt)],
 
         (ConfirmRemoval, CaseStatus.Removed) => [],                       // already removed: no-op
         // Removed after the deadline: the breach is recorded with the removal even if the SLA clock has not run yet.
-        (ConfirmRemoval c, CaseStatus.Open or CaseStatus.Rejected) when state.DueAt is { } due && c.RemovedAt > due && !state.DeadlineBreached() =>
+        (ConfirmRemoval c, _) when state.ContentUp() && state.Clock.Deadline() is { } due && c.RemovedAt > due.DueAt && !state.DeadlineBreached() =>
             [Breach(state, due, c.Now), new RemovalConfirmed(c.ContentId, c.Source, c.RemovedAt)],
-        (ConfirmRemoval c, CaseStatus.Open or CaseStatus.Rejected) => [new RemovalConfirmed(c.ContentId, c.Source, c.RemovedAt)],
+        (ConfirmRemoval c, _) when state.ContentUp() => [new RemovalConfirmed(c.ContentId, c.Source, c.RemovedAt)],
 
         (RejectRemoval c, CaseStatus.Rejected) when c.Reason == state.RejectionReason => [],
-        (RejectRemoval c, CaseStatus.Open or CaseStatus.Rejected) => [new RemovalRejected(c.ContentId, c.Reason, c.RejectedAt)],
+        (RejectRemoval c, _) when state.ContentUp() => [new RemovalRejected(c.ContentId, c.Reason, c.RejectedAt)],
 
         (ReinstateContent c, CaseStatus.Removed) => [new ContentReinstated(c.ContentId, c.Source, c.ReinstatedAt)],
-        (ReinstateContent c, CaseStatus.Open or CaseStatus.Rejected) when state.ReinstatedAt == c.ReinstatedAt => [],   // a retry
+        (ReinstateContent c, _) when state.ContentUp() && state.ReinstatedAt == c.ReinstatedAt => [],   // a retry
 
         (Escalate c, _) when state.EscalatedTo == c.To && state.EscalationReason == c.Reason && state.Status != CaseStatus.Closed => [],
         (Escalate c, CaseStatus.Pending or CaseStatus.Open or CaseStatus.Rejected or CaseStatus.Removed) =>
@@ -160,14 +164,14 @@ public sealed record TakedownCase(
         (CloseCase c, CaseStatus.Open or CaseStatus.Rejected or CaseStatus.Removed) => [new CaseClosed(c.ContentId, c.Reason, c.ClosedAt)],
 
         // The clock asks about every overdue case it sees; anything but a fresh breach is an answer of "nothing to do".
-        (RecordSlaBreach c, _) when state.ContentUp() && state.DueAt is { } due && due <= c.Now && !state.DeadlineBreached() => [Breach(state, due, c.Now)],
+        (RecordSlaBreach c, _) when state.ContentUp() && state.Clock.Deadline() is { } due && due.DueAt <= c.Now && !state.DeadlineBreached() => [Breach(state, due, c.Now)],
         (RecordSlaBreach, _) => [],
 
         _ => throw new InvalidCaseTransition(command, state),
     };
 
-    private static SlaBreached Breach(TakedownCase state, DateTimeOffset due, DateTimeOffset now) =>
-        new(state.ContentId, state.Regime ?? "unknown", due, now > due ? now : due);
+    private static SlaBreached Breach(TakedownCase state, Deadline due, DateTimeOffset now) =>
+        new(state.ContentId, due.Regime, due.DueAt, now > due.DueAt ? now : due.DueAt);
 
     public static TakedownCase Evolve(TakedownCase state, ICaseEvent e) => e switch
     {
@@ -181,78 +185,38 @@ public sealed record TakedownCase(
             ReporterOrganisations = state.ReporterOrganisations.Add(r.ReporterOrganisation),
             FirstReportedAt = state.FirstReportedAt ?? r.ReportedAt,
         },
-        // An analyst's override stands against later automatic classifications, and so does its clock if it set one;
-        // otherwise (overrides from before clocks were decided again) their clock still applies.
-        ContentClassified when state.OverrideSetClock => state,
-        ContentClassified c when state.Overridden => WithClock(state with
+        // An analyst's override stands against later automatic classifications, and so do its clock terms.
+        ContentClassified c when state.Overridden => state with { Clock = state.Clock.Classified(c.Terms) },
+        ContentClassified c => state with
         {
-            ClassifiedRegime = c.Regime ?? state.ClassifiedRegime, ClassifiedDueAt = c.DueAt ?? state.ClassifiedDueAt,
-            Allowed = c.Allowed ?? state.Allowed, RemovalOrderRegime = c.RemovalOrderRegime ?? state.RemovalOrderRegime,
-            RemovalOrderAllowed = c.RemovalOrderAllowed ?? state.RemovalOrderAllowed,
-        }),
-        ContentClassified c => WithClock(state with
-        {
-            Category = c.Category, Severity = c.Severity, Confidence = c.Confidence,
-            ClassifiedRegime = c.Regime ?? state.ClassifiedRegime, ClassifiedDueAt = c.DueAt ?? state.ClassifiedDueAt,
-            Allowed = c.Allowed ?? state.Allowed, RemovalOrderRegime = c.RemovalOrderRegime ?? state.RemovalOrderRegime,
-            RemovalOrderAllowed = c.RemovalOrderAllowed ?? state.RemovalOrderAllowed,
-        }),
-        // The override's clock replaces classification's when Classification could decide one; the start stays the notice.
-        ClassificationOverridden o => WithClock(state with
-        {
-            Category = o.Category, Severity = o.Severity, Overridden = true, OverrideSetClock = state.OverrideSetClock || o.Allowed is not null,
-            ClassifiedRegime = o.Regime ?? state.ClassifiedRegime, Allowed = o.Allowed ?? state.Allowed,
-            RemovalOrderRegime = o.RemovalOrderRegime ?? state.RemovalOrderRegime, RemovalOrderAllowed = o.RemovalOrderAllowed ?? state.RemovalOrderAllowed,
-        }),
-        NoticeSent n => WithClock(state with
+            Category = c.Category, Severity = c.Severity, Confidence = c.Confidence, Clock = state.Clock.Classified(c.Terms),
+        },
+        ClassificationOverridden o => state with { Category = o.Category, Severity = o.Severity, Overridden = true, Clock = state.Clock.Overridden(o.Terms) },
+        NoticeSent n => state with
         {
             FirstNotifiedAt = state.FirstNotifiedAt ?? n.SentAt,
             Notices = state.Notices + 1,
-            ClockStartsAt = state.ClockStartsAt ?? n.SentAt,
-            OrderIssuedAt = n.Channel == RemovalOrderChannel ? state.OrderIssuedAt ?? n.OrderIssuedAt ?? n.SentAt : state.OrderIssuedAt,
-        }),
+            Clock = state.Clock.Noticed(n.SentAt, n.Channel == RemovalOrderChannel ? n.OrderIssuedAt ?? n.SentAt : null),
+        },
         PlatformAcknowledged a => state with { AcknowledgedAt = state.AcknowledgedAt ?? a.AcknowledgedAt },
         FingerprintsRecorded f => state with { Fingerprints = [.. f.Fingerprints] },
         ReuploadLinked l => state with { ReuploadOf = state.ReuploadOf.Add(l.MatchedContentId) },
         RemovalConfirmed r => state with { Status = CaseStatus.Removed, RemovedAt = r.RemovedAt, RejectionReason = null },
         RemovalRejected r => state with { Status = CaseStatus.Rejected, RejectionReason = r.Reason },
-        SlaBreached b => state with { BreachedDeadlines = (state.BreachedDeadlines ?? []).Add(b.DueAt) },
+        SlaBreached b => state with { Clock = state.Clock.BreachRecorded(b.DueAt) },
         Escalated x => state with { Escalations = state.Escalations + 1, EscalatedTo = x.To, EscalationReason = x.Reason },
         // Back up: the old deadline is spent (met or breached); a new notice starts a fresh clock of the same regime.
-        ContentReinstated r => WithClock(state with
+        ContentReinstated r => state with
         {
-            Status = CaseStatus.Open, ReinstatedAt = r.ReinstatedAt, RemovedAt = null, ClockStartsAt = null, OrderIssuedAt = null, AcknowledgedAt = null,
-        }),
+            Status = CaseStatus.Open, ReinstatedAt = r.ReinstatedAt, RemovedAt = null, AcknowledgedAt = null, Clock = state.Clock.Restarted(),
+        },
         CaseClosed c => state with { Status = CaseStatus.Closed, ClosedAt = c.ClosedAt, ClosedReason = c.Reason },
         _ => state,
     };
 
     // A new report of closed content: it is (again) up as far as anyone knows, and needs a new notice to start a clock.
-    private static TakedownCase Reopened(TakedownCase state) => WithClock(state with
+    private static TakedownCase Reopened(TakedownCase state) => state with
     {
-        ClosedAt = null, ClosedReason = null, RemovedAt = null, RejectionReason = null, ClockStartsAt = null, OrderIssuedAt = null, AcknowledgedAt = null,
-    });
-
-    /// <summary>
-    /// The governing deadline: the earlier of the notice clock (first notice + the regime's time) and the removal-order
-    /// clock (the order + the order regime's time). Classification's report-based deadline stands only when it did not
-    /// say how long its regime allows (publishers older than that field).
-    /// </summary>
-    private static TakedownCase WithClock(TakedownCase state)
-    {
-        (string? Regime, DateTimeOffset Due)? notice = state is { ClockStartsAt: { } start, Allowed: { } allowed } ? (state.ClassifiedRegime, start + allowed) : null;
-        (string? Regime, DateTimeOffset Due)? order = state.OrderIssuedAt is { } issued && (state.RemovalOrderAllowed ?? state.Allowed) is { } orderAllowed
-            ? (state.RemovalOrderRegime ?? state.ClassifiedRegime, issued + orderAllowed)
-            : null;
-        var governing = (notice, order) switch
-        {
-            ({ } n, { } o) => o.Due < n.Due ? o : n,
-            ({ } n, null) => n,
-            (null, { } o) => o,
-            _ => ((string? Regime, DateTimeOffset Due)?)null,
-        };
-        if (governing is { } clock)
-            return state with { Regime = clock.Regime, DueAt = clock.Due };
-        return state with { Regime = state.ClassifiedRegime, DueAt = state.Allowed is null ? state.ClassifiedDueAt : null };
-    }
+        ClosedAt = null, ClosedReason = null, RemovedAt = null, RejectionReason = null, AcknowledgedAt = null, Clock = state.Clock.Restarted(),
+    };
 }

@@ -137,8 +137,8 @@ public sealed class PostgresContentSearch(IDocumentStore store) : IContentSearch
             conditions.Add(filter.Add($"{C.FirstReportedAt} >= ?", from.ToUniversalTime()));
         if (query.To is { } to)
             conditions.Add(filter.Add($"{C.FirstReportedAt} < ?", to.ToUniversalTime()));
-        // Overdue as ContentDocument says: a deadline passed with the content up (open, or rejected by the platform).
-        var overdue = $"({C.DueAt} IS NOT NULL AND {C.DueAt} < ? AND {C.Status} IN ('open', 'rejected'))";
+        // Overdue as ContentDocument says: a deadline passed with the content up (stored by Reporting, not re-derived here).
+        var overdue = $"({C.DueAt} IS NOT NULL AND {C.DueAt} < ? AND {C.ContentUp})";
         if (query.Overdue is { } isOverdue)
             conditions.Add(filter.Add(isOverdue ? overdue : $"NOT {overdue}", query.Now.ToUniversalTime()));
         if (query.Reupload is { } isReupload)

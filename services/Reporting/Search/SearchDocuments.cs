@@ -59,6 +59,7 @@ public static class SearchDocuments
         public const string ReporterOrganisations = "documentreporter_organisations";
         public const string FirstReportedAt = "documentfirst_reported_at";
         public const string DueAt = "documentdue_at";
+        public const string ContentUp = "documentcontent_up";
         public const string ReuploadOf = "documentreupload_of";
         public const string Pdq = "documentpdq";
         public const string TextMinhashBands = "documenttext_minhash_bands";
@@ -75,6 +76,7 @@ public static class SearchDocuments
             .Duplicate(x => x.Document.Account)
             .Duplicate(x => x.Document.FirstReportedAt)
             .Duplicate(x => x.Document.DueAt)
+            .Duplicate(x => x.Document.ContentUp)
             // Lists as PostgreSQL arrays (Marten would make read-only lists jsonb); those asked with && (overlap) under GIN.
             .Duplicate(x => x.Document.ReporterOrganisations, pgType: "varchar[]", configure: Gin)
             .Duplicate(x => x.Document.ReuploadOf, pgType: "uuid[]")

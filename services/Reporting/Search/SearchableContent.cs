@@ -53,6 +53,7 @@ public sealed record SearchableContent(TakedownCase Case, string? Text, string? 
             Confidence: Case.Confidence,
             Explanation: Explanation,
             Status: Case.Status.ToString().ToLowerInvariant(),
+            ContentUp: Case.ContentUp(),
             Regime: Case.Regime,
             DueAt: Case.DueAt,
             Breached: Case.DeadlineBreached(),

@@ -19,7 +19,6 @@ public sealed class ElasticsearchContentSearch(ElasticsearchClient client, Elast
 
     private static readonly string[] TextFields = ["normalised_text", "normalised_text.en", "text.ar", "text.en"];
     private static readonly string[] HighlightFields = ["text.ar", "text.en", "normalised_text"];
-    private static readonly FieldValue[] ContentUpStatuses = [FieldValue.String("open"), FieldValue.String("rejected")];
 
     // Near-duplicates are re-ranked exactly on what Elasticsearch returns: ask for more than the caller wants.
     private const int CandidateFactor = 5;
@@ -197,7 +196,7 @@ public sealed class ElasticsearchContentSearch(ElasticsearchClient client, Elast
             Filter =
             [
                 new Query { Range = new DateRangeQuery("due_at") { Lt = DateMath.Anchored(now.UtcDateTime) } },
-                new Query { Terms = new TermsQuery("status", new TermsQueryField(ContentUpStatuses)) },
+                new Query { Term = new TermQuery("content_up", FieldValue.True) },
             ],
         },
     };

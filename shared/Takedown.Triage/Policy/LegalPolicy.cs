@@ -2,8 +2,9 @@ using System.Text.Json;
 
 namespace Takedown.Triage;
 
-/// <summary>The deadline a case runs against: which regime sets it, how long it allows and when it falls due.</summary>
-public sealed record LegalClock(string Regime, TimeSpan Allowed, DateTimeOffset DueAt);
+/// <summary>The regime a case's clock runs under and how long it allows from the clock's start (the notice or order).
+/// When it starts, and so when it falls due, is Reporting's to compute.</summary>
+public sealed record LegalRegime(string Regime, TimeSpan Allowed);
 
 public static class NoticeTypes
 {
@@ -12,7 +13,7 @@ public static class NoticeTypes
 }
 
 /// <summary>
-/// The legal regime and deadline for a piece of content, from the table in legal-policy.json: the first rule whose
+/// The legal regime for a piece of content and how long it allows, from the table in legal-policy.json: the first rule whose
 /// jurisdictions, categories and notice types all match decides; otherwise the platform's default. P0 content gets
 /// the shortest clock the policy has, whatever the law allows.
 /// </summary>
@@ -57,14 +58,13 @@ public sealed class LegalPolicy
 
     /// <param name="jurisdiction">ISO 3166-1 alpha-2 country or "EU"; null when the reporter gave none.</param>
     /// <param name="noticeType">e.g. <see cref="NoticeTypes.RemovalOrder"/>; null while no notice has been sent.</param>
-    /// <param name="startsAt">When the clock starts: receipt of the notice or removal order.</param>
-    public LegalClock Decide(string? jurisdiction, string? category, string? severity, string? noticeType, string? platform, DateTimeOffset startsAt)
+    public LegalRegime Decide(string? jurisdiction, string? category, string? severity, string? noticeType, string? platform)
     {
         var (regime, allowed) = Statutory(jurisdiction, category, noticeType) ?? PlatformDefault(platform);
         var threat = file.ImminentThreat!;
         if (string.Equals(severity, threat.Severity, StringComparison.OrdinalIgnoreCase) && threat.Allowed < allowed)
             (regime, allowed) = (threat.Regime, threat.Allowed);
-        return new LegalClock(regime, allowed, startsAt + allowed);
+        return new LegalRegime(regime, allowed);
     }
 
     private (string, TimeSpan)? Statutory(string? jurisdiction, string? category, string? noticeType)

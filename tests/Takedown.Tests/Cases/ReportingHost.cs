@@ -108,7 +108,7 @@ public static class Seed
         new(contentId, Guid.NewGuid(), 1, $"https://t.me/c/{contentId:N}", $"https://t.me/c/{contentId:N}", platform, organisation, "DE", null, at);
 
     public static ContentClassified Classification(Guid contentId, DateTimeOffset at, TimeSpan allowed, string regime = "de-netzdg-manifestly-unlawful") =>
-        new(contentId, "terrorist-propaganda", "P1", 0.9, ["test"], "keyword-rules/1", at, regime, at + allowed, allowed, "eu-2021-784-removal-order", TimeSpan.FromHours(1));
+        new(contentId, "terrorist-propaganda", "P1", 0.9, ["test"], "keyword-rules/1", at, regime, allowed, "eu-2021-784-removal-order", TimeSpan.FromHours(1));
 
     /// <summary>Report, classification and (when given) a notice: the notice starts the clock.</summary>
     public static async Task<Guid> CaseAsync(

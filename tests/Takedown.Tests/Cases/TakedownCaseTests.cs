@@ -15,7 +15,7 @@ public sealed class TakedownCaseTests
     private static readonly Guid Removed = Guid.Parse("0195a6f2-0000-7000-8000-0000000000bb");
     // Classified under NetzDG: 24 hours from the notice, or one hour from a removal order (EU 2021/784).
     private static readonly ContentClassified Classified = new(Id, "terrorist-propaganda", "P1", 0.9, ["rule"], "keyword-rules/1", T0.AddSeconds(1),
-        "de-netzdg-manifestly-unlawful", T0.AddHours(24), TimeSpan.FromHours(24), "eu-2021-784-removal-order", TimeSpan.FromHours(1));
+        "de-netzdg-manifestly-unlawful", TimeSpan.FromHours(24), "eu-2021-784-removal-order", TimeSpan.FromHours(1));
     private static readonly DateTimeOffset Due = Notified.SentAt.AddHours(24);
     private static readonly SlaBreached Breached = new(Id, "de-netzdg-manifestly-unlawful", Due, Due.AddSeconds(30));
     private static readonly RemovalConfirmed RemovedByPlatform = new(Id, "platform", T0.AddHours(2));
@@ -100,12 +100,13 @@ public sealed class TakedownCaseTests
     [Fact]
     public void An_override_is_recorded_and_later_classifications_do_not_undo_it()
     {
-        var overridden = new ClassificationOverridden(Id, "hate-speech", "P2", "quoted", "api-key:a@b", T0.AddHours(1));
+        var overridden = new ClassificationOverridden(Id, "hate-speech", "P2", "quoted", "api-key:a@b", T0.AddHours(1),
+            "de-netzdg-unlawful", TimeSpan.FromDays(7), "eu-2021-784-removal-order", TimeSpan.FromHours(1));
         Given(Reported, Classified).When(new RecordOverride(overridden, T0.AddHours(1)), overridden);
 
         var state = StateAfter(Reported, overridden, Classified, Notified);
         Assert.Equal(("hate-speech", "P2"), (state.Category, state.Severity));
-        Assert.Equal(Due, state.DueAt);   // the classification's clock still applies
+        Assert.Equal(("de-netzdg-unlawful", Notified.SentAt.AddDays(7)), (state.Regime, state.DueAt!.Value));   // the override's regime, not the later classification's
     }
 
     [Fact]
@@ -180,7 +181,7 @@ public sealed class TakedownCaseTests
     {
         Assert.Null(StateAfter(Reported, Classified).DueAt);
         var state = StateAfter(Reported, Classified, Notified, new NoticeSent(Id, "email", "m-2", T0.AddHours(5)));
-        Assert.Equal(("de-netzdg-manifestly-unlawful", Due, Notified.SentAt), (state.Regime, state.DueAt!.Value, state.ClockStartsAt!.Value));
+        Assert.Equal(("de-netzdg-manifestly-unlawful", Due, Notified.SentAt), (state.Regime, state.DueAt!.Value, state.Clock.StartedAt!.Value));
     }
 
     [Fact]
@@ -207,14 +208,6 @@ public sealed class TakedownCaseTests
     public void An_issue_time_on_an_ordinary_notice_is_not_recorded() =>
         Given(Reported).When(new SendNotice(Id, "email", "m-9", T0.AddHours(1), T0.AddHours(1), T0),
             new NoticeSent(Id, "email", "m-9", T0.AddHours(1)));
-
-    [Fact]
-    public void A_classification_from_an_older_publisher_keeps_its_report_based_deadline()
-    {
-        var legacy = new ContentClassified(Id, "hate-speech", "P2", 0.7, [], "keyword-rules/1", T0, "de-netzdg-unlawful", T0.AddDays(7));
-        Assert.Equal(T0.AddDays(7), StateAfter(Reported, legacy).DueAt);
-        Assert.Equal(T0.AddDays(7), StateAfter(Reported, legacy, Notified).DueAt);
-    }
 
     [Fact]
     public void A_notice_on_a_closed_case_is_refused() =>

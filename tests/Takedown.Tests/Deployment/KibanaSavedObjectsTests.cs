@@ -88,8 +88,8 @@ public sealed partial class KibanaSavedObjectsTests
             titles);
         Assert.Equal<string[]>(
             [
-                "status : (\"open\" or \"rejected\") and severity : (\"P0\" or \"P1\")",
-                "status : (\"open\" or \"rejected\") and due_at < \"now\"",
+                "content_up : true and severity : (\"P0\" or \"P1\")",
+                "content_up : true and due_at < \"now\"",
                 "reupload_of : *",
             ],
             [.. new[] { "takedown-open-p0-p1", "takedown-overdue-notices", "takedown-reuploads-of-removed" }.Select(id => SearchQuery(Objects().Single(o => o.Id == id)))]);

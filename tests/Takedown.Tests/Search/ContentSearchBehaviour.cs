@@ -263,7 +263,7 @@ public abstract class ContentSearchBehaviour
             Id: contentId.ToString(), ContentId: contentId, Version: 3,
             Url: $"https://t.me/c/{contentId:N}", CanonicalUrl: $"https://t.me/c/{contentId:N}", Platform: platform, Account: account,
             ReporterOrganisations: organisations ?? ["tech-for-peace"], Text: text, NormalisedText: TextNormalizer.Normalize(text), Language: null,
-            Category: category, Severity: severity, Confidence: 0.9, Explanation: ["test"], Status: status, Regime: dueAt is null ? null : "de-netzdg-manifestly-unlawful",
+            Category: category, Severity: severity, Confidence: 0.9, Explanation: ["test"], Status: status, ContentUp: status is "open" or "rejected", Regime: dueAt is null ? null : "de-netzdg-manifestly-unlawful",
             DueAt: dueAt, Breached: false, FirstReportedAt: firstReportedAt ?? Now.AddHours(-2), FirstNotifiedAt: null, AcknowledgedAt: null,
             RemovedAt: status == "removed" ? Now.AddHours(-1) : null, TimeToRemovalHours: status == "removed" ? 1 : null, Views: 13_000, ReportCount: 1,
             ReuploadOf: reuploadOf ?? [], Pdq: searchable.Pdq, PdqChunks: searchable.PdqChunks, PdqVector: searchable.Pdq.FirstOrDefault(),

@@ -46,7 +46,7 @@ public sealed class ElasticsearchContentSearchTests : IAsyncLifetime
         var filters = Many(query["filter"]).Select(f => f.ToJsonString()).ToArray();
         Assert.Contains("""{"terms":{"reporter_organisations":["tech-for-peace"]}}""", filters);
         Assert.Contains("""{"term":{"platform":{"value":"telegram"}}}""", filters);
-        Assert.Contains(filters, f => f.Contains("\"due_at\"") && f.Contains("\"lt\":\"2026-03-05T12:00:00") && f.Contains("""{"terms":{"status":["open","rejected"]}}"""));
+        Assert.Contains(filters, f => f.Contains("\"due_at\"") && f.Contains("\"lt\":\"2026-03-05T12:00:00") && f.Contains("""{"term":{"content_up":{"value":true}}}"""));
         Assert.Equal("""{"exists":{"field":"reupload_of"}}""", Assert.Single(Many(query["must_not"])).ToJsonString());
         Assert.Equal(10, (int)body["from"]!);
         Assert.Equal(10, (int)body["size"]!);

@@ -11,7 +11,7 @@ public static class SearchSamples
         Id: contentId.ToString(), ContentId: contentId, Version: version,
         Url: $"https://t.me/c/{contentId:N}", CanonicalUrl: $"https://t.me/c/{contentId:N}", Platform: platform, Account: null,
         ReporterOrganisations: [organisation], Text: text, NormalisedText: Takedown.Text.TextNormalizer.Normalize(text), Language: "ar",
-        Category: "terrorist-propaganda", Severity: "P1", Confidence: 0.9, Explanation: ["keyword:دعائي"], Status: "removed",
+        Category: "terrorist-propaganda", Severity: "P1", Confidence: 0.9, Explanation: ["keyword:دعائي"], Status: "removed", ContentUp: false,
         Regime: "de-netzdg-manifestly-unlawful", DueAt: new DateTimeOffset(2026, 3, 2, 8, 0, 0, TimeSpan.Zero), Breached: false,
         FirstReportedAt: new DateTimeOffset(2026, 3, 1, 7, 0, 0, TimeSpan.Zero), FirstNotifiedAt: new DateTimeOffset(2026, 3, 1, 7, 30, 0, TimeSpan.Zero),
         AcknowledgedAt: null, RemovedAt: new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero), TimeToRemovalHours: 2.5, Views: 13000, ReportCount: 1,

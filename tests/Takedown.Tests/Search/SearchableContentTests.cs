@@ -44,8 +44,9 @@ public sealed class SearchableContentTests
     public void Classification_gives_language_and_explanation_until_an_analyst_overrides_it()
     {
         var classified = new ContentClassified(Id, "targeting-of-individuals", "P1", 0.8, ["عميل السفارة"], "rules/1", T0.AddSeconds(1),
-            "iq-platform-default", null, TimeSpan.FromHours(24), "eu-2021-784-removal-order", TimeSpan.FromHours(1), "ar");
-        var overridden = new ClassificationOverridden(Id, "incitement-threat-to-life", "P0", "names his street", "api-key:a@tfp", T0.AddMinutes(5));
+            "iq-platform-default", TimeSpan.FromHours(24), "eu-2021-784-removal-order", TimeSpan.FromHours(1), "ar");
+        var overridden = new ClassificationOverridden(Id, "incitement-threat-to-life", "P0", "names his street", "api-key:a@tfp", T0.AddMinutes(5),
+            "p0-imminent-threat", TimeSpan.FromHours(1), "p0-imminent-threat", TimeSpan.FromHours(1));
         var reclassified = classified with { ClassifiedAt = T0.AddMinutes(6), Explanation = ["later rule"] };
 
         var document = After(Report(Text, null, T0), classified, overridden, reclassified).ToDocument(4, T0.AddHours(1));

@@ -27,7 +27,7 @@ public sealed class StatementsFromEventsTests
         new(Id, Guid.NewGuid(), 1, "https://x.example/1", "https://x.example/1", "x", organisation, jurisdiction, null, at, ObservedAt: observedAt);
 
     private static ContentClassified Classified(string category, string severity, string regime, string? language = null) =>
-        new(Id, category, severity, 0.9, [], "m", T0, regime, null, TimeSpan.FromHours(24), "eu-2021-784-removal-order", TimeSpan.FromHours(1), language);
+        new(Id, category, severity, 0.9, [], "m", T0, regime, TimeSpan.FromHours(24), "eu-2021-784-removal-order", TimeSpan.FromHours(1), language);
 
     private static NoticeSent Notice(DateTimeOffset at, string channel = "trusted-flagger-portal", string? issuedBy = null) =>
         new(Id, channel, "ref-1", at, channel == "removal-order" ? at.AddMinutes(-10) : null, issuedBy);

@@ -37,7 +37,7 @@ public sealed class TimeToAnswerTests
         ICaseEvent[] all =
         [
             new ContentReported(id, Guid.NewGuid(), 1, $"https://p.example/{n}", $"https://p.example/{n}", "p", "ngo-a", null, null, reportedAt),
-            new ContentClassified(id, category, "P2", 0.9, [], "m", reportedAt),
+            new ContentClassified(id, category, "P2", 0.9, [], "m", reportedAt, "platform-default", TimeSpan.FromDays(7), "eu-2021-784-removal-order", TimeSpan.FromHours(1)),
             .. events,
         ];
         return all.Aggregate(TransparencyFact.Initial(id), TransparencyFact.Evolve);

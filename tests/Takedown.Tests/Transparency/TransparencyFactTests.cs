@@ -44,14 +44,14 @@ public sealed class TransparencyFactTests
     }
 
     [Fact]
-    public void The_deadline_is_the_classifications_and_an_override_keeps_its_category()
+    public void The_deadline_is_the_cases_from_its_notice_and_an_override_keeps_its_category_and_regime()
     {
-        var due = T0.AddDays(1);
         var fact = Fold(Reported(T0, null),
-            new ContentClassified(Id, "abusive", "P3", 0.8, [], "m", T0, "de-netzdg-unlawful", due),
-            new ClassificationOverridden(Id, "hate-speech", "P2", "why", "analyst", T0),
-            new ContentClassified(Id, "abusive", "P3", 0.9, [], "m", T0));
-        Assert.Equal(("hate-speech", "P2", "de-netzdg-unlawful", (DateTimeOffset?)due), (fact.Category, fact.Severity, fact.Regime, fact.DueAt));
+            new ContentClassified(Id, "abusive", "P3", 0.8, [], "m", T0, "de-netzdg-unlawful", TimeSpan.FromDays(7), "eu-2021-784-removal-order", TimeSpan.FromHours(1)),
+            new ClassificationOverridden(Id, "hate-speech", "P2", "why", "analyst", T0, "de-netzdg-unlawful", TimeSpan.FromDays(7), "eu-2021-784-removal-order", TimeSpan.FromHours(1)),
+            new ContentClassified(Id, "abusive", "P3", 0.9, [], "m", T0, "platform-default", TimeSpan.FromDays(3), "platform-default", TimeSpan.FromDays(3)),
+            new NoticeSent(Id, "email", "r", T0.AddHours(1)));
+        Assert.Equal(("hate-speech", "P2", "de-netzdg-unlawful", (DateTimeOffset?)T0.AddHours(1).AddDays(7)), (fact.Category, fact.Severity, fact.Regime, fact.DueAt));
     }
 
     [Theory]
@@ -71,7 +71,8 @@ public sealed class TransparencyFactTests
     public void A_deadline_still_ahead_is_pending_not_missed()
     {
         var due = T0.AddDays(1);
-        var open = Fold(Reported(T0, null), new ContentClassified(Id, "hate-speech", "P2", 0.8, [], "m", T0, "platform-default", due));
+        var open = Fold(Reported(T0, null), new ContentClassified(Id, "hate-speech", "P2", 0.8, [], "m", T0, "platform-default", TimeSpan.FromHours(23),
+            "platform-default", TimeSpan.FromHours(23)), new NoticeSent(Id, "email", "r", T0.AddHours(1)));
         Assert.Equal(new SlaFigures(0, 0, 0, 1, null), TransparencyFigures.Of([open], asOf: T0.AddHours(1), silenceAsOf: T0.AddHours(1)).Sla);
         Assert.Equal(new SlaFigures(1, 0, 1, 0, 0), TransparencyFigures.Of([open], asOf: due.AddSeconds(1), silenceAsOf: due.AddSeconds(1)).Sla);
     }

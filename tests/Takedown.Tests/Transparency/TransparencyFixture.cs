@@ -70,40 +70,41 @@ public sealed class TransparencyFixture : IAsyncLifetime
         // A: youtube, terrorist propaganda under NetzDG's 24 h; two reports (views 1,200 then 5,000), the first saying it was seen online
         // on 1 March; removed 2 h after the notice (its first answer).
         await Run(Report(A, "youtube", "ngo-a", At(3, 3, 8), 1200, "DE", observedAt: At(3, 1, 20)), Report(A, "youtube", "ngo-b", At(3, 3, 9), 5000, "DE"),
-            Classify(A, "terrorist-propaganda", "P1", "de-netzdg-manifestly-unlawful", At(3, 4, 8)),
+            Classify(A, "terrorist-propaganda", "P1", "de-netzdg-manifestly-unlawful", TimeSpan.FromHours(24)),
             new SendNotice(A, "trusted-flagger-portal", "YT-1", At(3, 3, 10), At(3, 3, 10)),
             new ConfirmRemoval(A, "platform", At(3, 3, 12), At(3, 3, 12)));
         // B: youtube, hate speech, NetzDG 7 days; refused ("does not violate") 24 h after the notice, notified again through a personal
         // contact (an escalation outside the platform's channel), removed 192 h after the first notice: deadline missed.
         await Run(Report(B, "youtube", "ngo-a", At(3, 5, 10), 300, "DE"),
-            Classify(B, "hate-speech", "P2", "de-netzdg-unlawful", At(3, 12, 10)),
+            Classify(B, "hate-speech", "P2", "de-netzdg-unlawful", TimeSpan.FromDays(7)),
             new SendNotice(B, "trusted-flagger-portal", "YT-2", At(3, 5, 12), At(3, 5, 12)),
             new RejectRemoval(B, "Does not violate our community guidelines", At(3, 6, 12), At(3, 6, 12)),
             new SendNotice(B, "personal-contact", "signal-2b", At(3, 7, 12), At(3, 7, 12)),
             new ConfirmRemoval(B, "platform", At(3, 13, 12), At(3, 13, 12)));
         // C: youtube, hate speech, platform's 7 days; acknowledged after 1 h, refused and still up after its deadline.
         await Run(Report(C, "youtube", "ngo-b", At(3, 10, 9), null, null),
-            Classify(C, "hate-speech", "P2", "platform-default", At(3, 17, 9)),
+            Classify(C, "hate-speech", "P2", "platform-default", TimeSpan.FromDays(7)),
             new SendNotice(C, "email", "msg-c", At(3, 10, 10), At(3, 10, 10)),
             new AcknowledgeNotice(C, "YT-C", At(3, 10, 11), At(3, 10, 11)),
             new RejectRemoval(C, "Satire", At(3, 11, 10), At(3, 11, 10)));
         // D: telegram, a re-upload of terrorist propaganda under a TCO removal order (1 h) issued by the BKA; removed 30 min after the order.
         await Run(Report(D, "telegram", "ngo-a", At(3, 10, 12), 40, "DE"),
-            Classify(D, "terrorist-propaganda", "P0", "eu-2021-784-removal-order", At(3, 10, 14)),
+            Classify(D, "terrorist-propaganda", "P0", "de-netzdg-manifestly-unlawful", TimeSpan.FromHours(24)),
             new RecordFingerprints(D, ["text-sha256:ab12", "media-sha256:cd34"], At(3, 10, 12, 1), At(3, 10, 12, 1)),
             new LinkReupload(D, G, "media-sha256", At(3, 10, 12, 2), At(3, 10, 12, 2)),
             new SendNotice(D, "removal-order", "TCO-2025-7", At(3, 10, 13), At(3, 10, 13), IssuedBy: "Bundeskriminalamt (BKA)"),
             new ConfirmRemoval(D, "platform", At(3, 10, 13, 30), At(3, 10, 13, 30)));
-        // E: telegram, a threat to life (1 h clock); gone before any notice, found by the liveness check.
+        // E: telegram, a threat to life (1 h clock, never started); gone before any notice, found by the liveness check.
         await Run(Report(E, "telegram", "ngo-a", At(3, 20, 8), null, null),
-            Classify(E, "incitement-threat-to-life", "P0", "p0-imminent-threat", At(3, 20, 9)),
+            Classify(E, "incitement-threat-to-life", "P0", "p0-imminent-threat", TimeSpan.FromHours(1)),
             new ConfirmRemoval(E, "liveness-check", At(3, 20, 8, 45), At(3, 20, 8, 45)));
-        // F: telegram, classified abusive without a clock, overridden to hate speech (which a later automatic pass does not undo); notified,
+        // F: telegram, classified abusive, overridden to hate speech (which a later automatic pass does not undo); notified,
         // never answered, still open: silent past 24 h by the end of March (not yet 7 days).
         await Run(Report(F, "telegram", "ngo-b", At(3, 25, 15), 10, null),
-            Classify(F, "abusive", "P3", null, null),
-            new RecordOverride(new ClassificationOverridden(F, "hate-speech", "P2", "Slur against a protected group", "analyst-1", At(3, 25, 16)), At(3, 25, 16)),
-            Classify(F, "abusive", "P3", null, null, confidence: 0.7),
+            Classify(F, "abusive", "P3", "platform-default", TimeSpan.FromDays(7)),
+            new RecordOverride(new ClassificationOverridden(F, "hate-speech", "P2", "Slur against a protected group", "analyst-1", At(3, 25, 16),
+                "platform-default", TimeSpan.FromDays(7), "platform-default", TimeSpan.FromDays(7)), At(3, 25, 16)),
+            Classify(F, "abusive", "P3", "platform-default", TimeSpan.FromDays(7), confidence: 0.7),
             new SendNotice(F, "trusted-flagger-portal", "TG-6", At(3, 26, 9), At(3, 26, 9)));
         // G: reported in February (outside the report), removed on 2 March by an analyst's check: in March's DSA export only.
         await Run(Report(G, "youtube", "ngo-a", At(2, 27, 9), null, null),
@@ -118,8 +119,10 @@ public sealed class TransparencyFixture : IAsyncLifetime
         new(new ContentReported(id, Guid.NewGuid(), 1, $"https://{platform}.example/{id:N}", $"https://{platform}.example/{id:N}", platform,
             organisation, jurisdiction, views, at, ObservedAt: observedAt), at);
 
-    private static RecordClassification Classify(Guid id, string category, string severity, string? regime, DateTimeOffset? dueAt, double confidence = 0.9) =>
-        new(new ContentClassified(id, category, severity, confidence, ["fixture"], "fixture-model", DateTimeOffset.UnixEpoch, regime, dueAt), DateTimeOffset.UnixEpoch);
+    // A removal order (D's) runs on EU 2021/784's hour from its issue, whatever the notice regime allows.
+    private static RecordClassification Classify(Guid id, string category, string severity, string regime, TimeSpan allowed, double confidence = 0.9) =>
+        new(new ContentClassified(id, category, severity, confidence, ["fixture"], "fixture-model", DateTimeOffset.UnixEpoch, regime, allowed,
+            "eu-2021-784-removal-order", TimeSpan.FromHours(1)), DateTimeOffset.UnixEpoch);
 
     private async Task Run(params CaseCommand[] commands)
     {

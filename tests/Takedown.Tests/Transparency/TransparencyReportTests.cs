@@ -15,8 +15,9 @@ namespace Takedown.Tests.Transparency;
 /// Outcomes: A, B, D, E removed (E before any notice), C refused, F open.
 /// Time to removal from the first notice: A 10:00→12:00 = 2 h, B 5 Mar 12:00→13 Mar 12:00 = 192 h, D 13:00→13:30 = 0.5 h.
 /// Nearest rank: p-th percentile of n sorted values is the ⌈p·n/100⌉-th.
-/// Deadlines: A met (removed 3 Mar 12:00, due 4 Mar 08:00), B missed (13 Mar 12:00 > 12 Mar 10:00), C missed (still up, due 17 Mar),
-/// D met (13:30 ≤ 14:00), E met (08:45 ≤ 09:00); F has none.
+/// Deadlines run from the first notice (or the removal order): A met (removed 3 Mar 12:00, due 4 Mar 10:00), B missed
+/// (13 Mar 12:00 > 12 Mar 12:00), C missed (still up, due 17 Mar 10:00), D met (13:30 ≤ the order's 14:00), F missed (still up,
+/// due 2 Apr 09:00, before the report is generated); E has none (gone before any notice).
 /// Answers to the first notice (the first acknowledgement, "does not violate" or removal): A removal after 2 h, B refusal after 24 h
 /// (not more than 24 h: answered in time), C acknowledgement after 1 h, D removal after 0.5 h, F none — silent past 24 h by
 /// 1 April 00:00 (notified 26 March 09:00), not yet past 7 days. B and C answered "does not violate"; B was removed anyway, after
@@ -53,7 +54,7 @@ public sealed class TransparencyReportTests(TransparencyFixture fixture)
                 Removed: 4, RemovedWithoutNotice: 1, Rejected: 1, Open: 1,
                 RemovalRate: 0.6667,        // 4 / 6
                 TimeToRemoval: new DurationPercentiles(3, 2, 192, 192),   // [0.5, 2, 192]: ranks ⌈1.5⌉=2, ⌈2.7⌉=3, ⌈2.97⌉=3
-                Sla: new SlaFigures(WithDeadline: 5, Met: 3, Missed: 2, Pending: 0, ComplianceRate: 0.6),
+                Sla: new SlaFigures(WithDeadline: 5, Met: 2, Missed: 3, Pending: 0, ComplianceRate: 0.4),
                 Reuploads: 1,               // D
                 ViewsBeforeRemoval: new ViewFigures(3, 5340, 300),        // A 5,000 (the higher of its two), B 300, D 40; median rank ⌈1.5⌉=2
                 Answers: new AnswerFigures(
@@ -74,7 +75,7 @@ public sealed class TransparencyReportTests(TransparencyFixture fixture)
         Assert.Equal(
         [
             new PlatformFigures("telegram", new Figures(3, 3, 2, 2, 2, 1, 0, 1, 0.6667,
-                new DurationPercentiles(1, 0.5, 0.5, 0.5), new SlaFigures(2, 2, 0, 0, 1), 1, new ViewFigures(1, 40, 40),
+                new DurationPercentiles(1, 0.5, 0.5, 0.5), new SlaFigures(2, 1, 1, 0, 0.5), 1, new ViewFigures(1, 40, 40),
                 new AnswerFigures(2, None, new DurationPercentiles(1, 0.5, 0.5, 0.5), 1, 0, 0, 0, 0, null, 0))),   // D answered, F silent
             new PlatformFigures("youtube", new Figures(3, 4, 3, 4, 2, 0, 1, 0, 0.6667,
                 new DurationPercentiles(2, 2, 192, 192), new SlaFigures(3, 1, 2, 0, 0.3333), 0, new ViewFigures(2, 5300, 300),
@@ -84,11 +85,11 @@ public sealed class TransparencyReportTests(TransparencyFixture fixture)
         // F's analyst override (hate speech) stands against the later automatic "abusive".
         Assert.Equal(["hate-speech", "incitement-threat-to-life", "terrorist-propaganda"], report.Categories.Select(c => c.Category));
         Assert.Equal(new Figures(3, 3, 3, 4, 1, 0, 1, 1, 0.3333,
-            new DurationPercentiles(1, 192, 192, 192), new SlaFigures(2, 0, 2, 0, 0), 0, new ViewFigures(1, 300, 300),
+            new DurationPercentiles(1, 192, 192, 192), new SlaFigures(3, 0, 3, 0, 0), 0, new ViewFigures(1, 300, 300),
             new AnswerFigures(3, new DurationPercentiles(1, 1, 1, 1), new DurationPercentiles(2, 1, 24, 24), 1, 0, 0, 2, 1, 0.5, 1)),   // B, C, F
             report.Categories[0].Figures);
         Assert.Equal(new Figures(1, 1, 0, 0, 1, 1, 0, 0, 1,
-            new DurationPercentiles(0, null, null, null), new SlaFigures(1, 1, 0, 0, 1), 0, new ViewFigures(0, 0, null),
+            new DurationPercentiles(0, null, null, null), new SlaFigures(0, 0, 0, 0, null), 0, new ViewFigures(0, 0, null),
             new AnswerFigures(0, None, None, 0, 0, 0, 0, 0, null, 0)), report.Categories[1].Figures);   // E: never notified
         Assert.Equal(new Figures(2, 3, 2, 2, 2, 0, 0, 0, 1,
             new DurationPercentiles(2, 0.5, 2, 2), new SlaFigures(2, 2, 0, 0, 1), 1, new ViewFigures(2, 5040, 40),
@@ -161,9 +162,9 @@ public sealed class TransparencyReportTests(TransparencyFixture fixture)
         Assert.Equal(string.Join(',', TransparencyCsv.Header), lines[0]);
         Assert.Equal(1 + 5 + 2 + 3 + 1, lines.Length);   // header, platform × category, platforms, categories, total
         Assert.Equal("youtube,hate-speech,2,2,2,3,1,0,1,0,0.5,1,192,192,192,2,0,2,0,0,0,1,300,300,2,1,1,1,1,2,1,24,24,0,0,0,2,1,0.5,1", lines[4]);
-        Assert.Equal("(all),(all),6,7,5,6,4,1,1,1,0.6667,3,2,192,192,5,3,2,0,0.6,1,3,5340,300,5,1,1,1,1,4,1,24,24,1,0,0,2,1,0.5,1", lines[^1]);
-        // No time to removal, no notice to answer: empty cells.
-        Assert.Equal("telegram,incitement-threat-to-life,1,1,0,0,1,1,0,0,1,0,,,,1,1,0,0,1,0,0,0,,0,0,,,,0,,,,0,0,0,0,0,,0", lines[2]);
+        Assert.Equal("(all),(all),6,7,5,6,4,1,1,1,0.6667,3,2,192,192,5,2,3,0,0.4,1,3,5340,300,5,1,1,1,1,4,1,24,24,1,0,0,2,1,0.5,1", lines[^1]);
+        // No time to removal, no deadline, no notice to answer: empty cells.
+        Assert.Equal("telegram,incitement-threat-to-life,1,1,0,0,1,1,0,0,1,0,,,,0,0,0,0,,0,0,0,,0,0,,,,0,,,,0,0,0,0,0,,0", lines[2]);
     }
 
     [Fact]
