@@ -169,7 +169,8 @@ public static class TransparencyHtml
         ];
         const int width = 900, left = 150, right = 80, bar = 12, row = 3 * bar + 16, top = 10;
         var height = top + rows.Count * row + 40;
-        var max = NiceCeiling(rows.Max(r => (double)r.Answers.UnansweredAfter24Hours));
+        // Counts: an axis in four whole steps.
+        var max = 4 * Math.Max(1, (int)Math.Ceiling(rows.Max(r => r.Answers.UnansweredAfter24Hours) / 4.0));
         double X(double count) => left + count / max * (width - left - right);
         html.Append("<figure>\n")
             .Append(Invariant, $"<svg role=\"img\" aria-labelledby=\"silence-title silence-desc\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\">\n")
