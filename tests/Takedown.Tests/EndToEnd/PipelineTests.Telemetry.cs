@@ -70,6 +70,11 @@ public sealed partial class PipelineTests
             await Eventually.UntilAsync(() => Task.FromResult(consumers.Count(c => spans.Any(s => Tag(s, "takedown.consumer") == c && Tag(s, TakedownTelemetry.OutcomeTag) == "duplicate"))),
                 n => n == consumers.Length, what: "every ContentSubmitted consumer dropping the redelivery");
 
+            // Time to removal runs from the first notice: without one, a removal has none to measure.
+            var notice = PipelineFixture.Request(HttpMethod.Post, $"/api/v1/cases/{contentId}/notices", liaison, new { channel = "email", reference = "metrics-notice" });
+            notice.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01");
+            using (var noticed = await pipeline.Reporting.SendAsync(notice))
+                Assert.Equal(HttpStatusCode.OK, noticed.StatusCode);
             var removal = PipelineFixture.Request(HttpMethod.Post, $"/api/v1/cases/{contentId}/platform-response", liaison, new { outcome = "removed" });
             removal.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01");
             using (var removed = await pipeline.Reporting.SendAsync(removal))
