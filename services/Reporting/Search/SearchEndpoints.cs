@@ -5,6 +5,7 @@ using Takedown.Fingerprints.Media;
 using Takedown.Reporting.Cases;
 using Takedown.Search;
 using Takedown.ServiceDefaults.Auth;
+using Takedown.ServiceDefaults.Http;
 
 namespace Takedown.Reporting.Search;
 
@@ -88,8 +89,8 @@ public static class SearchEndpoints
         var wantedStatus = status is null ? null : Enum.GetNames<CaseStatus>().Select(n => n.ToLowerInvariant()).FirstOrDefault(n => n == status.Trim().ToLowerInvariant());
         if (status is not null && wantedStatus is null)
             errors["status"] = [$"One of: {string.Join(", ", Enum.GetNames<CaseStatus>().Select(n => n.ToLowerInvariant()))}."];
-        var since = Bound(from, "from", endOfDay: false, errors);
-        var until = Bound(to, "to", endOfDay: true, errors);
+        var since = QueryInstant.Parse(from, "from", endOfDay: false, required: false, errors);
+        var until = QueryInstant.Parse(to, "to", endOfDay: true, required: false, errors);
         if (since is not null && until is not null && until <= since)
             errors["to"] = ["Must be after from."];
         var isOverdue = Flag(overdue, "overdue", errors);
@@ -218,20 +219,6 @@ public static class SearchEndpoints
         if (bool.TryParse(text, out var value))
             return value;
         errors[field] = ["true or false."];
-        return null;
-    }
-
-    /// <summary>An ISO 8601 instant (UTC unless it has an offset) or a date; a date as "to" includes that whole day.</summary>
-    private static DateTimeOffset? Bound(string? text, string field, bool endOfDay, Dictionary<string, string[]> errors)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-            return null;
-        text = text.Trim();
-        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
-            return new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).AddDays(endOfDay ? 1 : 0);
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var instant))
-            return instant;
-        errors[field] = [$"'{text}' is not an ISO 8601 date (2025-03-01) or date and time (2025-03-01T00:00:00Z)."];
         return null;
     }
 

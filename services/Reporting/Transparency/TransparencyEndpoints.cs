@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Takedown.ServiceDefaults.Auth;
+using Takedown.ServiceDefaults.Http;
 
 namespace Takedown.Reporting.Transparency;
 
@@ -32,8 +33,8 @@ public static class TransparencyEndpoints
         string? from, string? to, string? format, string? organisation, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
-        var start = ParseBound(from, "from", endOfDay: false, errors);
-        var end = ParseBound(to, "to", endOfDay: true, errors);
+        var start = QueryInstant.Parse(from, "from", endOfDay: false, required: true, errors);
+        var end = QueryInstant.Parse(to, "to", endOfDay: true, required: true, errors);
         if (start is not null && end is not null && start >= end)
             errors["to"] = ["Must be after from."];
         var chosen = (format ?? "json").Trim().ToLowerInvariant();
@@ -74,22 +75,5 @@ public static class TransparencyEndpoints
             default:
                 return Results.Ok(report);
         }
-    }
-
-    /// <summary>An ISO 8601 instant (UTC unless it has an offset) or a date; a date as "to" includes that whole day.</summary>
-    private static DateTimeOffset? ParseBound(string? text, string field, bool endOfDay, Dictionary<string, string[]> errors)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            errors[field] = ["Required: an ISO 8601 date (2025-03-01) or date and time (2025-03-01T00:00:00Z)."];
-            return null;
-        }
-        text = text.Trim();
-        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
-            return new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).AddDays(endOfDay ? 1 : 0);
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var instant))
-            return instant;
-        errors[field] = [$"'{text}' is not an ISO 8601 date (2025-03-01) or date and time (2025-03-01T00:00:00Z)."];
-        return null;
     }
 }
