@@ -119,7 +119,14 @@ public static partial class ReportEndpoints
         if (decided.NewEvents.Count == 0)
             return null;
         var received = decided.NewEvents[0];
-        Evidence.Store(session, media, command.Now);
+        Stage(session, received, media);
+        return received;
+    }
+
+    /// <summary>Stores a received report's media and stages its <see cref="ContentSubmitted"/>, in the unit of work that appends it.</summary>
+    internal static void Stage(EventSession session, ReportReceived received, IReadOnlyList<Evidence.Decoded> media)
+    {
+        Evidence.Store(session, media, received.ReceivedAt);
         session.Stage(new ContentSubmitted
         {
             ContentId = received.ContentId,
@@ -137,7 +144,6 @@ public static partial class ReportEndpoints
             ReportedAt = received.ReceivedAt,
             Media = [.. received.Media.Select(m => new MediaEvidence { Sha256 = m.Sha256, Md5 = m.Md5, ContentType = m.ContentType, Length = m.Length })],
         });
-        return received;
     }
 
     // The account the reporter names wins over the one the URL carries: on X the handle in a status URL is not checked

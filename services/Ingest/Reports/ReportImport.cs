@@ -180,12 +180,11 @@ public static class ReportImport
                 try
                 {
                     await using var session = store.Begin(context);
-                    var accepted = new List<ReportReceived>();
-                    foreach (var command in _pending)
-                    {
-                        if (await ReportEndpoints.AppendAsync(session, command, [], ct) is { } received)
-                            accepted.Add(received);
-                    }
+                    var decided = await session.DecideManyAsync(Submission.Aggregate, [.. _pending.Select(c => Submission.StreamId(c.ContentId))],
+                        (i, state) => Submission.Decide(_pending[i], state), ct);
+                    var accepted = decided.Where(d => d.NewEvents.Count > 0).Select(d => d.NewEvents[0]).ToList();
+                    foreach (var received in accepted)
+                        ReportEndpoints.Stage(session, received, []);
                     if (accepted.Count > 0)
                     {
                         session.AfterCommit(() =>
