@@ -77,6 +77,7 @@ public sealed class ReportCommand : Command
         Options.Add(views);
         Options.Add(quiet);
         Subcommands.Add(new TransparencyCommand(options, host));
+        Subcommands.Add(new ReportImportCommand(options, host));
         SetAction((parseResult, cancellationToken) => host.RunAsync(() => ExecuteAsync(parseResult, cancellationToken)));
     }
 

@@ -28,4 +28,13 @@ public sealed class IngestOptions
 
     /// <summary>Largest media item accepted inside a report.</summary>
     public long MaxMediaBytes { get; set; } = 10 * 1024 * 1024;
+
+    /// <summary>Body limit of the report import only; every other endpoint keeps its own limit.</summary>
+    public long MaxImportBytes { get; set; } = 2L * 1024 * 1024 * 1024;
+
+    /// <summary>Reports committed per unit of work during an import, so a large file is not one giant transaction.</summary>
+    public int ImportBatchRows { get; set; } = 500;
+
+    /// <summary>Rejected rows listed in an import's answer; the rest are only counted.</summary>
+    public int MaxReportedErrors { get; set; } = 1000;
 }

@@ -14,6 +14,11 @@ public sealed record ContentSubmitted
     public required string Url { get; init; }
     public required string CanonicalUrl { get; init; }
     public required string Platform { get; init; }
+    /// <summary>
+    /// The account, channel, page or group that posted the content, as <c>{platform}:{handle}</c> or <c>{platform}:id:{id}</c>
+    /// (docs/fingerprints.md, "Accounts"): as the reporter named it, else as the URL carries it; null when neither says.
+    /// </summary>
+    public string? Account { get; init; }
     public string? Text { get; init; }
     /// <summary>ISO 3166-1 alpha-2 country or "EU"; decides the legal regime.</summary>
     public string? Jurisdiction { get; init; }

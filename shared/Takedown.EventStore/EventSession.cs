@@ -70,6 +70,26 @@ public sealed class EventSession : IAsyncDisposable
         var stream = expectedVersion is { } expected
             ? await Documents.Events.FetchForWriting<Folded<TState>>(streamId, expected, ct)
             : await Documents.Events.FetchForWriting<Folded<TState>>(streamId, ct);
+        return Decide(aggregate, streamId, stream, decide);
+    }
+
+    /// <summary>
+    /// The write path for many streams in one unit of work, as <see cref="DecideAsync{TState,TEvent}"/> does for one: every
+    /// stream fetched for writing in one round trip, each decided by <paramref name="decide"/> (given its index in
+    /// <paramref name="streamIds"/>), each checked again at commit. Stream ids must be distinct.
+    /// </summary>
+    public async Task<IReadOnlyList<Decided<TState, TEvent>>> DecideManyAsync<TState, TEvent>(
+        StreamAggregate<TState, TEvent> aggregate, IReadOnlyList<string> streamIds, Func<int, TState, IReadOnlyList<TEvent>> decide, CancellationToken ct)
+        where TEvent : notnull
+    {
+        var streams = await Documents.Events.FetchManyForWriting<Folded<TState>>(streamIds, ct);
+        return [.. streams.Select((stream, i) => Decide(aggregate, streamIds[i], stream, state => decide(i, state)))];
+    }
+
+    private static Decided<TState, TEvent> Decide<TState, TEvent>(
+        StreamAggregate<TState, TEvent> aggregate, string streamId, JasperFx.Events.IEventStream<Folded<TState>> stream, Func<TState, IReadOnlyList<TEvent>> decide)
+        where TEvent : notnull
+    {
         var state = stream.Aggregate is { } folded ? folded.State : aggregate.Initial(streamId);
         var version = stream.CurrentVersion ?? 0;
         var events = decide(state);

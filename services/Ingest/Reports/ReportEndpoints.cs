@@ -18,7 +18,8 @@ public sealed record ReportRequest(
     DateTimeOffset? ObservedAt,
     string? Jurisdiction,
     long? Views,
-    IReadOnlyList<MediaUpload>? Media);
+    IReadOnlyList<MediaUpload>? Media,
+    string? Account = null);
 
 public sealed record ReportAccepted(Guid ContentId, Guid ReportId, int ReportNumber, string CaseUrl);
 
@@ -48,7 +49,7 @@ public static partial class ReportEndpoints
         // One span for validate, append and commit: the report's trace, and every message it causes, hangs from here.
         using var span = TakedownTelemetry.Source.StartActivity("report accept");
         var now = time.GetUtcNow();
-        var errors = Validate(request, now, out var canonicalUrl, out var platform);
+        var errors = Validate(request, now, out var canonicalUrl, out var platform, out var account);
         var media = Evidence.Decode(request.Media, options.Value.MaxMediaBytes, errors);
         if (errors.Count > 0)
         {
@@ -57,15 +58,11 @@ public static partial class ReportEndpoints
             return Results.ValidationProblem(errors);
         }
 
-        var contentId = ContentIds.FromCanonicalUrl(canonicalUrl);
+        var command = ToCommand(request, Guid.CreateVersion7(now), canonicalUrl, platform, account, http, [.. media.Select(m => m.Reference)], now);
+        var contentId = command.ContentId;
         span?.SetTag(TakedownTelemetry.ContentIdTag, contentId);
         span?.SetTag("takedown.platform", platform);
         span?.SetTag("takedown.media.count", media.Count);
-        var command = new SubmitReport(
-            contentId, Guid.CreateVersion7(now), request.Url!.Trim(), canonicalUrl, platform,
-            string.IsNullOrWhiteSpace(request.Text) ? null : request.Text, request.ReporterReference!.Trim(),
-            http.User.Organisation(), http.User.Actor(), request.ObservedAt, request.Jurisdiction?.Trim().ToUpperInvariant(), request.Views,
-            [.. media.Select(m => m.Reference)], now);
 
         ReportReceived received;
         try
@@ -93,26 +90,8 @@ public static partial class ReportEndpoints
             try
             {
                 await using var session = store.Begin(context);
-                var decided = await session.DecideAsync(Submission.Aggregate, Submission.StreamId(command.ContentId), expectedVersion: null,
-                    state => Submission.Decide(command, state), ct);
-                var received = decided.NewEvents[0];
-                Evidence.Store(session, media, command.Now);
-                session.Stage(new ContentSubmitted
-                {
-                    ContentId = received.ContentId,
-                    ReportId = received.ReportId,
-                    ReportNumber = received.ReportNumber,
-                    Url = received.Url,
-                    CanonicalUrl = received.CanonicalUrl,
-                    Platform = received.Platform,
-                    Text = received.Text,
-                    Jurisdiction = received.Jurisdiction,
-                    ObservedAt = received.ObservedAt,
-                    Views = received.Views,
-                    ReporterOrganisation = received.ReporterOrganisation,
-                    ReportedAt = received.ReceivedAt,
-                    Media = [.. received.Media.Select(m => new MediaEvidence { Sha256 = m.Sha256, Md5 = m.Md5, ContentType = m.ContentType, Length = m.Length })],
-                });
+                // A single report always has a new id, so the decider always appends it.
+                var received = (await AppendAsync(session, command, media, ct))!;
                 await session.CommitAsync(ct);
                 return received;
             }
@@ -122,7 +101,55 @@ public static partial class ReportEndpoints
         }
     }
 
-    private static Dictionary<string, string[]> Validate(ReportRequest request, DateTimeOffset now, out string canonicalUrl, out string platform)
+    internal static SubmitReport ToCommand(
+        ReportRequest request, Guid reportId, string canonicalUrl, string platform, string? account, HttpContext http, IReadOnlyList<EvidenceReference> media, DateTimeOffset now) =>
+        new(ContentIds.FromCanonicalUrl(canonicalUrl), reportId, request.Url!.Trim(), canonicalUrl, platform, account,
+            string.IsNullOrWhiteSpace(request.Text) ? null : request.Text, request.ReporterReference!.Trim(),
+            http.User.Organisation(), http.User.Actor(), request.ObservedAt, request.Jurisdiction?.Trim().ToUpperInvariant(), request.Views,
+            media, now);
+
+    /// <summary>
+    /// The write path of one report inside a unit of work: decide on its submission stream, store its media and stage its
+    /// <see cref="ContentSubmitted"/>. Null when the stream already holds this report (<see cref="Submission.Decide"/>).
+    /// </summary>
+    internal static async Task<ReportReceived?> AppendAsync(EventSession session, SubmitReport command, IReadOnlyList<Evidence.Decoded> media, CancellationToken ct)
+    {
+        var decided = await session.DecideAsync(Submission.Aggregate, Submission.StreamId(command.ContentId), expectedVersion: null,
+            state => Submission.Decide(command, state), ct);
+        if (decided.NewEvents.Count == 0)
+            return null;
+        var received = decided.NewEvents[0];
+        Stage(session, received, media);
+        return received;
+    }
+
+    /// <summary>Stores a received report's media and stages its <see cref="ContentSubmitted"/>, in the unit of work that appends it.</summary>
+    internal static void Stage(EventSession session, ReportReceived received, IReadOnlyList<Evidence.Decoded> media)
+    {
+        Evidence.Store(session, media, received.ReceivedAt);
+        session.Stage(new ContentSubmitted
+        {
+            ContentId = received.ContentId,
+            ReportId = received.ReportId,
+            ReportNumber = received.ReportNumber,
+            Url = received.Url,
+            CanonicalUrl = received.CanonicalUrl,
+            Platform = received.Platform,
+            Account = received.Account,
+            Text = received.Text,
+            Jurisdiction = received.Jurisdiction,
+            ObservedAt = received.ObservedAt,
+            Views = received.Views,
+            ReporterOrganisation = received.ReporterOrganisation,
+            ReportedAt = received.ReceivedAt,
+            Media = [.. received.Media.Select(m => new MediaEvidence { Sha256 = m.Sha256, Md5 = m.Md5, ContentType = m.ContentType, Length = m.Length })],
+        });
+    }
+
+    // The account the reporter names wins over the one the URL carries: on X the handle in a status URL is not checked
+    // by the platform (any handle resolves), and a reporter may know the channel a forwarded post came from.
+    internal static Dictionary<string, string[]> Validate(
+        ReportRequest request, DateTimeOffset now, out string canonicalUrl, out string platform, out string? account)
     {
         var errors = new Dictionary<string, string[]>();
         if (!CanonicalUrl.TryCreate(request.Url, out canonicalUrl, out var urlError))
@@ -142,6 +169,15 @@ public static partial class ReportEndpoints
             errors["jurisdiction"] = ["An ISO 3166-1 alpha-2 country code, or EU."];
         if (request.Views is < 0)
             errors["views"] = ["Cannot be negative."];
+        account = null;
+        if (!string.IsNullOrWhiteSpace(request.Account))
+        {
+            account = errors.ContainsKey("platform") ? null : Accounts.Canonical(platform, request.Account);
+            if (account is null && !errors.ContainsKey("platform"))
+                errors["account"] = [$"Not an account on {platform}: a handle (@name), an id (id:123), or the account's URL on the platform, at most 200 characters."];
+        }
+        else if (!errors.ContainsKey("url"))
+            account = Accounts.FromUrl(request.Url);
         return errors;
     }
 

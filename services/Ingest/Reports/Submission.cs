@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Takedown.EventStore;
 
 namespace Takedown.Ingest.Reports;
@@ -10,6 +11,7 @@ public sealed record ReportReceived(
     string Url,
     string CanonicalUrl,
     string Platform,
+    string? Account,
     string? Text,
     string ReporterReference,
     string ReporterOrganisation,
@@ -26,6 +28,7 @@ public sealed record SubmitReport(
     string Url,
     string CanonicalUrl,
     string Platform,
+    string? Account,
     string? Text,
     string ReporterReference,
     string ReporterOrganisation,
@@ -36,23 +39,25 @@ public sealed record SubmitReport(
     IReadOnlyList<EvidenceReference> Media,
     DateTimeOffset Now);
 
-/// <summary>The submission stream of one content item: every report of its URL, in order.</summary>
-public sealed record Submission(int Reports)
+/// <summary>The submission stream of one content item: every report of its URL, in order, and their ids.</summary>
+public sealed record Submission(int Reports, ImmutableHashSet<Guid> ReportIds)
 {
-    public static readonly Submission Initial = new(0);
+    public static readonly Submission Initial = new(0, []);
 
     public static readonly StreamAggregate<Submission, ReportReceived> Aggregate = new(_ => Initial, Evolve);
 
     // Every report is kept, even a repeat from the same organisation: how often and by whom content was
-    // reported is evidence in itself.
-    public static ReportReceived[] Decide(SubmitReport command, Submission state) =>
+    // reported is evidence in itself. Only the same report again (its id already in the stream: an imported row
+    // sent a second time) is a no-op.
+    public static ReportReceived[] Decide(SubmitReport command, Submission state) => state.ReportIds.Contains(command.ReportId) ? [] :
     [
         new(command.ContentId, command.ReportId, state.Reports + 1, command.Url, command.CanonicalUrl, command.Platform,
-            command.Text, command.ReporterReference, command.ReporterOrganisation, command.SubmittedBy,
+            command.Account, command.Text, command.ReporterReference, command.ReporterOrganisation, command.SubmittedBy,
             command.ObservedAt, command.Jurisdiction, command.Views, command.Media, command.Now),
     ];
 
-    public static Submission Evolve(Submission state, ReportReceived e) => state with { Reports = e.ReportNumber };
+    public static Submission Evolve(Submission state, ReportReceived e) =>
+        state with { Reports = e.ReportNumber, ReportIds = state.ReportIds.Add(e.ReportId) };
 
     public static string StreamId(Guid contentId) => $"submission-{contentId}";
 }

@@ -15,7 +15,7 @@ public static class CaseConsumers
                 var m = context.Message;
                 var report = new ContentReported(m.ContentId, m.ReportId, m.ReportNumber, m.Url, m.CanonicalUrl, m.Platform,
                     m.ReporterOrganisation, m.Jurisdiction, m.Views, m.ReportedAt, m.Text,
-                    m.Media.Count == 0 ? null : [.. m.Media.Select(x => new ReportedMedia(x.Sha256, x.Md5, x.ContentType, x.Length))], m.ObservedAt);
+                    m.Media.Count == 0 ? null : [.. m.Media.Select(x => new ReportedMedia(x.Sha256, x.Md5, x.ContentType, x.Length))], m.ObservedAt, m.Account);
                 return CaseCommands.HandleAsync(session, new RecordReport(report, time.GetUtcNow()), null, context.CancellationToken);
             });
     }

@@ -13,10 +13,11 @@ public interface ICaseEvent
 /// <param name="Media">The media the reporter supplied, by the hashes Ingest computed (the bytes stay in Ingest); null in
 /// events recorded before evidence bundles existed.</param>
 /// <param name="ObservedAt">When the reporter saw the content online, if they said; null when not given or recorded before it was kept.</param>
+/// <param name="Account">The account that posted the content (<c>{platform}:{handle}</c> or <c>{platform}:id:{id}</c>); null when the report named none and its URL carries none, and in events recorded before accounts existed.</param>
 public sealed record ContentReported(
     Guid ContentId, Guid ReportId, int ReportNumber, string Url, string CanonicalUrl, string Platform,
     string ReporterOrganisation, string? Jurisdiction, long? Views, DateTimeOffset ReportedAt, string? Text = null,
-    IReadOnlyList<ReportedMedia>? Media = null, DateTimeOffset? ObservedAt = null) : ICaseEvent;
+    IReadOnlyList<ReportedMedia>? Media = null, DateTimeOffset? ObservedAt = null, string? Account = null) : ICaseEvent;
 
 /// <summary>One media item of a report, as Ingest stored it: its evidence bundle fetches the bytes by <paramref name="Sha256"/>.</summary>
 public sealed record ReportedMedia(string Sha256, string Md5, string ContentType, long Length);

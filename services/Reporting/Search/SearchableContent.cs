@@ -9,9 +9,9 @@ namespace Takedown.Reporting.Search;
 
 /// <summary>
 /// A case as analysts search it: the case as its decider folds it, beside what only search needs (the text, its
-/// language, the classification's explanation, the latest view count). Its own fold, so the decider's state stays small.
+/// language, the classification's explanation, the latest view count, the account). Its own fold, so the decider's state stays small.
 /// </summary>
-public sealed record SearchableContent(TakedownCase Case, string? Text, string? Language, ImmutableList<string> Explanation, long? Views)
+public sealed record SearchableContent(TakedownCase Case, string? Text, string? Language, ImmutableList<string> Explanation, long? Views, string? Account = null)
 {
     /// <summary>The fold as Marten runs it (registered live): the Elasticsearch indexer reads a case's current document with it.</summary>
     public static readonly StreamAggregate<SearchableContent, ICaseEvent> Aggregate = new(Initial, Evolve);
@@ -24,7 +24,8 @@ public sealed record SearchableContent(TakedownCase Case, string? Text, string? 
         return e switch
         {
             // The first report's text stands: later reports of the same URL may quote only part of it.
-            ContentReported r => next with { Text = next.Text ?? r.Text, Views = r.Views ?? next.Views },
+            // So does the first account named: the content was posted once, by one account.
+            ContentReported r => next with { Text = next.Text ?? r.Text, Views = r.Views ?? next.Views, Account = next.Account ?? r.Account },
             ContentClassified c when !state.Case.Overridden => next with { Language = c.Language ?? next.Language, Explanation = [.. c.Explanation] },
             ContentClassified c => next with { Language = c.Language ?? next.Language },
             ClassificationOverridden o => next with { Explanation = [$"override: {o.Reason}"] },
@@ -43,7 +44,7 @@ public sealed record SearchableContent(TakedownCase Case, string? Text, string? 
             Url: Case.Url,
             CanonicalUrl: Case.CanonicalUrl,
             Platform: Case.Platform,
-            Account: null,
+            Account: Account,
             ReporterOrganisations: [.. Case.ReporterOrganisations],
             Text: Text,
             NormalisedText: Text is null ? null : TextNormalizer.Normalize(Text),

@@ -3,10 +3,9 @@ using Microsoft.Extensions.Options;
 using Takedown.EventStore;
 using Takedown.ServiceDefaults.Auth;
 using Takedown.ServiceDefaults.Http;
+using Takedown.ServiceDefaults.Imports;
 
 namespace Takedown.ReuploadDetection.Banks;
-
-public sealed record RejectedRow(long Row, string Error);
 
 /// <param name="LastRow">The last row read; a client that sends a file in pieces resumes after it.</param>
 /// <param name="RejectedTotal">Every rejected row; <paramref name="Rejected"/> lists the first of them.</param>
@@ -50,17 +49,16 @@ public static class BankEndpoints
         if (firstRow is < 1)
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["firstRow"] = ["Rows are numbered from 1."] });
         var contentType = http.Request.ContentType;
-        var csv = HashListReader.IsCsv(contentType);
-        if (!csv && !HashListReader.IsNdjson(contentType))
+        var csv = ImportBody.IsCsv(contentType);
+        if (!csv && !ImportBody.IsNdjson(contentType))
         {
             return Results.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported hash list format.",
-                detail: $"Send text/csv (header signal,hash,label,source) or {HashListReader.Ndjson} (one {{\"signal\",\"hash\",\"label\",\"source\"}} per line).");
+                detail: $"Send text/csv (header signal,hash,label,source) or {ImportBody.Ndjson} (one {{\"signal\",\"hash\",\"label\",\"source\"}} per line).");
         }
 
         var limits = options.Value;
         var import = new BankImport(store, matcher, http.ToEventContext(), time, bank);
-        var rejected = new List<RejectedRow>();
-        long rejectedTotal = 0;
+        var rejected = new ImportRejections(limits.MaxReportedErrors);
         long? lastRow = null;
         try
         {
@@ -69,20 +67,18 @@ public static class BankEndpoints
                 lastRow = row.Row;
                 if (row.Hash is null)
                 {
-                    rejectedTotal++;
-                    if (rejected.Count < limits.MaxReportedErrors)
-                        rejected.Add(new RejectedRow(row.Row, row.Error!));
+                    rejected.Add(row.Row, row.Error!);
                     continue;
                 }
                 await import.AddAsync(row.Hash, limits.ImportBatchRows, ct);
             }
         }
-        catch (HashListHeaderException e)
+        catch (ImportHeaderException e)
         {
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["body"] = [e.Message] });
         }
         await import.FlushAsync(ct);
-        return Results.Ok(new ImportSummary(bank, import.Accepted, import.Duplicates, rejected, rejectedTotal, lastRow));
+        return Results.Ok(new ImportSummary(bank, import.Accepted, import.Duplicates, rejected.Listed, rejected.Total, lastRow));
     }
 
     private static async Task<IResult> RemoveAsync(

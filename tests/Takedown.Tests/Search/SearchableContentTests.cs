@@ -41,6 +41,21 @@ public sealed class SearchableContentTests
     }
 
     [Fact]
+    public void The_document_names_the_first_account_a_report_named()
+    {
+        var state = After(
+            Report(Text, null, T0),
+            Report(Text, null, T0.AddHours(1), "another-ngo") with { Account = "facebook:somepage" },
+            Report(Text, null, T0.AddHours(2), "third-ngo") with { Account = "facebook:id:100064488880808" });
+
+        Assert.Equal("facebook:somepage", state.ToDocument(3, T0.AddHours(3)).Account);
+    }
+
+    [Fact]
+    public void Without_an_account_in_any_report_the_document_names_none() =>
+        Assert.Null(After(Report(Text, null, T0)).ToDocument(1, T0.AddHours(1)).Account);
+
+    [Fact]
     public void Classification_gives_language_and_explanation_until_an_analyst_overrides_it()
     {
         var classified = new ContentClassified(Id, "targeting-of-individuals", "P1", 0.8, ["عميل السفارة"], "rules/1", T0.AddSeconds(1),

@@ -48,7 +48,7 @@ public static class CaseSearchDocuments
             EventType: e.EventTypeName,
             Status: @case.Status.ToString().ToLowerInvariant(),
             Platform: @case.Platform,
-            Account: null,
+            Account: state.Account,
             ReporterOrganisations: [.. @case.ReporterOrganisations],
             Category: @case.Category,
             Severity: @case.Severity,
