@@ -47,7 +47,15 @@ internal sealed class GeneratedRows(int from, int to, Func<int, string> row, Fun
     }
 }
 
+/// <summary>Runs alone, after the parallel tests: the memory bound is read off this process's heap, which they share.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MeasuredAlone
+{
+    public const string Name = "measured alone";
+}
+
 /// <summary>100,000 reports in one streamed upload: bad rows among them, an upload cut off and resumed, the file sent again.</summary>
+[Collection(MeasuredAlone.Name)]
 public sealed class BulkImportTests(KestrelIngestFixture fixture, ITestOutputHelper output) : IClassFixture<KestrelIngestFixture>
 {
     private const int Rows = 100_000;
