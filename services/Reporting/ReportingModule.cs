@@ -1,5 +1,6 @@
 using JasperFx.Events.Projections;
 using MassTransit;
+using Takedown.Reporting.Accounts;
 using Takedown.Reporting.Cases;
 using Takedown.Reporting.Transparency;
 using Takedown.Reporting.Liveness;
@@ -32,7 +33,16 @@ public static class ReportingModule
             store.Events.MapEventType<SlaBreached>("sla-breached");
             store.Events.MapEventType<ContentReinstated>("content-reinstated");
             store.Events.MapEventType<CaseClosed>("case-closed");
+            store.Events.MapEventType<AccountContentReported>("account-content-reported");
+            store.Events.MapEventType<AccountContentClassified>("account-content-classified");
+            store.Events.MapEventType<AccountNoticeSent>("account-notice-sent");
+            store.Events.MapEventType<AccountSuspended>("account-suspended");
+            store.Events.MapEventType<AccountRestricted>("account-restricted");
+            store.Events.MapEventType<AccountActionRejected>("account-action-rejected");
+            store.Events.MapEventType<AccountReinstated>("account-reinstated");
+            store.Events.MapEventType<AccountSlaBreached>("account-sla-breached");
             store.Projections.Add(TakedownCase.Aggregate, ProjectionLifecycle.Live);
+            store.Projections.Add(PlatformAccount.Aggregate, ProjectionLifecycle.Live);
             store.Projections.Add(SearchableContent.Aggregate, ProjectionLifecycle.Live);
             CaseSummaries.Register(store);
             SearchDocuments.Register(store);

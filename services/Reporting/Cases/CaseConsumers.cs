@@ -1,4 +1,5 @@
 using MassTransit;
+using Takedown.Reporting.Accounts;
 using Takedown.ServiceDefaults.Messaging;
 using Contracts = Takedown.Contracts;
 
@@ -7,6 +8,13 @@ namespace Takedown.Reporting.Cases;
 /// <summary>Reporting assembles the case from every service's messages, each consumed exactly once (inbox).</summary>
 public static class CaseConsumers
 {
+    // The case and its account change in one unit of work: the account's content and legal terms never trail the case's.
+    private static async Task RecordAndLinkAsync(EventStore.EventSession session, CaseCommand command, CancellationToken ct)
+    {
+        var decided = await CaseCommands.HandleAsync(session, command, null, ct);
+        await AccountCommands.LinkAsync(session, decided, command.Now, ct);
+    }
+
     public sealed class ContentSubmittedConsumer(EventStore.EventStore store, TimeProvider time) : IConsumer<Contracts.ContentSubmitted>
     {
         public Task Consume(ConsumeContext<Contracts.ContentSubmitted> context) =>
@@ -16,7 +24,7 @@ public static class CaseConsumers
                 var report = new ContentReported(m.ContentId, m.ReportId, m.ReportNumber, m.Url, m.CanonicalUrl, m.Platform,
                     m.ReporterOrganisation, m.Jurisdiction, m.Views, m.ReportedAt, m.Text,
                     m.Media.Count == 0 ? null : [.. m.Media.Select(x => new ReportedMedia(x.Sha256, x.Md5, x.ContentType, x.Length))], m.ObservedAt, m.Account);
-                return CaseCommands.HandleAsync(session, new RecordReport(report, time.GetUtcNow()), null, context.CancellationToken);
+                return RecordAndLinkAsync(session, new RecordReport(report, time.GetUtcNow()), context.CancellationToken);
             });
     }
 
@@ -28,7 +36,7 @@ public static class CaseConsumers
                 var m = context.Message;
                 var classification = new ContentClassified(m.ContentId, m.Category, m.Severity, m.Confidence, m.Explanation, m.ModelVersion, m.ClassifiedAt,
                     m.Regime, TimeSpan.FromSeconds(m.AllowedSeconds), m.RemovalOrderRegime, TimeSpan.FromSeconds(m.RemovalOrderAllowedSeconds), m.Language);
-                return CaseCommands.HandleAsync(session, new RecordClassification(classification, time.GetUtcNow()), null, context.CancellationToken);
+                return RecordAndLinkAsync(session, new RecordClassification(classification, time.GetUtcNow()), context.CancellationToken);
             });
     }
 
@@ -40,7 +48,7 @@ public static class CaseConsumers
                 var m = context.Message;
                 var overridden = new ClassificationOverridden(m.ContentId, m.Category, m.Severity, m.Reason, m.OverriddenBy, m.OverriddenAt,
                     m.Regime, TimeSpan.FromSeconds(m.AllowedSeconds), m.RemovalOrderRegime, TimeSpan.FromSeconds(m.RemovalOrderAllowedSeconds));
-                return CaseCommands.HandleAsync(session, new RecordOverride(overridden, time.GetUtcNow()), null, context.CancellationToken);
+                return RecordAndLinkAsync(session, new RecordOverride(overridden, time.GetUtcNow()), context.CancellationToken);
             });
     }
 

@@ -80,7 +80,8 @@ public sealed record TakedownCase(
     string? EscalationReason = null,
     DateTimeOffset? ReinstatedAt = null,
     DateTimeOffset? ClosedAt = null,
-    string? ClosedReason = null)
+    string? ClosedReason = null,
+    string? Account = null)
 {
     public const string RemovalOrderChannel = "removal-order";
     public const string ReuploadEscalationTarget = "analysts";
@@ -181,6 +182,7 @@ public sealed record TakedownCase(
             Url = state.Url ?? r.Url,
             CanonicalUrl = r.CanonicalUrl,
             Platform = r.Platform,
+            Account = state.Account ?? r.Account,
             ReportIds = state.ReportIds.Add(r.ReportId),
             ReporterOrganisations = state.ReporterOrganisations.Add(r.ReporterOrganisation),
             FirstReportedAt = state.FirstReportedAt ?? r.ReportedAt,
