@@ -1,4 +1,5 @@
 using Takedown.Reporting;
+using Takedown.Reporting.Accounts;
 using Takedown.Reporting.Cases;
 using Takedown.Reporting.Evidence;
 using Takedown.Reporting.Search;
@@ -17,6 +18,7 @@ var app = builder.Build();
 app.MapTakedownDefaults();                 // /health/live, /health/ready, /openapi, key management
 app.MapCases();                            // GET a case, POST the platform's response
 app.MapCaseList();                         // GET /api/v1/cases with filters and paging
+app.MapAccounts();                         // GET /api/v1/accounts[/{id}], POST …/{id}/notices, …/{id}/outcome
 app.MapCaseAudit();                        // GET /api/v1/cases/{id}/audit: the hash chain recomputed
 app.MapEvidence();                         // GET /api/v1/cases/{id}/evidence-bundle, GET /api/v1/admin/audit/heads
 app.MapPlatformStatistics();               // GET /api/v1/statistics/platforms

@@ -45,10 +45,12 @@ public static class ReportingModule
             store.Projections.Add(PlatformAccount.Aggregate, ProjectionLifecycle.Live);
             store.Projections.Add(SearchableContent.Aggregate, ProjectionLifecycle.Live);
             CaseSummaries.Register(store);
+            AccountSummaries.Register(store);
             SearchDocuments.Register(store);
             TransparencyFacts.Register(store);
         });
         builder.Services.AddSingleton<CaseSummaries>();
+        builder.Services.AddSingleton<AccountSummaries>();
         builder.Services.AddSingleton<TransparencyFacts>();
         // Reporting:SlaClock:PollInterval bounds how late a breach is recorded (default 30 seconds).
         builder.Services.AddOptions<SlaClockOptions>().Bind(builder.Configuration.GetSection("Reporting:SlaClock"));

@@ -43,7 +43,8 @@ public sealed record CaseView(
     string? EscalatedTo = null,
     DateTimeOffset? ReinstatedAt = null,
     DateTimeOffset? ClosedAt = null,
-    string? ClosedReason = null);
+    string? ClosedReason = null,
+    string? Account = null);
 
 /// <param name="Channel">"trusted-flagger-portal", "email", "api", "personal-contact" (a person at the platform, by messenger or
 /// phone) or "removal-order".</param>
@@ -296,7 +297,7 @@ public static class CaseEndpoints
         state.FirstReportedAt, state.RemovedAt, state.RejectionReason, state.Regime, state.DueAt, state.FirstNotifiedAt, state.AcknowledgedAt,
         [.. events.Select(e => new TimelineEntry(e.Version, e.Data.GetType().Name, e.Timestamp, Describe(e.Data)))],
         state.Clock.StartedAt,
-        state.DeadlineBreached(), state.Escalations, state.EscalatedTo, state.ReinstatedAt, state.ClosedAt, state.ClosedReason);
+        state.DeadlineBreached(), state.Escalations, state.EscalatedTo, state.ReinstatedAt, state.ClosedAt, state.ClosedReason, state.Account);
 
     private static string Describe(object e) => e switch
     {

@@ -12,13 +12,13 @@ public static class CaseList
             .RequireAuthorization(Policies.ReadCases)
             .WithTags("Cases")
             .WithSummary("Cases, newest report first (soonest deadline first with overdue or dueBefore), filtered by status, platform, category, "
-                + "severity, organisation, report date and deadline; paged.");
+                + "severity, organisation, account (e.g. x:someuser), report date and deadline; paged.");
         return app;
     }
 
     private static async Task<IResult> ListAsync(
         HttpContext http, CaseSummaries summaries, TimeProvider time, string? status, string? platform, string? category, string? severity,
-        string? organisation, DateTimeOffset? from, DateTimeOffset? to, bool? overdue, DateTimeOffset? dueBefore, int? page, int? pageSize,
+        string? organisation, string? account, DateTimeOffset? from, DateTimeOffset? to, bool? overdue, DateTimeOffset? dueBefore, int? page, int? pageSize,
         CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
@@ -35,7 +35,7 @@ public static class CaseList
         if (!http.User.SeesAllOrganisations())
             organisation = http.User.Organisation();
 
-        var filter = new CaseFilter(wanted, platform?.ToLowerInvariant(), category, severity?.ToUpperInvariant(), organisation, from, to, overdue, dueBefore);
+        var filter = new CaseFilter(wanted, platform?.ToLowerInvariant(), category, severity?.ToUpperInvariant(), organisation, from, to, overdue, dueBefore, account);
         return Results.Ok(await summaries.ListAsync(filter, time.GetUtcNow(), page ?? 1, pageSize ?? 50, ct));
     }
 }

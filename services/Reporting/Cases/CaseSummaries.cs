@@ -51,12 +51,12 @@ public sealed class CaseSummaryProjection : SingleStreamProjection<CaseSummary, 
 /// <param name="DueBefore">A running deadline falls before this instant.</param>
 public sealed record CaseFilter(
     CaseStatus? Status = null, string? Platform = null, string? Category = null, string? Severity = null, string? Organisation = null,
-    DateTimeOffset? From = null, DateTimeOffset? To = null, bool? Overdue = null, DateTimeOffset? DueBefore = null);
+    DateTimeOffset? From = null, DateTimeOffset? To = null, bool? Overdue = null, DateTimeOffset? DueBefore = null, string? Account = null);
 
 public sealed record CaseListItem(
     Guid ContentId, long Version, string Status, string? Category, string? Severity, string? Platform, string? CanonicalUrl,
     int ReportCount, IReadOnlyList<string> ReporterOrganisations, DateTimeOffset? FirstReportedAt, DateTimeOffset? RemovedAt,
-    string? Regime, DateTimeOffset? DueAt, bool Breached);
+    string? Regime, DateTimeOffset? DueAt, bool Breached, string? Account = null);
 
 public sealed record CasePage(IReadOnlyList<CaseListItem> Items, int Page, int PageSize, long Total);
 
@@ -92,6 +92,7 @@ public sealed class CaseSummaries(EventStore.EventStore store)
         if (filter.Category is { } category) query = query.Where(x => x.Category == category);
         if (filter.Severity is { } severity) query = query.Where(x => x.Severity == severity);
         if (filter.Organisation is { } organisation) query = query.Where(x => x.ReporterOrganisations.Contains(organisation));
+        if (filter.Account is { } account) query = query.Where(x => x.Case.Account == account);
         if (filter.From is { } from) query = query.Where(x => x.FirstReportedAt >= from);
         if (filter.To is { } to) query = query.Where(x => x.FirstReportedAt < to);
         if (filter.Overdue == true) query = query.Where(x => x.ContentUp && x.DueAt <= now);
@@ -149,5 +150,5 @@ public sealed class CaseSummaries(EventStore.EventStore store)
 
     private static CaseListItem ToItem(CaseSummary s) => new(
         s.ContentId, s.Version, s.Status.ToString().ToLowerInvariant(), s.Category, s.Severity, s.Platform, s.Case.CanonicalUrl,
-        s.ReportCount, s.ReporterOrganisations, s.FirstReportedAt, s.Case.RemovedAt, s.Case.Regime, s.DueAt, s.Breached);
+        s.ReportCount, s.ReporterOrganisations, s.FirstReportedAt, s.Case.RemovedAt, s.Case.Regime, s.DueAt, s.Breached, s.Case.Account);
 }
