@@ -124,6 +124,10 @@ public sealed class CaseCommand : Command
             : $"{view.Category} (confidence {view.Confidence.Value.ToString("0.##", CultureInfo.InvariantCulture)})");
         AddRow(header, "severity", view.Severity);
         AddRow(header, "platform", view.Platform);
+        if (view.Account is not null)
+        {
+            AddRow(header, "account", view.Account);
+        }
         AddRow(header, "url", view.Url);
         if (view.CanonicalUrl is not null && view.CanonicalUrl != view.Url)
         {
@@ -179,7 +183,8 @@ public sealed record CaseView(
     int? ReportCount,
     Guid[]? ReuploadOf,
     DateTimeOffset? RemovedAt,
-    TimelineEntry[]? Timeline);
+    TimelineEntry[]? Timeline,
+    string? Account = null);
 
 public sealed record TimelineEntry(long? Version, string? Type, DateTimeOffset? OccurredAt, string? Summary);
 

@@ -11,6 +11,7 @@ public static class TakedownCli
         {
             new ReportCommand(options, host),
             new CaseCommand(options, host),
+            new AccountCommand(options, host),
             new ApiKeyCommand(options, host),
             new AuditCommand(options, host),
             new ProjectionCommand(options, host),
