@@ -209,25 +209,31 @@ public static class AccountEndpoints
             .ToDictionary(s => s.ContentId);
         var seesAll = user.SeesAllOrganisations();
         var organisation = seesAll ? null : user.Organisation();
-        var content = events.Select(e => e.Data).OfType<AccountContentReported>()
+        var reported = events.Select(e => e.Data).OfType<AccountContentReported>()
             .Where(r => seesAll || r.ReporterOrganisation == organisation)
-            .DistinctBy(r => r.ContentId)
+            .DistinctBy(r => r.ContentId).ToList();
+        // A reporter's view names only its own organisation's content: other content appears without its id.
+        IReadOnlySet<Guid>? visible = seesAll ? null : reported.Select(r => r.ContentId).ToHashSet();
+        var content = reported
             .Select(r => summaries.TryGetValue(r.ContentId, out var s)
                 ? new AccountContentItem(r.ContentId, r.CanonicalUrl, s.Status.ToString().ToLowerInvariant(), s.Category, s.Case.RemovedAt)
                 : new AccountContentItem(r.ContentId, r.CanonicalUrl, null, null, null));
         return new AccountView(
             state.AccountId!, version, Status(state), state.Platform, state.FirstReportedAt, [.. content], state.Notices, state.Regime, state.DueAt,
             state.Clock.StartedAt, state.DeadlineBreached(), state.OutcomeReason, state.OutcomeAt,
-            [.. events.Select(e => new TimelineEvent(e.Version, e.Data.GetType().Name, e.Timestamp, e.Actor(), Describe(e.Data, seesAll ? null : organisation)))]);
+            [.. events.Select(e => new TimelineEvent(e.Version, e.Data.GetType().Name, e.Timestamp, e.Actor(), Describe(e.Data, visible)))]);
     }
 
-    // Another organisation's report is shown without its organisation to a reporter.
-    private static string Describe(object e, string? onlyOrganisation) => e switch
+    // For a reporter (visible is its organisation's content), other organisations' content is shown without its id,
+    // URL or organisation: the account's history stays whole, the other reports stay theirs.
+    private static string Describe(object e, IReadOnlySet<Guid>? visible) => e switch
     {
-        AccountContentReported r when onlyOrganisation is null || r.ReporterOrganisation == onlyOrganisation =>
+        AccountContentReported r when visible is null || visible.Contains(r.ContentId) =>
             $"Content {r.ContentId} ({r.CanonicalUrl}) reported by {r.ReporterOrganisation}",
         AccountContentReported => "Content reported by another organisation",
-        AccountContentClassified c => string.Create(CultureInfo.InvariantCulture, $"Content {c.ContentId} falls under {c.Regime} ({c.Allowed.TotalHours:0.##} h from notice)"),
+        AccountContentClassified c when visible is null || visible.Contains(c.ContentId) =>
+            string.Create(CultureInfo.InvariantCulture, $"Content {c.ContentId} falls under {c.Regime} ({c.Allowed.TotalHours:0.##} h from notice)"),
+        AccountContentClassified c => string.Create(CultureInfo.InvariantCulture, $"Other content falls under {c.Regime} ({c.Allowed.TotalHours:0.##} h from notice)"),
         AccountNoticeSent { OrderIssuedAt: { } issued } n => string.Create(CultureInfo.InvariantCulture, $"Notice sent by {n.Channel}, reference {n.Reference}, order issued {issued:u}"),
         AccountNoticeSent n => $"Notice sent by {n.Channel}, reference {n.Reference}",
         AccountSuspended s => s.Reason is null ? "Account suspended" : $"Account suspended: {s.Reason}",

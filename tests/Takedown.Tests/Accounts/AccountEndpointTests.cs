@@ -169,7 +169,7 @@ public sealed class AccountEndpointTests(AccountFixture fixture) : IClassFixture
     [Fact]
     public async Task Reporters_see_an_account_only_through_their_organisations_content()
     {
-        var (account, _, second) = await ChannelAsync();
+        var (account, theirs, second) = await ChannelAsync();
         var watcher = await Host.IssueKeyAsync(Watch, "reporter");
         var outsider = await Host.IssueKeyAsync("other-ngo", "reporter");
 
@@ -178,7 +178,13 @@ public sealed class AccountEndpointTests(AccountFixture fixture) : IClassFixture
         using var outsiderList = await SendAsync(HttpMethod.Get, "/api/v1/accounts?pageSize=200", outsider);
         using var notice = await SendAsync(HttpMethod.Post, $"/api/v1/accounts/{account}/notices", watcher, new { channel = "email", reference = "m-1" }, "\"3\"");
 
-        Assert.Equal([second], (await JsonAsync(seen)).GetProperty("content").EnumerateArray().Select(c => c.GetProperty("contentId").GetGuid()).ToArray());
+        var view = await JsonAsync(seen);
+        Assert.Equal([second], view.GetProperty("content").EnumerateArray().Select(c => c.GetProperty("contentId").GetGuid()).ToArray());
+        // The history stays whole, but names no other organisation's content.
+        var history = view.GetProperty("timeline").EnumerateArray().Select(t => t.GetProperty("summary").GetString()!).ToArray();
+        Assert.Contains(history, line => line.Contains(second.ToString()));
+        Assert.Contains(history, line => line.StartsWith("Other content falls under", StringComparison.Ordinal));
+        Assert.DoesNotContain(history, line => line.Contains(theirs.ToString()));
         Assert.Equal(HttpStatusCode.NotFound, unseen.StatusCode);
         Assert.DoesNotContain((await JsonAsync(outsiderList)).GetProperty("items").EnumerateArray(), i => i.GetProperty("accountId").GetString() == account);
         Assert.Equal(HttpStatusCode.Forbidden, notice.StatusCode);
