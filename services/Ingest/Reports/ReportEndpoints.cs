@@ -154,6 +154,8 @@ public static partial class ReportEndpoints
         var errors = new Dictionary<string, string[]>();
         if (!CanonicalUrl.TryCreate(request.Url, out canonicalUrl, out var urlError))
             errors["url"] = [urlError!];
+        else if (AddressPolicy.IntakeFault(new Uri(request.Url!.Trim())) is { } notPublic)
+            errors["url"] = [notPublic];
         // A known host decides the platform, so "Twitter", "twitter" and "X" reports of x.com count as one platform;
         // the reporter's name is needed only for other sites.
         platform = (errors.ContainsKey("url") ? null : Platforms.FromUrl(canonicalUrl)) ?? request.Platform?.Trim().ToLowerInvariant() ?? "";
