@@ -18,15 +18,17 @@ public sealed class ApiClient(HttpMessageHandler handler, string? apiKey, TimeSp
     private readonly HttpClient http = new(handler, disposeHandler: false) { Timeout = timeout ?? TimeSpan.FromSeconds(30) };
 
     public Task<ApiResponse<T>> SendAsync<T>(
-        HttpMethod method, ServiceEndpoint endpoint, string path, object? body, CancellationToken cancellationToken) =>
+        HttpMethod method, ServiceEndpoint endpoint, string path, object? body, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string>? headers = null) =>
         SendContentAsync<T>(method, endpoint, path,
-            body is null ? null : new StringContent(JsonSerializer.Serialize(body, Json), Encoding.UTF8, "application/json"), cancellationToken);
+            body is null ? null : new StringContent(JsonSerializer.Serialize(body, Json), Encoding.UTF8, "application/json"), cancellationToken, headers);
 
     /// <summary>Sends a body that is not JSON (a CSV or JSON-lines upload); the answer is still JSON.</summary>
     public async Task<ApiResponse<T>> SendContentAsync<T>(
-        HttpMethod method, ServiceEndpoint endpoint, string path, HttpContent? content, CancellationToken cancellationToken)
+        HttpMethod method, ServiceEndpoint endpoint, string path, HttpContent? content, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string>? headers = null)
     {
-        var (url, status, text) = await SendRawAsync(method, endpoint, path, content, "application/json", cancellationToken);
+        var (url, status, text) = await SendRawAsync(method, endpoint, path, content, "application/json", (body, ct) => body.ReadAsStringAsync(ct), cancellationToken, headers);
         try
         {
             var value = JsonSerializer.Deserialize<T>(text, Json);
@@ -56,7 +58,7 @@ public sealed class ApiClient(HttpMessageHandler handler, string? apiKey, TimeSp
     /// <param name="read">Reads a successful answer's body; a failed one is always read as text, for its problem details.</param>
     private async Task<(Uri Url, int Status, T Body)> SendRawAsync<T>(
         HttpMethod method, ServiceEndpoint endpoint, string path, HttpContent? content, string accept,
-        Func<HttpContent, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
+        Func<HttpContent, CancellationToken, Task<T>> read, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? headers = null)
     {
         var url = endpoint.Resolve(path);
         using var request = new HttpRequestMessage(method, url);
@@ -65,6 +67,8 @@ public sealed class ApiClient(HttpMessageHandler handler, string? apiKey, TimeSp
         {
             request.Headers.Add("X-Api-Key", apiKey);
         }
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+            request.Headers.TryAddWithoutValidation(name, value);
         request.Content = content;
 
         HttpResponseMessage response;

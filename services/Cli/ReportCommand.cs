@@ -5,6 +5,9 @@ namespace Takedown.Cli;
 
 public sealed class ReportCommand : Command
 {
+    // A timeout or a 5xx is retried under the same Idempotency-Key; a 4xx is the answer.
+    private const int MaxAttempts = 3;
+
     private readonly CliOptions options;
     private readonly CliHost host;
 
@@ -97,7 +100,21 @@ public sealed class ReportCommand : Command
             Views: parseResult.GetValue(views));
 
         using var api = new ApiClient(host.Http, apiKey);
-        var response = await api.SendAsync<ReportAccepted>(HttpMethod.Post, ingest, "api/v1/reports", report, cancellationToken);
+        // One key for this invocation, sent again on each retry: a report whose answer was lost is not counted twice.
+        var idempotency = new Dictionary<string, string> { ["Idempotency-Key"] = Guid.NewGuid().ToString() };
+        ApiResponse<ReportAccepted> response;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                response = await api.SendAsync<ReportAccepted>(HttpMethod.Post, ingest, "api/v1/reports", report, cancellationToken, idempotency);
+                break;
+            }
+            catch (Exception e) when (attempt < MaxAttempts && e is ServiceUnavailableException or ApiProblemException { Status: >= 500 })
+            {
+                await Task.Delay(TimeSpan.FromSeconds(attempt), cancellationToken);
+            }
+        }
 
         var accepted = response.Value;
         if (parseResult.GetValue(quiet))

@@ -15,6 +15,7 @@ public static class IngestModule
             o.Events.MapEventType<ReportReceived>("report-received");
             o.Projections.Add(Submission.Aggregate, ProjectionLifecycle.Live);
             o.Storage.ExtendedSchemaObjects.Add(Evidence.Table(o.DatabaseSchemaName));
+            o.Storage.ExtendedSchemaObjects.Add(IdempotencyKeys.Table(o.DatabaseSchemaName));
         });
         builder.AddTakedownBus(); // Ingest only publishes, through its outbox
         return builder;
@@ -34,6 +35,9 @@ public sealed class IngestOptions
 
     /// <summary>Reports committed per unit of work during an import, so a large file is not one giant transaction.</summary>
     public int ImportBatchRows { get; set; } = 500;
+
+    /// <summary>How long an <c>Idempotency-Key</c> of a report answers with its first answer; after it, the key is free again.</summary>
+    public TimeSpan IdempotencyKeyRetention { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>Rejected rows listed in an import's answer; the rest are only counted.</summary>
     public int MaxReportedErrors { get; set; } = 1000;

@@ -15,6 +15,7 @@ using Takedown.EventStore;
 using Takedown.ServiceDefaults.Auth;
 using Takedown.ServiceDefaults.Health;
 using Takedown.ServiceDefaults.Http;
+using Takedown.ServiceDefaults.Input;
 using Takedown.ServiceDefaults.Telemetry;
 
 namespace Takedown.ServiceDefaults;
@@ -72,7 +73,12 @@ public static class TakedownDefaults
         builder.Services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
         // Malformed bodies become exceptions the handler above can describe, in every environment.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-        builder.Services.Configure<JsonOptions>(options => options.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+        builder.Services.Configure<JsonOptions>(options =>
+        {
+            options.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());
+            // Every string of every JSON body, in every service, held to one rule of what text is.
+            options.SerializerOptions.Converters.Add(new CheckedStringConverter());
+        });
 
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
             kestrel.Limits.MaxRequestBodySize = context.Configuration.GetValue<long?>("Takedown:MaxRequestBodyBytes") ?? 1024 * 1024);
@@ -85,6 +91,7 @@ public static class TakedownDefaults
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseMiddleware<InputTextMiddleware>();
         app.UseAuthentication();
         app.UseAuthorization();
 

@@ -18,6 +18,10 @@ public static class ContentIds
     public static Guid ForImportedReport(string organisation, string reporterReference, string canonicalUrl) =>
         NameBased($"takedown:report:{organisation.Length}:{organisation}:{reporterReference.Length}:{reporterReference}:{canonicalUrl}");
 
+    /// <summary>The id of a report sent with an <c>Idempotency-Key</c>: every retry under the key is the same report.</summary>
+    public static Guid ForIdempotentReport(string organisation, string key) =>
+        NameBased($"takedown:idempotent-report:{organisation.Length}:{organisation}:{key}");
+
     private static Guid NameBased(string name)
     {
         Span<byte> hash = stackalloc byte[32];

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -49,6 +50,16 @@ public static partial class ReportEndpoints
         // One span for validate, append and commit: the report's trace, and every message it causes, hangs from here.
         using var span = TakedownTelemetry.Source.StartActivity("report accept");
         var now = time.GetUtcNow();
+        var idempotencyKey = http.Request.Headers[IdempotencyKeys.Header].ToString();
+        var keyed = http.Request.Headers.ContainsKey(IdempotencyKeys.Header);
+        if (keyed && IdempotencyKeys.Fault(idempotencyKey) is { } keyFault)
+            return Results.ValidationProblem(new Dictionary<string, string[]> { [IdempotencyKeys.Header] = [keyFault] });
+        var organisation = http.User.Organisation();
+        var keptSince = now - options.Value.IdempotencyKeyRetention;
+        var requestHash = keyed ? IdempotencyKeys.HashOf(request) : [];
+        if (keyed && await IdempotencyKeys.FindAsync(store, organisation, idempotencyKey, keptSince, ct) is { } first)
+            return Replay(first, requestHash, idempotencyKey, options.Value, span);
+
         var errors = Validate(request, now, out var canonicalUrl, out var platform, out var account);
         var media = Evidence.Decode(request.Media, options.Value.MaxMediaBytes, errors);
         if (errors.Count > 0)
@@ -58,20 +69,34 @@ public static partial class ReportEndpoints
             return Results.ValidationProblem(errors);
         }
 
-        var command = ToCommand(request, Guid.CreateVersion7(now), canonicalUrl, platform, account, http, [.. media.Select(m => m.Reference)], now);
+        var reportId = keyed ? ContentIds.ForIdempotentReport(organisation, idempotencyKey) : Guid.CreateVersion7(now);
+        var command = ToCommand(request, reportId, canonicalUrl, platform, account, http, [.. media.Select(m => m.Reference)], now);
         var contentId = command.ContentId;
         span?.SetTag(TakedownTelemetry.ContentIdTag, contentId);
         span?.SetTag("takedown.platform", platform);
         span?.SetTag("takedown.media.count", media.Count);
 
-        ReportReceived received;
+        ReportReceived? received;
         try
         {
-            received = await AppendWithRetryAsync(store, http.ToEventContext(), command, media, ct);
+            var key = keyed ? new KeyToRecord(organisation, idempotencyKey, requestHash, keptSince) : null;
+            received = await AppendWithRetryAsync(store, http.ToEventContext(), command, media, key, ct);
+        }
+        catch (Exception unique) when (keyed && IsUniqueViolation(unique))
+        {
+            // The same key committed by a request that raced this one: its answer is the answer.
+            received = null;
         }
         catch (Exception ex) when (span.Failed(ex))
         {
             throw;
+        }
+        if (received is null)
+        {
+            // The winner's row, or (a key past its retention, sent again with the same report) the report already in its stream.
+            var winner = await IdempotencyKeys.FindAsync(store, organisation, idempotencyKey, keptSince, ct)
+                ?? await InStreamAsync(store, command.ContentId, reportId, requestHash, ct);
+            return Replay(winner, requestHash, idempotencyKey, options.Value, span);
         }
         // Committed by now: a request that failed before the commit counted nothing.
         TakedownTelemetry.ReportsAccepted.Add(1, new KeyValuePair<string, object?>("platform", command.Platform));
@@ -82,16 +107,48 @@ public static partial class ReportEndpoints
         return Results.Accepted(caseUrl, new ReportAccepted(contentId, received.ReportId, received.ReportNumber, caseUrl));
     }
 
+    private sealed record KeyToRecord(string Organisation, string Key, byte[] RequestHash, DateTimeOffset KeptSince);
+
+    private static bool IsUniqueViolation(Exception? e) =>
+        e is not null && (e is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation } || IsUniqueViolation(e.InnerException));
+
+    private static async Task<IdempotencyKeys.Stored> InStreamAsync(EventStore.EventStore store, Guid contentId, Guid reportId, byte[] requestHash, CancellationToken ct)
+    {
+        var events = await store.ReadStreamAsync(Submission.StreamId(contentId), ct);
+        var received = events.Select(e => e.Data).OfType<ReportReceived>().Single(r => r.ReportId == reportId);
+        return new IdempotencyKeys.Stored(requestHash, received.ContentId, received.ReportId, received.ReportNumber);
+    }
+
+    /// <summary>The first answer of an <c>Idempotency-Key</c> again, or 422 when the key came with another report.</summary>
+    private static IResult Replay(IdempotencyKeys.Stored first, byte[] requestHash, string key, IngestOptions options, System.Diagnostics.Activity? span)
+    {
+        if (!CryptographicOperations.FixedTimeEquals(first.RequestHash, requestHash))
+        {
+            span?.SetTag(TakedownTelemetry.OutcomeTag, "idempotency-key-reused");
+            return Results.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "This Idempotency-Key was used for another report.",
+                detail: $"The key '{key}' already answered a different request body; send a new key for a new report.",
+                extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [IdempotencyKeys.Header] = ["Already used for another report."] } });
+        }
+        span?.SetTag(TakedownTelemetry.OutcomeTag, "replayed");
+        var caseUrl = $"{options.CaseBaseUrl?.TrimEnd('/')}/api/v1/cases/{first.ContentId}";
+        return Results.Accepted(caseUrl, new ReportAccepted(first.ContentId, first.ReportId, first.ReportNumber, caseUrl));
+    }
+
     // Two reports of the same URL at the same moment race for the same stream; the loser re-reads and appends after.
-    private static async Task<ReportReceived> AppendWithRetryAsync(EventStore.EventStore store, EventContext context, SubmitReport command, IReadOnlyList<Evidence.Decoded> media, CancellationToken ct)
+    // Null only for a keyed report already in its stream (the decider's no-op on a known report id).
+    private static async Task<ReportReceived?> AppendWithRetryAsync(
+        EventStore.EventStore store, EventContext context, SubmitReport command, IReadOnlyList<Evidence.Decoded> media, KeyToRecord? key, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
                 await using var session = store.Begin(context);
-                // A single report always has a new id, so the decider always appends it.
-                var received = (await AppendAsync(session, command, media, ct))!;
+                var received = await AppendAsync(session, command, media, ct);
+                if (received is null)
+                    return null;
+                if (key is not null)
+                    IdempotencyKeys.Record(session, key.Organisation, key.Key, key.RequestHash, received, key.KeptSince);
                 await session.CommitAsync(ct);
                 return received;
             }
@@ -154,6 +211,8 @@ public static partial class ReportEndpoints
         var errors = new Dictionary<string, string[]>();
         if (!CanonicalUrl.TryCreate(request.Url, out canonicalUrl, out var urlError))
             errors["url"] = [urlError!];
+        else if (AddressPolicy.IntakeFault(new Uri(request.Url!.Trim())) is { } notPublic)
+            errors["url"] = [notPublic];
         // A known host decides the platform, so "Twitter", "twitter" and "X" reports of x.com count as one platform;
         // the reporter's name is needed only for other sites.
         platform = (errors.ContainsKey("url") ? null : Platforms.FromUrl(canonicalUrl)) ?? request.Platform?.Trim().ToLowerInvariant() ?? "";

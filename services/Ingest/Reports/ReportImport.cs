@@ -114,18 +114,9 @@ public static class ReportImport
                     Field("jurisdiction"), views, null, Field("account"))
                 : null;
         }
-        try
-        {
-            var request = JsonSerializer.Deserialize<ReportRequest>(line.Text, JsonSerializerOptions.Web);
-            if (request is null)
-                error = "expected a JSON object with the fields of a report.";
-            return request;
-        }
-        catch (JsonException e)
-        {
-            error = $"not a report object: {e.Message}";
-            return null;
-        }
+        var request = ImportBody.ParseJson<ReportRequest>(line.Text, out var jsonError);
+        error = jsonError is null ? null : $"not a report object: {jsonError}";
+        return request;
     }
 
     private static SubmitReport? ToCommand(ReportRequest request, HttpContext http, DateTimeOffset now, out string? error)

@@ -1,3 +1,4 @@
+using Takedown.Fingerprints.Urls;
 using Microsoft.Extensions.Options;
 
 namespace Takedown.Reporting.Liveness;

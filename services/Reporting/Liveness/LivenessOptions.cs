@@ -1,3 +1,4 @@
+using Takedown.Fingerprints.Urls;
 namespace Takedown.Reporting.Liveness;
 
 /// <summary>The "Liveness" configuration section; docs/liveness.md explains each setting.</summary>

@@ -1,3 +1,4 @@
+using Takedown.Fingerprints.Urls;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;

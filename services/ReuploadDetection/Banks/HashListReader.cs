@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Takedown.ServiceDefaults.Imports;
+using Takedown.ServiceDefaults.Input;
 
 namespace Takedown.ReuploadDetection.Banks;
 
@@ -46,8 +47,23 @@ public static class HashListReader
                 if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
                     return null;
                 if (value.ValueKind != JsonValueKind.String)
+                {
                     error = $"\"{name}\" must be a string.";
-                return value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+                    return null;
+                }
+                string text;
+                try
+                {
+                    text = value.GetString()!;
+                }
+                catch (InvalidOperationException)
+                {
+                    // An escaped lone surrogate ("\ud800") parses as JSON but is no string.
+                    error = $"\"{name}\": contains an unpaired UTF-16 surrogate.";
+                    return null;
+                }
+                error = InputText.Fault(text) is { } fault ? $"\"{name}\": {fault}" : null;
+                return error is null ? text : null;
             }
             var signal = Text("signal", out var e1);
             var hash = Text("hash", out var e2);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Takedown.ServiceDefaults.Input;
 
 namespace Takedown.ServiceDefaults.Http;
 
@@ -19,11 +20,19 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
                 Title = "The resource was changed by someone else.",
                 Detail = $"{conflict.Message} Read it again and retry.",
             },
+            // A body that is not JSON, or JSON with a value of the wrong type or text that is not text (InputText): the field by its path.
+            BadHttpRequestException { InnerException: JsonException json } bad => new HttpValidationProblemDetails(
+                new Dictionary<string, string[]> { [InputText.FieldOf(json.Path)] = [json.Message] })
+            {
+                Status = bad.StatusCode,
+                Title = "The request could not be read.",
+                Detail = $"Invalid JSON at {json.Path ?? "$"}: {json.Message}",
+            },
             BadHttpRequestException bad => new ProblemDetails
             {
                 Status = bad.StatusCode,
                 Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is too large." : "The request could not be read.",
-                Detail = bad.InnerException is JsonException json ? $"Invalid JSON at {json.Path ?? "$"}: {json.Message}" : bad.Message,
+                Detail = bad.Message,
             },
             _ => null,
         };

@@ -1,4 +1,6 @@
 using System.Text;
+using System.Text.Json;
+using Takedown.ServiceDefaults.Input;
 
 namespace Takedown.ServiceDefaults.Imports;
 
@@ -78,6 +80,12 @@ public static class ImportBody
                 yield return new ImportLine(row, "", null, $"line is longer than {maxLineChars} characters.");
                 continue;
             }
+            // A row is text before it is CSV or JSON: one holding NUL or another control character is refused whole.
+            if (InputText.Fault(line.Text) is { } fault)
+            {
+                yield return new ImportLine(row, "", null, fault);
+                continue;
+            }
             if (columns is null)
             {
                 yield return new ImportLine(row, line.Text, null, null);
@@ -93,6 +101,25 @@ public static class ImportBody
         }
         if (csv is not null && columns is null)
             throw new ImportHeaderException($"The CSV body is empty: it needs a header line '{csv.HeaderHint}'.");
+    }
+
+    /// <summary>
+    /// One JSON line as <typeparamref name="T"/>, its strings held to <see cref="InputText"/> (an escaped NUL or lone
+    /// surrogate is caught here, where the raw line looked clean); null with the reason when it is not one.
+    /// </summary>
+    public static T? ParseJson<T>(string text, out string? error) where T : class
+    {
+        try
+        {
+            var value = JsonSerializer.Deserialize<T>(text, InputText.Json);
+            error = value is null ? "expected a JSON object, found null." : null;
+            return value;
+        }
+        catch (JsonException e)
+        {
+            error = e.Path is null or "$" ? e.Message : $"{InputText.FieldOf(e.Path)}: {e.Message}";
+            return null;
+        }
     }
 
     private static Dictionary<string, int> Header(string line, CsvColumns csv)

@@ -20,6 +20,8 @@ public static class MessagingExtensions
         builder.Services.AddHealthChecks().AddCheck<RabbitMqHealthCheck>("rabbitmq", tags: [TakedownDefaults.ReadyTag]);
         builder.Services.AddMassTransit(bus =>
         {
+            // MassTransit reports usage to its vendor's host on start-up; nothing leaves a deployment its operator did not configure.
+            bus.DisableUsageTelemetry();
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(serviceName, includeNamespace: false));
             addConsumers?.Invoke(bus);
             bus.AddConfigureEndpointsCallback((_, _, endpoint) =>

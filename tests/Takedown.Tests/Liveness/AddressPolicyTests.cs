@@ -1,5 +1,6 @@
 extern alias reporting;
 
+using Takedown.Fingerprints.Urls;
 using System.Net;
 using reporting::Takedown.Reporting.Liveness;
 

@@ -1,5 +1,6 @@
 extern alias reporting;
 
+using Takedown.Fingerprints.Urls;
 using System.Diagnostics;
 using System.Text;
 using Microsoft.AspNetCore.Http;

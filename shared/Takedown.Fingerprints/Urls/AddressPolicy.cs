@@ -1,12 +1,14 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Takedown.Reporting.Liveness;
+namespace Takedown.Fingerprints.Urls;
 
 /// <summary>
-/// Which addresses the liveness probe may connect to. Reported URLs come from outside, so a URL that resolves
-/// to this machine, the cluster's network or a cloud metadata service must not be fetched (SSRF): every
-/// address in a refused range is refused unless an allow-list entry admits it.
+/// Which addresses are the public internet, where platform content lives. Reported URLs come from outside, so a URL
+/// naming this machine, the cluster's network or a cloud metadata service is refused twice over: at intake
+/// (<see cref="IntakeFault"/>: the URL's literal address or an obviously local name, without resolving it) and by the
+/// liveness probe when it resolves the name to connect (<see cref="Admits"/>: every address in a refused range unless
+/// an allow-list entry admits it), which also catches public names that resolve to private addresses (SSRF).
 /// </summary>
 public sealed class AddressPolicy
 {
@@ -123,6 +125,37 @@ public sealed class AddressPolicy
         return !IsRefused(normal);
     }
 
+    // Names that never lead to the public internet (RFC 6761 localhost, RFC 6762 .local, RFC 8375 home.arpa, ICANN's
+    // .internal where cloud metadata lives, e.g. metadata.google.internal) and the common .localdomain.
+    private static readonly string[] LocalSuffixes = ["localhost", "local", "localdomain", "internal", "home.arpa"];
+
+    /// <summary>
+    /// Why a reported URL cannot be platform content, or null. Judged on the host as written, without DNS (intake cannot
+    /// resolve every report, and a name's answer can change before the probe): an IP literal in any notation
+    /// (<c>0x7f000001</c>, <c>2130706433</c>, <c>0177.0.0.1</c>, <c>[::ffff:169.254.169.254]</c>) in a refused range, a
+    /// single-label name (<c>ingest</c>, <c>postgres</c>: a neighbour on this network) or a local name. A public name
+    /// resolving to a private address is the liveness probe's to refuse when it connects.
+    /// </summary>
+    public static string? IntakeFault(Uri url)
+    {
+        // The host as it is connected to (IdnHost), so a name written in other scripts is judged in its ASCII form.
+        var host = url.IdnHost.TrimEnd('.').ToLowerInvariant();
+        if (host.StartsWith('[') && host.EndsWith(']'))
+            host = host[1..^1];
+        // IPAddress reads the inet_aton notations (hex, octal, a single number) that Uri leaves as names once IDN-folded.
+        if (url.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6 || IPAddress.TryParse(host, out _))
+        {
+            if (!IPAddress.TryParse(host, out var address))
+                return $"Names the address '{host}', which is not one: reported content must be on a public host.";
+            return IsRefused(address) ? $"Names the non-public address {Normalise(address)}: reported content must be on a public host." : null;
+        }
+        if (!host.Contains('.'))
+            return $"Names the host '{host}', which is not a public internet name: reported content must be on a public host.";
+        if (LocalSuffixes.Any(s => host == s || host.EndsWith("." + s, StringComparison.Ordinal)))
+            return $"Names the local host '{host}': reported content must be on a public host.";
+        return null;
+    }
+
     /// <summary>True for every address that is not on the public internet (the refused ranges above).</summary>
     public static bool IsRefused(IPAddress address)
     {
@@ -164,11 +197,4 @@ public sealed class AddressPolicy
             host = host[1..^1];
         return IPAddress.TryParse(host, out var literal) ? Normalise(literal).ToString() : host;
     }
-}
-
-/// <summary>The probe would have connected to an address the policy refuses; nothing was sent to it.</summary>
-public sealed class RefusedAddressException(string host, IReadOnlyList<IPAddress> addresses)
-    : Exception($"{host} resolves only to refused addresses ({string.Join(", ", addresses)}).")
-{
-    public string Host { get; } = host;
 }
