@@ -83,6 +83,57 @@ public sealed class ReadinessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_report_while_PostgreSQL_is_away_is_503_with_Retry_After_not_500()
+    {
+        await _postgres.CloseAsync();
+
+        using var response = await _ingest.Client.SendAsync(ReportRequest());
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable);
+        Assert.Equal("The database is unavailable.", problem.GetProperty("title").GetString());
+        Assert.Equal(TimeSpan.FromSeconds(5), response.Headers.RetryAfter?.Delta);
+    }
+
+    [Fact]
+    public async Task Reports_on_connections_the_server_terminated_are_accepted_or_503_never_500()
+    {
+        using (var warm = await _ingest.Client.SendAsync(ReportRequest()))
+            Assert.Equal(HttpStatusCode.Accepted, warm.StatusCode);
+        // What a PostgreSQL restart does to pooled connections: each is ended with 57P01 (admin shutdown).
+        await using (var admin = NpgsqlDataSource.Create(TestServers.PostgresAdmin))
+        await using (var terminate = admin.CreateCommand("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = @db AND pid <> pg_backend_pid()"))
+        {
+            terminate.Parameters.AddWithValue("db", _db.Name);
+            Assert.True((long)(await terminate.ExecuteScalarAsync())! > 0, "no connection of the host was terminated");
+        }
+
+        // Marten retries a transient failure on a fresh connection; what it cannot absorb must be a 503 to retry, never a 500.
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 12; i++)
+        {
+            using var response = await _ingest.Client.SendAsync(ReportRequest());
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+            {
+                await AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable);
+                Assert.Equal(TimeSpan.FromSeconds(5), response.Headers.RetryAfter?.Delta);
+            }
+        }
+        Assert.All(statuses, s => Assert.True(s is HttpStatusCode.Accepted or HttpStatusCode.ServiceUnavailable, $"got {s}"));
+        Assert.Equal(HttpStatusCode.Accepted, statuses[^1]);
+    }
+
+    private static HttpRequestMessage ReportRequest()
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/reports")
+        {
+            Content = System.Net.Http.Json.JsonContent.Create(new { url = $"https://x.com/someone/status/{Random.Shared.NextInt64(1, long.MaxValue)}", reporterReference = "TFP-1", text = "text" }),
+        };
+        request.Headers.Add("X-Api-Key", IngestOnKestrel.AdminKey);
+        return request;
+    }
+
+    [Fact]
     public async Task A_virtual_host_the_broker_does_not_have_is_503_from_the_start()
     {
         await using var misconfigured = IngestOnKestrel.Start(_db.ConnectionString, "takedown_no_such_vhost");
