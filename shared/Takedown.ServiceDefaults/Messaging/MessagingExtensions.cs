@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Takedown.ServiceDefaults.Health;
 
@@ -17,9 +18,14 @@ public static class MessagingExtensions
         var serviceName = builder.Services.BuildTakedownServiceName();
         builder.Services.AddOptions<RabbitMqOptions>().Bind(builder.Configuration.GetSection("RabbitMq"));
         builder.Services.AddSingleton<RabbitMqHealthCheck>(); // one instance: it keeps its connection between checks
-        builder.Services.AddHealthChecks().AddCheck<RabbitMqHealthCheck>("rabbitmq", tags: [TakedownDefaults.ReadyTag]);
+        // What the broker's loss costs decides readiness. A service that only publishes (Ingest) stages its messages in
+        // the outbox and keeps accepting work, so it stays in rotation and says Degraded; a service that consumes can do
+        // nothing of its pipeline work without the broker, so it is not ready.
+        var brokerLoss = addConsumers is null ? HealthStatus.Degraded : HealthStatus.Unhealthy;
+        builder.Services.AddHealthChecks().AddCheck<RabbitMqHealthCheck>("rabbitmq", failureStatus: brokerLoss, tags: [TakedownDefaults.ReadyTag]);
         builder.Services.AddMassTransit(bus =>
         {
+            bus.ConfigureHealthCheckOptions(health => health.MinimalFailureStatus = brokerLoss);
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(serviceName, includeNamespace: false));
             addConsumers?.Invoke(bus);
             bus.AddConfigureEndpointsCallback((_, _, endpoint) =>
