@@ -23,13 +23,21 @@ public static class MessagingExtensions
         // nothing of its pipeline work without the broker, so it is not ready.
         var brokerLoss = addConsumers is null ? HealthStatus.Degraded : HealthStatus.Unhealthy;
         builder.Services.AddHealthChecks().AddCheck<RabbitMqHealthCheck>("rabbitmq", failureStatus: brokerLoss, tags: [TakedownDefaults.ReadyTag]);
+        if (addConsumers is not null)
+        {
+            builder.Services.AddSingleton<ReceiveQueues>();
+            builder.Services.AddSingleton<DeadLetters>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<DeadLetters>());
+            builder.Services.AddHealthChecks().AddCheck<DeadLetterHealthCheck>("dead-letters", failureStatus: HealthStatus.Degraded, tags: [TakedownDefaults.ReadyTag]);
+        }
         builder.Services.AddMassTransit(bus =>
         {
             bus.ConfigureHealthCheckOptions(health => health.MinimalFailureStatus = brokerLoss);
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(serviceName, includeNamespace: false));
             addConsumers?.Invoke(bus);
-            bus.AddConfigureEndpointsCallback((_, _, endpoint) =>
+            bus.AddConfigureEndpointsCallback((context, queue, endpoint) =>
             {
+                context.GetService<ReceiveQueues>()?.Add(queue);
                 // Quorum queues survive a broker node's loss and are RabbitMQ's recommended durable queue type.
                 if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
                     rabbit.SetQuorumQueue();
