@@ -25,6 +25,9 @@ public sealed partial class EventStoreOptions
     /// <summary>How often the outbox relay looks for unsent messages when nothing signalled it.</summary>
     public TimeSpan OutboxPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>The longest the relay's poll stretches to while it finds nothing (commits in this process wake it at once).</summary>
+    public TimeSpan OutboxIdlePollMax { get; set; } = TimeSpan.FromSeconds(8);
+
     public int OutboxBatchSize { get; set; } = 100;
 
     /// <summary>How long one publish may wait for the broker's confirm before the relay backs off and retries.</summary>
