@@ -34,7 +34,7 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
             {
                 Status = StatusCodes.Status503ServiceUnavailable,
                 Title = $"{dependency} is unavailable.",
-                Detail = $"Nothing was stored. Retry after {RetryAfterSeconds} seconds.",
+                Detail = $"The request could not be completed; retry after {RetryAfterSeconds} seconds.",
             },
             _ => null,
         };
