@@ -15,6 +15,7 @@ public static class TakedownCli
             new ApiKeyCommand(options, host),
             new AuditCommand(options, host),
             new ProjectionCommand(options, host),
+            new MessagesCommand(options, host),
             new BankCommand(options, host),
             new MatchCommand(options, host),
             new SearchCommand(options, host),

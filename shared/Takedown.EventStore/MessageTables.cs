@@ -29,12 +29,15 @@ internal static class MessageTables
         outbox.AddColumn("claimed_until", "timestamptz");
         outbox.AddColumn("failed_at", "timestamptz");
         outbox.Indexes.Add(new IndexDefinition("outbox_unsent") { Columns = ["id"], Predicate = "sent_at IS NULL AND failed_at IS NULL" });
+        // Pruning finds sent rows by age.
+        outbox.Indexes.Add(new IndexDefinition("outbox_sent") { Columns = ["sent_at"], Predicate = "sent_at IS NOT NULL" });
         options.Storage.ExtendedSchemaObjects.Add(outbox);
 
         var inbox = new Table(new PostgresqlObjectName(schema, "inbox", SchemaUtils.IdentifierUsage.General));
         inbox.AddColumn<string>("consumer").AsPrimaryKey();
         inbox.AddColumn<Guid>("message_id").AsPrimaryKey();
         inbox.AddColumn("processed_at", "timestamptz").NotNull();
+        inbox.Indexes.Add(new IndexDefinition("inbox_processed_at") { Columns = ["processed_at"] }); // pruning finds rows by age
         options.Storage.ExtendedSchemaObjects.Add(inbox);
     }
 }

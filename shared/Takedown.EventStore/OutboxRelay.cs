@@ -25,6 +25,7 @@ public sealed partial class OutboxRelay(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var backoff = TimeSpan.Zero;
+        var idlePoll = store.Options.OutboxPollInterval;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -32,7 +33,14 @@ public sealed partial class OutboxRelay(
                 var published = await PublishPendingAsync(stoppingToken);
                 backoff = TimeSpan.Zero;
                 if (published < store.Options.OutboxBatchSize)
-                    await signal.WaitAsync(store.Options.OutboxPollInterval, stoppingToken);
+                {
+                    // This replica's commits wake the relay at once; the poll only finds rows other replicas left behind
+                    // (a crash, an expired lease), so while it finds nothing it stretches, up to OutboxIdlePollMax.
+                    var woken = await signal.WaitAsync(idlePoll, stoppingToken);
+                    idlePoll = woken || published > 0
+                        ? store.Options.OutboxPollInterval
+                        : TimeSpan.FromTicks(Math.Clamp(idlePoll.Ticks * 2, store.Options.OutboxPollInterval.Ticks, Math.Max(store.Options.OutboxPollInterval.Ticks, store.Options.OutboxIdlePollMax.Ticks)));
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -43,6 +43,8 @@ public static class ServiceCollectionExtensions
         }).AddAsyncDaemon(DaemonMode.HotCold);
         services.AddSingleton<EventStore>();
         services.AddHostedService<OutboxRelay>();
+        services.AddSingleton<MessagePruning>();
+        services.AddHostedService(sp => sp.GetRequiredService<MessagePruning>());
         services.AddSingleton<ProjectionAdministration>();
         services.AddHostedService(sp => sp.GetRequiredService<ProjectionAdministration>());
         return services;

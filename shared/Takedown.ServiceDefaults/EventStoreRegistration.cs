@@ -1,4 +1,5 @@
 using Marten;
+using Microsoft.Extensions.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Takedown.Contracts;
 using Takedown.EventStore;
@@ -18,6 +19,11 @@ public static class EventStoreRegistration
         {
             foreach (var (type, name) in MessageNames.All)
                 options.Messages.Map(type, name);
+            // Takedown:Messages:OutboxRetention, InboxRetention, PruneInterval (TimeSpan, e.g. 7.00:00:00).
+            var messages = builder.Configuration.GetSection("Takedown:Messages");
+            options.OutboxRetention = messages.GetValue("OutboxRetention", options.OutboxRetention);
+            options.InboxRetention = messages.GetValue("InboxRetention", options.InboxRetention);
+            options.PruneInterval = messages.GetValue("PruneInterval", options.PruneInterval);
             outbox?.Invoke(options);
         });
         return builder;

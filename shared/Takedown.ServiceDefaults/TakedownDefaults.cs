@@ -105,6 +105,8 @@ public static class TakedownDefaults
         app.MapApiKeys();
         if (app.Services.GetService<ProjectionAdministration>() is not null)
             app.MapProjectionAdministration();
+        if (app.Services.GetService<Messaging.DeadLetters>() is not null)
+            app.MapDeadLetters();
         return app;
     }
 

@@ -8,7 +8,8 @@ namespace Takedown.ServiceDefaults.Health;
 /// <summary>
 /// Ready only while the broker accepts this service's credentials and virtual host. MassTransit's bus check alone
 /// is not enough: it follows receive endpoints, and a service that only publishes (Ingest) has none, so its bus
-/// check stays healthy with RabbitMQ gone. One connection is kept open and recovers by itself; a check only reads it.
+/// check stays healthy with RabbitMQ gone. A failure reports the registration's failure status: Degraded for a service
+/// that only publishes through its outbox (see AddTakedownBus). One connection is kept open and recovers by itself; a check only reads it.
 /// </summary>
 public sealed class RabbitMqHealthCheck(IOptions<RabbitMqOptions> options, TakedownServiceName service) : IHealthCheck, IAsyncDisposable
 {
@@ -18,7 +19,7 @@ public sealed class RabbitMqHealthCheck(IOptions<RabbitMqOptions> options, Taked
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         if (_connection is { } existing)
-            return existing.IsOpen ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("RabbitMQ connection lost; recovering.");
+            return existing.IsOpen ? HealthCheckResult.Healthy() : new HealthCheckResult(context.Registration.FailureStatus, "RabbitMQ connection lost; recovering.");
 
         await _connecting.WaitAsync(cancellationToken);
         try
@@ -40,7 +41,7 @@ public sealed class RabbitMqHealthCheck(IOptions<RabbitMqOptions> options, Taked
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return HealthCheckResult.Unhealthy("RabbitMQ is unreachable or refuses this service's credentials or virtual host.", ex);
+            return new HealthCheckResult(context.Registration.FailureStatus, "RabbitMQ is unreachable or refuses this service's credentials or virtual host.", ex);
         }
         finally
         {

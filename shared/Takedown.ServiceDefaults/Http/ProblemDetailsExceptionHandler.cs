@@ -1,7 +1,9 @@
+using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Npgsql;
 using Takedown.ServiceDefaults.Input;
 
 namespace Takedown.ServiceDefaults.Http;
@@ -9,6 +11,9 @@ namespace Takedown.ServiceDefaults.Http;
 /// <summary>Turns the exceptions callers can cause into RFC 7807 answers instead of a bare 500.</summary>
 public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
 {
+    /// <summary>A PostgreSQL restart takes a few seconds; RabbitMQ.Client retries its connection every 5 s.</summary>
+    public const int RetryAfterSeconds = 5;
+
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         ProblemDetails? problem = exception switch
@@ -34,12 +39,49 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
                 Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is too large." : "The request could not be read.",
                 Detail = bad.Message,
             },
+            _ when Outage(exception) is { } dependency => new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = $"{dependency} is unavailable.",
+                Detail = $"The request could not be completed; retry after {RetryAfterSeconds} seconds.",
+            },
             _ => null,
         };
         if (problem is null)
             return false;
 
         httpContext.Response.StatusCode = problem.Status!.Value;
+        if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+            httpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
+    }
+
+    /// <summary>
+    /// The dependency an exception says is away, or null for a defect. Marten and MassTransit wrap the driver's
+    /// exceptions, so the whole chain is read.
+    /// </summary>
+    public static string? Outage(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                // A server shutting down or starting (57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect
+                // now), a lost connection (class 08), too many connections (53300).
+                case PostgresException pg when pg.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown
+                                                  or PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.TooManyConnections
+                                              || pg.SqlState.StartsWith("08", StringComparison.Ordinal):
+                    return "The database";
+                case PostgresException:
+                    return null; // the server answered: a constraint or a query error is a defect, not an outage
+                // Connection refused or reset, a read cut short, the pool exhausted (its TimeoutException is transient).
+                case NpgsqlException { IsTransient: true }:
+                    return "The database";
+                case RabbitMQ.Client.Exceptions.BrokerUnreachableException or RabbitMQ.Client.Exceptions.AlreadyClosedException
+                    or MassTransit.RabbitMqConnectionException:
+                    return "The message broker";
+            }
+        }
+        return null;
     }
 }

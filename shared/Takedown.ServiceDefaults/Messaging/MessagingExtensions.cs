@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Takedown.ServiceDefaults.Health;
 
@@ -17,15 +18,28 @@ public static class MessagingExtensions
         var serviceName = builder.Services.BuildTakedownServiceName();
         builder.Services.AddOptions<RabbitMqOptions>().Bind(builder.Configuration.GetSection("RabbitMq"));
         builder.Services.AddSingleton<RabbitMqHealthCheck>(); // one instance: it keeps its connection between checks
-        builder.Services.AddHealthChecks().AddCheck<RabbitMqHealthCheck>("rabbitmq", tags: [TakedownDefaults.ReadyTag]);
+        // What the broker's loss costs decides readiness. A service that only publishes (Ingest) stages its messages in
+        // the outbox and keeps accepting work, so it stays in rotation and says Degraded; a service that consumes can do
+        // nothing of its pipeline work without the broker, so it is not ready.
+        var brokerLoss = addConsumers is null ? HealthStatus.Degraded : HealthStatus.Unhealthy;
+        builder.Services.AddHealthChecks().AddCheck<RabbitMqHealthCheck>("rabbitmq", failureStatus: brokerLoss, tags: [TakedownDefaults.ReadyTag]);
+        if (addConsumers is not null)
+        {
+            builder.Services.AddSingleton<ReceiveQueues>();
+            builder.Services.AddSingleton<DeadLetters>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<DeadLetters>());
+            builder.Services.AddHealthChecks().AddCheck<DeadLetterHealthCheck>("dead-letters", failureStatus: HealthStatus.Degraded, tags: [TakedownDefaults.ReadyTag]);
+        }
         builder.Services.AddMassTransit(bus =>
         {
             // MassTransit reports usage to its vendor's host on start-up; nothing leaves a deployment its operator did not configure.
             bus.DisableUsageTelemetry();
+            bus.ConfigureHealthCheckOptions(health => health.MinimalFailureStatus = brokerLoss);
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(serviceName, includeNamespace: false));
             addConsumers?.Invoke(bus);
-            bus.AddConfigureEndpointsCallback((_, _, endpoint) =>
+            bus.AddConfigureEndpointsCallback((context, queue, endpoint) =>
             {
+                context.GetService<ReceiveQueues>()?.Add(queue);
                 // Quorum queues survive a broker node's loss and are RabbitMQ's recommended durable queue type.
                 if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
                     rabbit.SetQuorumQueue();

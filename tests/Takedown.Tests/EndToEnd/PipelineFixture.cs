@@ -87,6 +87,8 @@ public class PipelineFixture : IAsyncLifetime
         // Ready means schema migrated and both servers reachable; consumers are bound once the bus is up.
         foreach (var client in new[] { Ingest, Classification, Reupload, Reporting })
             await Eventually.UntilAsync(async () => (await client.GetAsync("/health/ready")).StatusCode, s => s == System.Net.HttpStatusCode.OK, what: "readiness");
+        // Ingest is ready (Degraded) before its broker connection is up; the pipeline needs it.
+        await Readiness.WaitUntilHealthyAsync(Ingest);
     }
 
     /// <summary>Each running host's services, by service name.</summary>

@@ -45,8 +45,8 @@ public sealed class IngestOnKestrel : IAsyncDisposable
         return new IngestOnKestrel(factory, client);
     }
 
-    public Task WaitUntilReadyAsync() =>
-        Eventually.UntilAsync(async () => (await Client.GetAsync("/health/ready")).StatusCode, s => s == System.Net.HttpStatusCode.OK, what: "readiness");
+    /// <summary>Healthy, not only 200: without its broker connection Ingest is ready but Degraded.</summary>
+    public Task WaitUntilReadyAsync() => Readiness.WaitUntilHealthyAsync(Client);
 
     public async ValueTask DisposeAsync()
     {
