@@ -70,6 +70,8 @@ public static class TakedownDefaults
 
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
             context.ProblemDetails.Extensions.TryAdd("traceId", System.Diagnostics.Activity.Current?.TraceId.ToString() ?? context.HttpContext.TraceIdentifier));
+        // After the default writer: problem details for a request whose Accept header that writer declines.
+        builder.Services.AddSingleton<IProblemDetailsWriter, AnyAcceptProblemDetailsWriter>();
         builder.Services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
         // Malformed bodies become exceptions the handler above can describe, in every environment.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);

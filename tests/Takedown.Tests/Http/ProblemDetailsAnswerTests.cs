@@ -1,0 +1,32 @@
+using System.Net;
+using System.Text;
+using Takedown.Tests.EndToEnd;
+using static Takedown.Tests.Http.EndpointAuthorizationTests;
+
+namespace Takedown.Tests.Http;
+
+/// <summary>
+/// Refusals the fuzzer (Fuzzing/FuzzTests) found answered otherwise: each is problem details now, with the status it says.
+/// </summary>
+public sealed class ProblemDetailsAnswerTests(PipelineFixture pipeline) : IClassFixture<PipelineFixture>
+{
+    // Before: ASP.NET Core's problem details writer declined these Accept headers, so a 403 threw (a 500) and a 404 was text/plain.
+    [Theory]
+    [InlineData("text/csv")]
+    [InlineData("application/xml")]
+    public async Task A_refusal_is_problem_details_whatever_the_request_accepts(string accept)
+    {
+        var reporter = await pipeline.IssueKeyAsync("problem-accept", "reporter");
+
+        using var forbidden = PipelineFixture.Request(HttpMethod.Get, "/api/v1/admin/api-keys", reporter);
+        forbidden.Headers.TryAddWithoutValidation("Accept", accept);
+        using var forbiddenResponse = await pipeline.Reporting.SendAsync(forbidden);
+        await AssertProblemAsync(forbiddenResponse, HttpStatusCode.Forbidden);
+
+        using var missing = PipelineFixture.Request(HttpMethod.Get, "/api/v1/no-such-thing", reporter);
+        missing.Headers.TryAddWithoutValidation("Accept", accept);
+        using var missingResponse = await pipeline.Ingest.SendAsync(missing);
+        var problem = await AssertProblemAsync(missingResponse, HttpStatusCode.NotFound);
+        Assert.True(problem.TryGetProperty("traceId", out _), problem.ToString());
+    }
+}
