@@ -29,4 +29,19 @@ public sealed class ProblemDetailsAnswerTests(PipelineFixture pipeline) : IClass
         var problem = await AssertProblemAsync(missingResponse, HttpStatusCode.NotFound);
         Assert.True(problem.TryGetProperty("traceId", out _), problem.ToString());
     }
+
+    // Before: the JSON body reader threw InvalidOperationException on the unknown charset, answered 500.
+    [Fact]
+    public async Task A_json_body_in_an_unknown_charset_is_415()
+    {
+        var analyst = await pipeline.IssueKeyAsync("problem-charset", "analyst");
+        using var request = PipelineFixture.Request(HttpMethod.Post, "/api/v1/match", analyst);
+        request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes("{\"text\":\"hello\"}"));
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json; charset=bogus");
+
+        using var response = await pipeline.Reupload.SendAsync(request);
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.UnsupportedMediaType);
+        Assert.Contains("bogus", problem.GetProperty("detail").GetString());
+    }
 }
