@@ -84,9 +84,12 @@ public static class TakedownDefaults
 
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
             kestrel.Limits.MaxRequestBodySize = context.Configuration.GetValue<long?>("Takedown:MaxRequestBodyBytes") ?? 1024 * 1024);
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(OpenApiDocument);
         return builder;
     }
+
+    /// <summary>The one OpenAPI document each service publishes, at /openapi/v1.json.</summary>
+    public const string OpenApiDocument = "v1";
 
     /// <summary>Health endpoints, OpenAPI document, key management, and the auth/problem-details middleware.</summary>
     public static WebApplication MapTakedownDefaults(this WebApplication app)
@@ -103,7 +106,13 @@ public static class TakedownDefaults
             Predicate = check => check.Tags.Contains(ReadyTag),
             ResponseWriter = HealthResponses.WriteAsync,
         }).AllowAnonymous();
-        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous()
+            // Another name was a text/plain 404 written by the OpenAPI endpoint itself; every other refusal is problem details.
+            .AddEndpointFilter((context, next) =>
+                string.Equals(context.HttpContext.GetRouteValue("documentName") as string, OpenApiDocument, StringComparison.OrdinalIgnoreCase)
+                    ? next(context)
+                    : ValueTask.FromResult<object?>(TypedResults.Problem(statusCode: StatusCodes.Status404NotFound,
+                        title: "No such OpenAPI document.", detail: $"This service publishes /openapi/{OpenApiDocument}.json.")));
         app.MapApiKeys();
         if (app.Services.GetService<ProjectionAdministration>() is not null)
             app.MapProjectionAdministration();

@@ -44,4 +44,17 @@ public sealed class ProblemDetailsAnswerTests(PipelineFixture pipeline) : IClass
         var problem = await AssertProblemAsync(response, HttpStatusCode.UnsupportedMediaType);
         Assert.Contains("bogus", problem.GetProperty("detail").GetString());
     }
+
+    // Before: the OpenAPI endpoint wrote "No OpenAPI document with the name 'v2' was found." as text/plain.
+    [Fact]
+    public async Task An_unknown_openapi_document_is_a_problem_details_404_and_the_real_one_is_still_served()
+    {
+        foreach (var client in new[] { pipeline.Ingest, pipeline.Classification, pipeline.Reupload, pipeline.Reporting })
+        {
+            using var unknown = await client.GetAsync("/openapi/v2.json");
+            await AssertProblemAsync(unknown, HttpStatusCode.NotFound);
+            using var known = await client.GetAsync("/openapi/v1.json");
+            Assert.Equal((HttpStatusCode.OK, "application/json"), (known.StatusCode, known.Content.Headers.ContentType?.MediaType));
+        }
+    }
 }
