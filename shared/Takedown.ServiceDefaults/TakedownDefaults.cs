@@ -70,6 +70,8 @@ public static class TakedownDefaults
 
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
             context.ProblemDetails.Extensions.TryAdd("traceId", System.Diagnostics.Activity.Current?.TraceId.ToString() ?? context.HttpContext.TraceIdentifier));
+        // After the default writer: problem details for a request whose Accept header that writer declines.
+        builder.Services.AddSingleton<IProblemDetailsWriter, AnyAcceptProblemDetailsWriter>();
         builder.Services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
         // Malformed bodies become exceptions the handler above can describe, in every environment.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
@@ -82,9 +84,12 @@ public static class TakedownDefaults
 
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
             kestrel.Limits.MaxRequestBodySize = context.Configuration.GetValue<long?>("Takedown:MaxRequestBodyBytes") ?? 1024 * 1024);
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(OpenApiDocument);
         return builder;
     }
+
+    /// <summary>The one OpenAPI document each service publishes, at /openapi/v1.json.</summary>
+    public const string OpenApiDocument = "v1";
 
     /// <summary>Health endpoints, OpenAPI document, key management, and the auth/problem-details middleware.</summary>
     public static WebApplication MapTakedownDefaults(this WebApplication app)
@@ -101,7 +106,13 @@ public static class TakedownDefaults
             Predicate = check => check.Tags.Contains(ReadyTag),
             ResponseWriter = HealthResponses.WriteAsync,
         }).AllowAnonymous();
-        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous()
+            // Another name was a text/plain 404 written by the OpenAPI endpoint itself; every other refusal is problem details.
+            .AddEndpointFilter((context, next) =>
+                string.Equals(context.HttpContext.GetRouteValue("documentName") as string, OpenApiDocument, StringComparison.OrdinalIgnoreCase)
+                    ? next(context)
+                    : ValueTask.FromResult<object?>(TypedResults.Problem(statusCode: StatusCodes.Status404NotFound,
+                        title: "No such OpenAPI document.", detail: $"This service publishes /openapi/{OpenApiDocument}.json.")));
         app.MapApiKeys();
         if (app.Services.GetService<ProjectionAdministration>() is not null)
             app.MapProjectionAdministration();

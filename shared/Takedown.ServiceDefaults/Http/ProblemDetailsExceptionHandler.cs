@@ -39,6 +39,13 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
                 Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is too large." : "The request could not be read.",
                 Detail = bad.Message,
             },
+            // A JSON body in a charset .NET does not know ("application/json; charset=bogus"): thrown by the body reader.
+            InvalidOperationException { InnerException: ArgumentException } unreadable when unreadable.TargetSite?.DeclaringType == typeof(HttpRequestJsonExtensions) => new ProblemDetails
+            {
+                Status = StatusCodes.Status415UnsupportedMediaType,
+                Title = "The request body's content type is not supported.",
+                Detail = unreadable.Message,
+            },
             _ when Outage(exception) is { } dependency => new ProblemDetails
             {
                 Status = StatusCodes.Status503ServiceUnavailable,
