@@ -38,7 +38,6 @@ public static class AccountEndpoints
 {
     private const int MaxPageSize = 200;
     private const int MaxTextLength = 2000;
-    private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
 
     public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
     {
@@ -94,20 +93,7 @@ public static class AccountEndpoints
         string id, NoticeRequest request, HttpContext http, EventStore.EventStore store, TimeProvider time, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var errors = new Dictionary<string, string[]>();
-        if (request.Channel is null || !NoticeChannels.All.Contains(request.Channel))
-            errors["channel"] = [$"One of: {string.Join(", ", NoticeChannels.All)}."];
-        if (string.IsNullOrWhiteSpace(request.Reference) || request.Reference.Length > 500)
-            errors["reference"] = ["The platform's ticket, the e-mail's id or the order's number is required (at most 500 characters)."];
-        NotInTheFuture(errors, "sentAt", request.SentAt, now);
-        if (request.OrderIssuedAt is not null && request.Channel != NoticeChannels.RemovalOrder)
-            errors["orderIssuedAt"] = ["Only a removal order has an issue time."];
-        else if (request.OrderIssuedAt > (request.SentAt ?? now) + ClockSkew)
-            errors["orderIssuedAt"] = ["An order is issued before it is recorded as sent."];
-        if (request.IssuedBy is not null && request.Channel != NoticeChannels.RemovalOrder)
-            errors["issuedBy"] = ["Only a removal order has an issuing authority."];
-        else if (request.IssuedBy is not null && (string.IsNullOrWhiteSpace(request.IssuedBy) || request.IssuedBy.Length > 300))
-            errors["issuedBy"] = ["The issuing authority's name, at most 300 characters."];
+        var errors = request.Errors(now);
         return errors.Count > 0
             ? Task.FromResult(Results.ValidationProblem(errors))
             : ExecuteAsync(id, new SendAccountNotice(id, request.Channel!, request.Reference!.Trim(), request.SentAt ?? now, now, request.OrderIssuedAt,
@@ -127,17 +113,11 @@ public static class AccountEndpoints
             errors["reason"] = ["A rejection needs the platform's reason, verbatim."];
         if (request.Reason is { Length: > MaxTextLength })
             errors["reason"] = [$"At most {MaxTextLength} characters."];
-        NotInTheFuture(errors, "at", request.At, now);
+        RequestTimes.NotInTheFuture(errors, "at", request.At, now);
         return errors.Count > 0
             ? Task.FromResult(Results.ValidationProblem(errors))
             : ExecuteAsync(id, new RecordAccountOutcome(id, outcome!.Value, string.IsNullOrWhiteSpace(request.Reason) ? null : request.Reason.Trim(), request.At ?? now, now),
                 http, store, ct);
-    }
-
-    private static void NotInTheFuture(Dictionary<string, string[]> errors, string field, DateTimeOffset? value, DateTimeOffset now)
-    {
-        if (value > now + ClockSkew)
-            errors[field] = ["Cannot be in the future."];
     }
 
     /// <summary>

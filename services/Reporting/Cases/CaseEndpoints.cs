@@ -52,7 +52,40 @@ public sealed record CaseView(
 /// <param name="SentAt">When the notice went out; now when omitted.</param>
 /// <param name="OrderIssuedAt">Removal orders only: when the authority issued the order, which starts its clock; sentAt when omitted.</param>
 /// <param name="IssuedBy">Removal orders only: the issuing authority (the statement of reasons names it as the source).</param>
-public sealed record NoticeRequest(string? Channel, string? Reference, DateTimeOffset? SentAt, DateTimeOffset? OrderIssuedAt = null, string? IssuedBy = null);
+public sealed record NoticeRequest(string? Channel, string? Reference, DateTimeOffset? SentAt, DateTimeOffset? OrderIssuedAt = null, string? IssuedBy = null)
+{
+    /// <summary>What is wrong with this notice, by field, at <paramref name="now"/>; empty when nothing is. Cases and accounts take the same notices.</summary>
+    public Dictionary<string, string[]> Errors(DateTimeOffset now)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (Channel is null || !NoticeChannels.All.Contains(Channel))
+            errors["channel"] = [$"One of: {string.Join(", ", NoticeChannels.All)}."];
+        if (string.IsNullOrWhiteSpace(Reference) || Reference.Length > 500)
+            errors["reference"] = ["The platform's ticket, the e-mail's id or the order's number is required (at most 500 characters)."];
+        RequestTimes.NotInTheFuture(errors, "sentAt", SentAt, now);
+        if (OrderIssuedAt is not null && Channel != NoticeChannels.RemovalOrder)
+            errors["orderIssuedAt"] = ["Only a removal order has an issue time."];
+        else if (OrderIssuedAt > (SentAt ?? now) + RequestTimes.ClockSkew)
+            errors["orderIssuedAt"] = ["An order is issued before it is recorded as sent."];
+        if (IssuedBy is not null && Channel != NoticeChannels.RemovalOrder)
+            errors["issuedBy"] = ["Only a removal order has an issuing authority."];
+        else if (IssuedBy is not null && (string.IsNullOrWhiteSpace(IssuedBy) || IssuedBy.Length > 300))
+            errors["issuedBy"] = ["The issuing authority's name, at most 300 characters."];
+        return errors;
+    }
+}
+
+/// <summary>Times a request may carry: the clocks of the liaison's machine and ours may differ by a few minutes.</summary>
+internal static class RequestTimes
+{
+    public static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
+
+    public static void NotInTheFuture(Dictionary<string, string[]> errors, string field, DateTimeOffset? value, DateTimeOffset now)
+    {
+        if (value > now + ClockSkew)
+            errors[field] = ["Cannot be in the future."];
+    }
+}
 
 public sealed record AcknowledgementRequest(string? Reference, DateTimeOffset? AcknowledgedAt);
 
@@ -72,7 +105,6 @@ public sealed record ClosureRequest(string? Reason, DateTimeOffset? ClosedAt);
 public static class CaseEndpoints
 {
     private const int MaxTextLength = 2000;
-    private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
 
     public static IEndpointRouteBuilder MapCases(this IEndpointRouteBuilder app)
     {
@@ -136,7 +168,7 @@ public static class CaseEndpoints
             errors["outcome"] = ["Must be \"removed\" or \"rejected\"."];
         else if (outcome == "rejected" && string.IsNullOrWhiteSpace(request.Reason))
             errors["reason"] = ["A rejection needs the platform's reason, verbatim."];
-        NotInTheFuture(errors, "respondedAt", request.RespondedAt, now);
+        RequestTimes.NotInTheFuture(errors, "respondedAt", request.RespondedAt, now);
         if (errors.Count > 0)
             return Results.ValidationProblem(errors);
 
@@ -153,20 +185,7 @@ public static class CaseEndpoints
         Guid contentId, NoticeRequest request, HttpContext http, EventStore.EventStore store, TimeProvider time, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var errors = new Dictionary<string, string[]>();
-        if (request.Channel is null || !NoticeChannels.All.Contains(request.Channel))
-            errors["channel"] = [$"One of: {string.Join(", ", NoticeChannels.All)}."];
-        if (string.IsNullOrWhiteSpace(request.Reference) || request.Reference.Length > 500)
-            errors["reference"] = ["The platform's ticket, the e-mail's id or the order's number is required (at most 500 characters)."];
-        NotInTheFuture(errors, "sentAt", request.SentAt, now);
-        if (request.OrderIssuedAt is not null && request.Channel != TakedownCase.RemovalOrderChannel)
-            errors["orderIssuedAt"] = ["Only a removal order has an issue time."];
-        else if (request.OrderIssuedAt > (request.SentAt ?? now) + ClockSkew)
-            errors["orderIssuedAt"] = ["An order is issued before it is recorded as sent."];
-        if (request.IssuedBy is not null && request.Channel != TakedownCase.RemovalOrderChannel)
-            errors["issuedBy"] = ["Only a removal order has an issuing authority."];
-        else if (request.IssuedBy is not null && (string.IsNullOrWhiteSpace(request.IssuedBy) || request.IssuedBy.Length > 300))
-            errors["issuedBy"] = ["The issuing authority's name, at most 300 characters."];
+        var errors = request.Errors(now);
         return errors.Count > 0
             ? Task.FromResult(Results.ValidationProblem(errors))
             : ExecuteAsync(contentId, new SendNotice(contentId, request.Channel!, request.Reference!.Trim(), request.SentAt ?? now, now, request.OrderIssuedAt,
@@ -178,7 +197,7 @@ public static class CaseEndpoints
     {
         var now = time.GetUtcNow();
         var errors = new Dictionary<string, string[]>();
-        NotInTheFuture(errors, "acknowledgedAt", request.AcknowledgedAt, now);
+        RequestTimes.NotInTheFuture(errors, "acknowledgedAt", request.AcknowledgedAt, now);
         return errors.Count > 0
             ? Task.FromResult(Results.ValidationProblem(errors))
             : ExecuteAsync(contentId, new AcknowledgeNotice(contentId, request.Reference?.Trim(), request.AcknowledgedAt ?? now, now), http, store, ct);
@@ -192,7 +211,7 @@ public static class CaseEndpoints
         if (string.IsNullOrWhiteSpace(request.To) || request.To.Length > 100)
             errors["to"] = ["Who should act is required (at most 100 characters), e.g. \"analysts\" or \"legal\"."];
         RequiredText(errors, "reason", request.Reason, "An escalation needs a reason");
-        NotInTheFuture(errors, "escalatedAt", request.EscalatedAt, now);
+        RequestTimes.NotInTheFuture(errors, "escalatedAt", request.EscalatedAt, now);
         return errors.Count > 0
             ? Task.FromResult(Results.ValidationProblem(errors))
             : ExecuteAsync(contentId, new Escalate(contentId, request.To!.Trim(), request.Reason!.Trim(), request.EscalatedAt ?? now, now), http, store, ct);
@@ -203,7 +222,7 @@ public static class CaseEndpoints
     {
         var now = time.GetUtcNow();
         var errors = new Dictionary<string, string[]>();
-        NotInTheFuture(errors, "reinstatedAt", request.ReinstatedAt, now);
+        RequestTimes.NotInTheFuture(errors, "reinstatedAt", request.ReinstatedAt, now);
         // Who saw it up again; the API key itself is in the event's metadata.
         var source = http.User.IsInRole(Roles.Liaison) ? "liaison" : "analyst";
         return errors.Count > 0
@@ -217,16 +236,10 @@ public static class CaseEndpoints
         var now = time.GetUtcNow();
         var errors = new Dictionary<string, string[]>();
         RequiredText(errors, "reason", request.Reason, "Closing a case needs a reason");
-        NotInTheFuture(errors, "closedAt", request.ClosedAt, now);
+        RequestTimes.NotInTheFuture(errors, "closedAt", request.ClosedAt, now);
         return errors.Count > 0
             ? Task.FromResult(Results.ValidationProblem(errors))
             : ExecuteAsync(contentId, new CloseCase(contentId, request.Reason!.Trim(), request.ClosedAt ?? now, now), http, store, ct);
-    }
-
-    private static void NotInTheFuture(Dictionary<string, string[]> errors, string field, DateTimeOffset? value, DateTimeOffset now)
-    {
-        if (value > now + ClockSkew)
-            errors[field] = ["Cannot be in the future."];
     }
 
     private static void RequiredText(Dictionary<string, string[]> errors, string field, string? value, string what)
