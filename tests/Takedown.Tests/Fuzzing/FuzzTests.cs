@@ -100,6 +100,10 @@ public sealed class FuzzTests(PipelineFixture pipeline, ITestOutputHelper output
     {
         using var timeout = new CancellationTokenSource(RequestTimeout);
         using var request = fuzz.ToMessage();
+        // The in-memory test server cannot build a request whose path decodes to a NUL ("%00"); it would never reach the
+        // service. Kestrel refuses such a request line itself with 400 Bad Request before any middleware runs.
+        if (Uri.UnescapeDataString(fuzz.Path.Split('?')[0]).Contains('\0'))
+            return (RefusedBeforeTheApp, null);
         try
         {
             using var response = await ClientOf(fuzz.Service).SendAsync(request, timeout.Token);
@@ -110,12 +114,6 @@ public sealed class FuzzTests(PipelineFixture pipeline, ITestOutputHelper output
             if (status is >= 400 and < 500 && body.Length > 0)
                 return (status, ProblemFault(response, body, status));
             return (status, null);
-        }
-        catch (InvalidOperationException e) when (e.StackTrace?.Contains("TestHost.ClientHandler") == true && e.StackTrace.Contains("UrlDecoder.DecodeRequestLine"))
-        {
-            // The in-memory test server cannot build a request whose path decodes to a NUL ("%00"); it never reaches the
-            // service. Kestrel refuses such a request line itself with 400 Bad Request before any middleware runs.
-            return (RefusedBeforeTheApp, null);
         }
         catch (Exception e)
         {
