@@ -14,32 +14,11 @@ using Takedown.Tests.Cases;
 
 namespace Takedown.Tests.Accounts;
 
-public sealed class AccountFixture : IAsyncLifetime
-{
-    public TestDatabase Database { get; private set; } = null!;
-    public TestVirtualHost VirtualHost { get; private set; } = null!;
-    public ReportingHost Reporting { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        Database = await TestDatabase.CreateAsync();
-        VirtualHost = await TestVirtualHost.CreateAsync();
-        Reporting = await ReportingHost.StartAsync(Database, VirtualHost, TimeProvider.System);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Reporting.DisposeAsync();
-        await VirtualHost.DisposeAsync();
-        await Database.DisposeAsync();
-    }
-}
-
 /// <summary>Accounts over HTTP against the real Reporting host: linked from the pipeline's messages, read, noticed and suspended.</summary>
-public sealed class AccountEndpointTests(AccountFixture fixture) : IClassFixture<AccountFixture>
+public sealed class AccountEndpointTests(LifecycleFixture fixture) : IClassFixture<LifecycleFixture>
 {
     private const string Peace = "tech-for-peace", Watch = "hate-watch";
-    private ReportingHost Host => fixture.Reporting;
+    private ReportingHost Host => fixture.Host;
 
     private static DateTimeOffset Now => ManualTimeProvider.WholeSecond(DateTimeOffset.UtcNow);
 

@@ -9,35 +9,14 @@ using Takedown.Testing;
 
 namespace Takedown.Tests.Cases;
 
-public sealed class CaseAccountFixture : IAsyncLifetime
-{
-    public TestDatabase Database { get; private set; } = null!;
-    public TestVirtualHost VirtualHost { get; private set; } = null!;
-    public ReportingHost Reporting { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        Database = await TestDatabase.CreateAsync();
-        VirtualHost = await TestVirtualHost.CreateAsync();
-        Reporting = await ReportingHost.StartAsync(Database, VirtualHost, TimeProvider.System);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Reporting.DisposeAsync();
-        await VirtualHost.DisposeAsync();
-        await Database.DisposeAsync();
-    }
-}
-
 /// <summary>The account a ContentSubmitted names reaches the case's events and its search document.</summary>
-public sealed class CaseAccountTests(CaseAccountFixture fixture) : IClassFixture<CaseAccountFixture>
+public sealed class CaseAccountTests(LifecycleFixture fixture) : IClassFixture<LifecycleFixture>
 {
     [Fact]
     public async Task The_account_of_a_submitted_report_is_recorded_on_the_case_and_in_its_search_document()
     {
         var contentId = Guid.NewGuid();
-        await fixture.Reporting.Services.GetRequiredService<IBus>().Publish(new ContentSubmitted
+        await fixture.Host.Services.GetRequiredService<IBus>().Publish(new ContentSubmitted
         {
             ContentId = contentId,
             ReportId = Guid.NewGuid(),
@@ -51,11 +30,11 @@ public sealed class CaseAccountTests(CaseAccountFixture fixture) : IClassFixture
         });
 
         var events = await Eventually.UntilAsync(
-            () => fixture.Reporting.Store.ReadStreamAsync(TakedownCase.StreamId(contentId), CancellationToken.None),
+            () => fixture.Host.Store.ReadStreamAsync(TakedownCase.StreamId(contentId), CancellationToken.None),
             e => e.Count > 0, what: "the case's first event");
         var reported = Assert.IsType<ContentReported>(events[0].Data);
         Assert.Equal("telegram:somechannel", reported.Account);
-        var searchable = await fixture.Reporting.Store.AggregateAsync(SearchableContent.Aggregate, TakedownCase.StreamId(contentId), CancellationToken.None);
+        var searchable = await fixture.Host.Store.AggregateAsync(SearchableContent.Aggregate, TakedownCase.StreamId(contentId), CancellationToken.None);
         Assert.Equal("telegram:somechannel", searchable.State.ToDocument(searchable.Version, DateTimeOffset.UtcNow).Account);
     }
 }

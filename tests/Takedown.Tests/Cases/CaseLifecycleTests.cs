@@ -9,6 +9,7 @@ using static Takedown.Tests.Http.EndpointAuthorizationTests;
 
 namespace Takedown.Tests.Cases;
 
+/// <summary>The real Reporting host alone on a database and virtual host of its own, for one test class.</summary>
 public sealed class LifecycleFixture : IAsyncLifetime
 {
     private TestDatabase _db = null!;
